@@ -1,0 +1,96 @@
+// The GPT-NeoX / Pythia language model with its optimizer: the native object Java drives one step at a time.
+// Plain types only cross this header (ints, floats, raw arrays, strings); tensors stay inside the library.
+// Every method reports bad input by throwing std::invalid_argument / std::runtime_error with a message.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace acodm {
+
+class Model {
+ public:
+  // `config` is a named configuration ("70m", "160m", "410m", "1b", "tiny", "small", "demo-proxy",
+  // "demo-target", "bench-256"), optionally followed by overrides: "tiny:layers=3,d_model=96".
+  // Keys: layers, d_model, heads, vocab (padded up to a multiple of 128), seq, rotary_pct, rotary_base.
+  // `device` is "cpu", "cuda", "cuda:N" or "auto" (CUDA when a GPU is visible, else CPU).
+  Model(const std::string& config, int64_t seed, const std::string& device);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Canonical "key=value,..." form of the resolved configuration (what save() records).
+  std::string configString() const;
+  std::string deviceName() const;
+  int numLayers() const;
+  int dModel() const;
+  int numHeads() const;
+  int vocabSize() const;  // padded vocabulary (a multiple of 128)
+  int maxSeq() const;
+  int64_t numParameters() const;
+
+  // Parameters in Hugging Face GPTNeoXForCausalLM order and naming.
+  int numParameterTensors() const;
+  std::string parameterName(int index) const;
+  int64_t parameterSize(const std::string& name) const;
+  void getParameter(const std::string& name, float* out, int64_t count) const;
+  void setParameter(const std::string& name, const float* values, int64_t count);
+  // Gradient left by the last lossAndGradients() call (zeros if none).
+  void getGradient(const std::string& name, float* out, int64_t count) const;
+
+  // AdamW with a linear-warmup + cosine learning-rate schedule and global-norm gradient clipping.
+  // grad_clip <= 0 disables clipping. Resets nothing: call before the first step.
+  void setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps,
+                    double weight_decay, double beta1, double beta2, double eps, double grad_clip);
+  int64_t stepCount() const;              // optimizer steps taken
+  double learningRate(int64_t step) const;  // schedule value for 0-based step `step`
+
+  // Names of the parameters whose per-domain gradient alignment the train step reports (comma-separated
+  // parameter names, or "" to turn it off). Each must be a 2-D weight of a Linear layer of a block.
+  void setAlignmentParameters(const std::string& names);
+  std::string alignmentParameters() const;
+
+  // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
+  // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).
+  // Outputs (caller-allocated): domain_loss_sum[K] (sum of token losses per domain), domain_tokens[K],
+  // stats[4] = {mean loss, gradient norm before clipping, learning rate used, step index}.
+  // When alignment parameters are set and `alignment` is not null, alignment[K*K] receives
+  // S_ij = <g_i, g_j>, g_i the gradient of domain i's mean token loss over those parameters (rows and
+  // columns of domains absent from the batch are 0).
+  void trainStep(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains,
+                 int num_domains, int micro_batches, double* domain_loss_sum, double* domain_tokens,
+                 double* stats, double* alignment);
+
+  // Same per-domain sums without touching parameters or optimizer state; stats[1] = {mean loss}.
+  void evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains,
+                int num_domains, double* domain_loss_sum, double* domain_tokens, double* stats);
+
+  // Logits for `tokens` [batch, seq] into out[batch * seq * vocabSize()].
+  void forwardLogits(const int32_t* tokens, int64_t batch, int64_t seq, float* out);
+  // Mean loss over windows [batch, window]; leaves the gradients for getGradient(). No update.
+  double lossAndGradients(const int32_t* tokens, int64_t batch, int64_t window);
+
+  // Frobenius norms of the named parameters (comma-separated) into out[count].
+  void parameterNorms(const std::string& names, double* out, int count) const;
+
+  // Everything needed to continue bit-for-bit: parameters, AdamW moments, step, schedule, config.
+  // Written to `path`.tmp and renamed, so an interrupted save never leaves a file that looks complete.
+  void save(const std::string& path) const;
+  // Refuses a checkpoint whose model configuration differs, naming the differing keys.
+  void load(const std::string& path);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Build facts for `acodm info`: libtorch version, threads, CUDA kernels compiled, GPUs visible.
+std::string buildInfo();
+// Number of CUDA devices usable right now (0 when there is no GPU or no CUDA build).
+int cudaDeviceCount();
+// Intra-op threads used by libtorch on the CPU; n <= 0 leaves the default.
+void setNumThreads(int n);
+int numThreads();
+
+}  // namespace acodm

@@ -1,0 +1,149 @@
+#include "config.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace acodm {
+namespace {
+
+// Pythia's shapes (GPT-NeoX-20B tokenizer, vocabulary padded to 50,304, context 2,048) and small
+// byte-level shapes (256 bytes + end-of-document = 257, padded to 384) for CPU tests and demos.
+const std::vector<ModelShape>& shapes() {
+  static const std::vector<ModelShape> all = {
+      {"70m", 6, 512, 8, 50304, 2048},
+      {"160m", 12, 768, 12, 50304, 2048},
+      {"410m", 24, 1024, 16, 50304, 2048},
+      {"1b", 16, 2048, 8, 50304, 2048},
+      {"tiny", 2, 64, 4, 384, 64},
+      {"small", 4, 128, 4, 384, 256},
+      {"demo-proxy", 4, 128, 4, 384, 256},
+      {"demo-target", 6, 192, 6, 384, 256},
+      {"bench-256", 4, 256, 8, 50304, 256},
+  };
+  return all;
+}
+
+int padVocab(long v) { return static_cast<int>((v + 127) / 128 * 128); }
+
+long parseInt(const std::string& key, const std::string& value, const std::string& spec) {
+  try {
+    size_t used = 0;
+    long v = std::stol(value, &used);
+    if (used != value.size()) throw std::invalid_argument("trailing characters");
+    return v;
+  } catch (const std::exception&) {
+    throw std::invalid_argument("model config '" + spec + "': key '" + key + "' needs an integer, got '" + value + "'");
+  }
+}
+
+double parseDouble(const std::string& key, const std::string& value, const std::string& spec) {
+  try {
+    size_t used = 0;
+    double v = std::stod(value, &used);
+    if (used != value.size()) throw std::invalid_argument("trailing characters");
+    return v;
+  } catch (const std::exception&) {
+    throw std::invalid_argument("model config '" + spec + "': key '" + key + "' needs a number, got '" + value + "'");
+  }
+}
+
+std::map<std::string, std::string> keyValues(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string::npos) out[item] = "";
+    else out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+int ModelShape::rotaryDims() const {
+  int rd = static_cast<int>(headSize() * rotary_pct);
+  return rd - rd % 2;
+}
+
+std::vector<std::string> namedShapes() {
+  std::vector<std::string> names;
+  for (const auto& s : shapes()) names.push_back(s.name);
+  return names;
+}
+
+ModelShape parseModelShape(const std::string& spec) {
+  std::string name = spec, overrides;
+  auto colon = spec.find(':');
+  if (colon != std::string::npos) {
+    name = spec.substr(0, colon);
+    overrides = spec.substr(colon + 1);
+  }
+  ModelShape shape;
+  bool found = false;
+  if (name.rfind("name=", 0) == 0) {  // a canonical string: the name is one key among the others
+    auto kv = keyValues(spec);
+    name = kv["name"];
+    overrides = spec;
+  }
+  for (const auto& s : shapes()) {
+    if (s.name == name) { shape = s; found = true; }
+  }
+  if (!found) {
+    std::string known;
+    for (const auto& n : namedShapes()) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown model config '" + name + "' (known: " + known + ")");
+  }
+  for (const auto& [key, value] : keyValues(overrides)) {
+    if (key == "name") continue;
+    else if (key == "layers") shape.layers = static_cast<int>(parseInt(key, value, spec));
+    else if (key == "d_model") shape.d_model = static_cast<int>(parseInt(key, value, spec));
+    else if (key == "heads") shape.heads = static_cast<int>(parseInt(key, value, spec));
+    else if (key == "vocab") shape.vocab = padVocab(parseInt(key, value, spec));
+    else if (key == "seq") shape.seq = static_cast<int>(parseInt(key, value, spec));
+    else if (key == "rotary_pct") shape.rotary_pct = parseDouble(key, value, spec);
+    else if (key == "rotary_base") shape.rotary_base = parseDouble(key, value, spec);
+    else if (key == "dtype") {
+      if (value != "float32" && value != "float64")
+        throw std::invalid_argument("model config '" + spec + "': dtype must be float32 or float64, got '" + value + "'");
+      shape.dtype = value;
+    } else {
+      throw std::invalid_argument("model config '" + spec + "': unknown key '" + key +
+                                  "' (keys: layers, d_model, heads, vocab, seq, rotary_pct, rotary_base, dtype)");
+    }
+  }
+  if (shape.layers < 1 || shape.d_model < 1 || shape.heads < 1 || shape.vocab < 1 || shape.seq < 1)
+    throw std::invalid_argument("model config '" + spec + "': layers, d_model, heads, vocab and seq must be positive");
+  if (shape.d_model % shape.heads != 0)
+    throw std::invalid_argument("model config '" + spec + "': d_model " + std::to_string(shape.d_model) +
+                                " is not divisible by heads " + std::to_string(shape.heads));
+  if (!(shape.rotary_pct >= 0.0 && shape.rotary_pct <= 1.0))
+    throw std::invalid_argument("model config '" + spec + "': rotary_pct must lie in [0, 1]");
+  return shape;
+}
+
+std::string canonical(const ModelShape& s) {
+  std::ostringstream o;
+  o.precision(17);
+  o << "name=" << s.name << ",layers=" << s.layers << ",d_model=" << s.d_model << ",heads=" << s.heads
+    << ",vocab=" << s.vocab << ",seq=" << s.seq << ",rotary_pct=" << s.rotary_pct
+    << ",rotary_base=" << s.rotary_base << ",dtype=" << s.dtype;
+  return o.str();
+}
+
+std::vector<std::string> differingKeys(const std::string& a, const std::string& b) {
+  auto ka = keyValues(a), kb = keyValues(b);
+  std::vector<std::string> out;
+  for (const auto& [k, v] : ka) {
+    auto it = kb.find(k);
+    std::string other = it == kb.end() ? "<missing>" : it->second;
+    if (other != v) out.push_back(k + " (" + v + " vs " + other + ")");
+  }
+  for (const auto& [k, v] : kb)
+    if (!ka.count(k)) out.push_back(k + " (<missing> vs " + v + ")");
+  return out;
+}
+
+}  // namespace acodm

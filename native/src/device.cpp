@@ -1,0 +1,99 @@
+#include "device.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+#include "acodm/model.h"
+
+// libtorch 2.4 moved autocast to per-device-type calls; 1.13 has the GPU-specific ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define ACODM_AUTOCAST_PER_DEVICE 1
+#endif
+
+namespace acodm {
+
+int cudaDeviceCount() {
+  try {
+    return static_cast<int>(torch::cuda::device_count());
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+torch::Device resolveDevice(const std::string& spec) {
+  if (spec == "cpu") return torch::kCPU;
+  const int gpus = cudaDeviceCount();
+  if (spec == "auto") {
+    static std::once_flag said;
+    std::call_once(said, [gpus] {
+      if (gpus > 0) std::cerr << "acodm: using CUDA (" << gpus << " device(s) visible)\n";
+      else std::cerr << "acodm: no CUDA device visible, using the CPU\n";
+    });
+    return gpus > 0 ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  }
+  if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
+    int index = 0;
+    if (spec.size() > 5) {
+      try {
+        index = std::stoi(spec.substr(5));
+      } catch (const std::exception&) {
+        throw std::invalid_argument("device '" + spec + "': expected cuda:N");
+      }
+    }
+    if (index < 0 || index >= gpus)
+      throw std::invalid_argument("device '" + spec + "' requested but " + std::to_string(gpus) +
+                                  " CUDA device(s) are visible (use device: cpu or auto)");
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  throw std::invalid_argument("unknown device '" + spec + "' (expected cpu, cuda, cuda:N or auto)");
+}
+
+AutocastGuard::AutocastGuard(const torch::Device& device) {
+  if (!device.is_cuda()) return;
+#ifdef ACODM_AUTOCAST_PER_DEVICE
+  previous_ = at::autocast::is_autocast_enabled(at::kCUDA);
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+  previous_ = at::autocast::is_enabled();
+  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_enabled(true);
+#endif
+  active_ = true;
+}
+
+AutocastGuard::~AutocastGuard() {
+  if (!active_) return;
+#ifdef ACODM_AUTOCAST_PER_DEVICE
+  at::autocast::set_autocast_enabled(at::kCUDA, previous_);
+#else
+  at::autocast::set_enabled(previous_);
+#endif
+  at::autocast::clear_cache();
+}
+
+void setNumThreads(int n) {
+  if (n > 0) at::set_num_threads(n);
+}
+
+int numThreads() { return at::get_num_threads(); }
+
+std::string buildInfo() {
+  std::ostringstream o;
+  o << "libtorch " << TORCH_VERSION << "; intra-op threads " << at::get_num_threads() << "; CUDA kernels "
+#ifdef ACODM_WITH_CUDA
+    << "compiled"
+#else
+    << "not compiled"
+#endif
+    << "; CUDA devices visible " << cudaDeviceCount();
+  return o.str();
+}
+
+}  // namespace acodm

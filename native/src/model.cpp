@@ -1,0 +1,533 @@
+// GPT-NeoX / Pythia decoder on plain libtorch tensors (no torch::nn modules: parameter names and order are
+// Hugging Face's GPTNeoXForCausalLM, and the train step needs the inputs and output gradients of chosen
+// Linear layers for per-domain gradients). AdamW is written out so checkpoints hold every bit of state.
+#include "acodm/model.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fcntl.h>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+#include <unordered_map>
+
+#include "alignment.h"
+#include "config.h"
+#include "device.h"
+
+namespace acodm {
+namespace {
+
+constexpr double kLayerNormEps = 1e-5;
+constexpr const char* kCheckpointMagic = "acodm-model-checkpoint";
+constexpr int64_t kCheckpointVersion = 1;
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+torch::Tensor rotateHalf(const torch::Tensor& x) {
+  auto half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half);
+  auto x2 = x.narrow(-1, half, half);
+  return torch::cat({-x2, x1}, -1);
+}
+
+// Flushes a finished file to disk, so the rename that follows publishes complete bytes.
+void fsyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+struct OptimizerSettings {
+  double max_lr = 3e-4, min_lr = 3e-5;
+  int64_t warmup = 0, total = 1;
+  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, eps = 1e-8, grad_clip = 1.0;
+};
+
+}  // namespace
+
+struct Model::Impl {
+  ModelShape shape;
+  std::string config;
+  torch::Device device = torch::kCPU;
+  torch::ScalarType dtype = torch::kFloat32;
+  std::vector<std::string> names;
+  std::vector<torch::Tensor> params;
+  std::unordered_map<std::string, size_t> index;
+  std::vector<torch::Tensor> exp_avg, exp_avg_sq;
+  int64_t step = 0;
+  OptimizerSettings opt;
+  torch::Tensor rope_cos, rope_sin, causal_mask;
+  AlignmentCapture alignment;
+
+  const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
+
+  void add(const std::string& name, torch::Tensor t) {
+    index[name] = names.size();
+    names.push_back(name);
+    params.push_back(std::move(t));
+  }
+
+  static std::string layerPrefix(int i) { return "gpt_neox.layers." + std::to_string(i) + "."; }
+
+  // GPT-NeoX init: small_init (std sqrt(2/(5d))) for embeddings and Linear weights, wang_init
+  // (std 2/(L sqrt(d))) for the two projections that write into the residual stream; zero biases.
+  void init(int64_t seed) {
+    const int d = shape.d_model, L = shape.layers, V = shape.vocab;
+    const double small = std::sqrt(2.0 / (5.0 * d));
+    const double wang = 2.0 / (L * std::sqrt(static_cast<double>(d)));
+    auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
+    auto opts = torch::TensorOptions().dtype(dtype);
+    auto normal = [&](std::vector<int64_t> size, double std) {
+      auto t = torch::empty(size, opts);
+      t.normal_(0.0, std, gen);
+      return t;
+    };
+    add("gpt_neox.embed_in.weight", normal({V, d}, small));
+    for (int i = 0; i < L; ++i) {
+      auto pre = layerPrefix(i);
+      add(pre + "input_layernorm.weight", torch::ones({d}, opts));
+      add(pre + "input_layernorm.bias", torch::zeros({d}, opts));
+      add(pre + "post_attention_layernorm.weight", torch::ones({d}, opts));
+      add(pre + "post_attention_layernorm.bias", torch::zeros({d}, opts));
+      add(pre + "attention.query_key_value.weight", normal({3 * d, d}, small));
+      add(pre + "attention.query_key_value.bias", torch::zeros({3 * d}, opts));
+      add(pre + "attention.dense.weight", normal({d, d}, wang));
+      add(pre + "attention.dense.bias", torch::zeros({d}, opts));
+      add(pre + "mlp.dense_h_to_4h.weight", normal({4 * d, d}, small));
+      add(pre + "mlp.dense_h_to_4h.bias", torch::zeros({4 * d}, opts));
+      add(pre + "mlp.dense_4h_to_h.weight", normal({d, 4 * d}, wang));
+      add(pre + "mlp.dense_4h_to_h.bias", torch::zeros({d}, opts));
+    }
+    add("gpt_neox.final_layer_norm.weight", torch::ones({d}, opts));
+    add("gpt_neox.final_layer_norm.bias", torch::zeros({d}, opts));
+    add("embed_out.weight", normal({V, d}, small));
+    for (auto& t : params) {
+      t = t.to(device).set_requires_grad(true);
+      exp_avg.push_back(torch::zeros_like(t).set_requires_grad(false));
+      exp_avg_sq.push_back(torch::zeros_like(t).set_requires_grad(false));
+    }
+    // Rotary tables as in GPT-NeoX: inv_freq = base^(-2i/rd), angles t * inv_freq duplicated over halves.
+    const int rd = shape.rotaryDims();
+    if (rd > 0) {
+      auto inv = torch::pow(shape.rotary_base, -torch::arange(0, rd, 2, torch::kFloat64) / rd);
+      auto t = torch::arange(shape.seq, torch::kFloat64);
+      auto freqs = torch::outer(t, inv);
+      auto emb = torch::cat({freqs, freqs}, -1);
+      rope_cos = emb.cos().to(dtype).to(device);
+      rope_sin = emb.sin().to(dtype).to(device);
+    }
+    causal_mask = torch::ones({shape.seq, shape.seq}, torch::kBool).triu(1).to(device);
+  }
+
+  torch::Tensor linear(const torch::Tensor& x, const std::string& prefix) {
+    auto y = torch::linear(x, p(prefix + ".weight"), p(prefix + ".bias"));
+    alignment.observe(prefix + ".weight", x, y);
+    return y;
+  }
+
+  torch::Tensor attention(const torch::Tensor& h, const std::string& pre) {
+    const int64_t B = h.size(0), T = h.size(1);
+    const int H = shape.heads, hs = shape.headSize(), rd = shape.rotaryDims();
+    auto qkv = linear(h, pre + "attention.query_key_value").view({B, T, H, 3 * hs}).permute({0, 2, 1, 3});
+    auto q = qkv.narrow(-1, 0, hs);
+    auto k = qkv.narrow(-1, hs, hs);
+    auto v = qkv.narrow(-1, 2 * hs, hs);
+    if (rd > 0) {
+      auto cos = rope_cos.narrow(0, 0, T).to(q.scalar_type());
+      auto sin = rope_sin.narrow(0, 0, T).to(q.scalar_type());
+      auto rope = [&](const torch::Tensor& x) {
+        auto rot = x.narrow(-1, 0, rd);
+        auto rotated = rot * cos + rotateHalf(rot) * sin;
+        return rd == hs ? rotated : torch::cat({rotated, x.narrow(-1, rd, hs - rd)}, -1);
+      };
+      q = rope(q);
+      k = rope(k);
+    }
+    auto scores = torch::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
+    scores = scores.masked_fill(causal_mask.narrow(0, 0, T).narrow(1, 0, T), -std::numeric_limits<float>::infinity());
+    auto probs = torch::softmax(scores, -1, scores.scalar_type() == torch::kBFloat16 ? torch::kFloat : scores.scalar_type())
+                     .to(v.scalar_type());
+    auto ctx = torch::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, T, H * hs});
+    return linear(ctx, pre + "attention.dense");
+  }
+
+  torch::Tensor forward(const torch::Tensor& tokens) {
+    const int d = shape.d_model;
+    auto x = torch::embedding(p("gpt_neox.embed_in.weight"), tokens);
+    for (int i = 0; i < shape.layers; ++i) {
+      auto pre = layerPrefix(i);
+      auto h1 = torch::layer_norm(x, {d}, p(pre + "input_layernorm.weight"), p(pre + "input_layernorm.bias"), kLayerNormEps);
+      auto h2 = torch::layer_norm(x, {d}, p(pre + "post_attention_layernorm.weight"),
+                                  p(pre + "post_attention_layernorm.bias"), kLayerNormEps);
+      auto attn = attention(h1, pre);
+      auto mlp = linear(torch::gelu(linear(h2, pre + "mlp.dense_h_to_4h")), pre + "mlp.dense_4h_to_h");
+      x = x + attn + mlp;  // parallel residual
+    }
+    x = torch::layer_norm(x, {d}, p("gpt_neox.final_layer_norm.weight"), p("gpt_neox.final_layer_norm.bias"), kLayerNormEps);
+    return torch::linear(x, p("embed_out.weight"));
+  }
+
+  // Validates a [batch, window] token block and copies it to the device as int64.
+  torch::Tensor tokenTensor(const int32_t* tokens, int64_t batch, int64_t window, int64_t min_window) const {
+    require(tokens != nullptr, "tokens is null");
+    require(batch >= 1, "batch must be >= 1, got " + std::to_string(batch));
+    require(window >= min_window, "window must be >= " + std::to_string(min_window) + ", got " + std::to_string(window));
+    const int64_t max_window = shape.seq + (min_window - 1);
+    require(window <= max_window, "window of " + std::to_string(window) + " tokens exceeds the model's context (" +
+                                      std::to_string(shape.seq) + " positions, window at most " +
+                                      std::to_string(max_window) + ")");
+    const int64_t n = batch * window;
+    for (int64_t i = 0; i < n; ++i) {
+      if (tokens[i] < 0 || tokens[i] >= shape.vocab) {
+        throw std::invalid_argument("token id " + std::to_string(tokens[i]) + " at window " + std::to_string(i / window) +
+                                    ", position " + std::to_string(i % window) + " is outside the vocabulary [0, " +
+                                    std::to_string(shape.vocab) + ")");
+      }
+    }
+    auto t = torch::from_blob(const_cast<int32_t*>(tokens), {batch, window}, torch::kInt32);
+    return t.to(torch::kInt64).to(device);
+  }
+
+  torch::Tensor domainTensor(const int32_t* domains, int64_t batch, int num_domains) const {
+    require(domains != nullptr, "domains is null");
+    require(num_domains >= 1, "num_domains must be >= 1, got " + std::to_string(num_domains));
+    for (int64_t b = 0; b < batch; ++b) {
+      if (domains[b] < 0 || domains[b] >= num_domains)
+        throw std::invalid_argument("domain id " + std::to_string(domains[b]) + " of window " + std::to_string(b) +
+                                    " is outside [0, " + std::to_string(num_domains) + ")");
+    }
+    return torch::from_blob(const_cast<int32_t*>(domains), {batch}, torch::kInt32).to(torch::kInt64).to(device);
+  }
+
+  // Per-token losses [B, T] in fp32 (fp64 for float64 models).
+  torch::Tensor tokenLosses(const torch::Tensor& windows) {
+    const int64_t T = windows.size(1) - 1;
+    auto inputs = windows.narrow(1, 0, T);
+    auto targets = windows.narrow(1, 1, T);
+    torch::Tensor logits;
+    {
+      AutocastGuard autocast(device);
+      logits = forward(inputs);
+    }
+    auto acc = dtype == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    auto logp = torch::log_softmax(logits.to(acc), -1);
+    return -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+  }
+
+  double gradNormAndClip() {
+    std::vector<torch::Tensor> norms;
+    norms.reserve(params.size());
+    for (auto& t : params)
+      if (t.grad().defined()) norms.push_back(t.grad().norm(2).to(torch::kFloat64));
+    double total = norms.empty() ? 0.0 : torch::stack(norms).norm(2).item<double>();
+    if (opt.grad_clip > 0) {
+      double coef = opt.grad_clip / (total + 1e-6);
+      if (coef < 1.0)
+        for (auto& t : params)
+          if (t.grad().defined()) t.grad().mul_(coef);
+    }
+    return total;
+  }
+
+  double lrAt(int64_t s) const {
+    if (opt.warmup > 0 && s < opt.warmup) return opt.max_lr * static_cast<double>(s + 1) / opt.warmup;
+    const double span = std::max<int64_t>(1, opt.total - opt.warmup);
+    const double progress = std::min(1.0, static_cast<double>(s - opt.warmup) / span);
+    return opt.min_lr + 0.5 * (opt.max_lr - opt.min_lr) * (1.0 + std::cos(M_PI * progress));
+  }
+
+  // torch.optim.AdamW's single-tensor update, decay on matrices (dim >= 2) only.
+  double adamwStep() {
+    const double lr = lrAt(step);
+    ++step;
+    const double bc1 = 1.0 - std::pow(opt.beta1, static_cast<double>(step));
+    const double bc2 = 1.0 - std::pow(opt.beta2, static_cast<double>(step));
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto& param = params[i];
+      if (!param.grad().defined()) continue;
+      auto grad = param.grad();
+      if (param.dim() >= 2 && opt.weight_decay != 0.0) param.mul_(1.0 - lr * opt.weight_decay);
+      exp_avg[i].lerp_(grad, 1.0 - opt.beta1);
+      exp_avg_sq[i].mul_(opt.beta2).addcmul_(grad, grad, 1.0 - opt.beta2);
+      auto denom = (exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(opt.eps);
+      param.addcdiv_(exp_avg[i], denom, -lr / bc1);
+    }
+    return lr;
+  }
+
+  void zeroGrad() {
+    for (auto& t : params)
+      if (t.grad().defined()) t.mutable_grad() = torch::Tensor();
+  }
+
+  const torch::Tensor& named(const std::string& name) const {
+    auto it = index.find(name);
+    if (it == index.end()) throw std::invalid_argument("no parameter named '" + name + "'");
+    return params[it->second];
+  }
+};
+
+Model::Model(const std::string& config, int64_t seed, const std::string& device) : impl_(new Impl) {
+  impl_->shape = parseModelShape(config);
+  impl_->config = canonical(impl_->shape);
+  impl_->device = resolveDevice(device);
+  impl_->dtype = impl_->shape.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+  impl_->init(seed);
+}
+
+Model::~Model() = default;
+
+std::string Model::configString() const { return impl_->config; }
+std::string Model::deviceName() const { return impl_->device.str(); }
+int Model::numLayers() const { return impl_->shape.layers; }
+int Model::dModel() const { return impl_->shape.d_model; }
+int Model::numHeads() const { return impl_->shape.heads; }
+int Model::vocabSize() const { return impl_->shape.vocab; }
+int Model::maxSeq() const { return impl_->shape.seq; }
+
+int64_t Model::numParameters() const {
+  int64_t n = 0;
+  for (const auto& t : impl_->params) n += t.numel();
+  return n;
+}
+
+int Model::numParameterTensors() const { return static_cast<int>(impl_->params.size()); }
+
+std::string Model::parameterName(int i) const {
+  require(i >= 0 && i < numParameterTensors(), "parameter index " + std::to_string(i) + " outside [0, " +
+                                                   std::to_string(numParameterTensors()) + ")");
+  return impl_->names[static_cast<size_t>(i)];
+}
+
+int64_t Model::parameterSize(const std::string& name) const { return impl_->named(name).numel(); }
+
+void Model::getParameter(const std::string& name, float* out, int64_t count) const {
+  const auto& t = impl_->named(name);
+  require(out != nullptr && count == t.numel(), "parameter '" + name + "' has " + std::to_string(t.numel()) +
+                                                    " values, the buffer " + std::to_string(count));
+  auto host = t.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
+  std::copy_n(host.data_ptr<float>(), count, out);
+}
+
+void Model::setParameter(const std::string& name, const float* values, int64_t count) {
+  auto& t = const_cast<torch::Tensor&>(impl_->named(name));
+  require(values != nullptr && count == t.numel(), "parameter '" + name + "' has " + std::to_string(t.numel()) +
+                                                       " values, the buffer " + std::to_string(count));
+  torch::NoGradGuard no_grad;
+  auto src = torch::from_blob(const_cast<float*>(values), t.sizes(), torch::kFloat32);
+  t.copy_(src);
+}
+
+void Model::getGradient(const std::string& name, float* out, int64_t count) const {
+  const auto& t = impl_->named(name);
+  require(out != nullptr && count == t.numel(), "parameter '" + name + "' has " + std::to_string(t.numel()) +
+                                                    " values, the buffer " + std::to_string(count));
+  if (!t.grad().defined()) {
+    std::fill_n(out, count, 0.0f);
+    return;
+  }
+  auto host = t.grad().detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
+  std::copy_n(host.data_ptr<float>(), count, out);
+}
+
+void Model::setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps, double weight_decay,
+                         double beta1, double beta2, double eps, double grad_clip) {
+  require(max_lr >= 0 && min_lr >= 0, "learning rates must be >= 0");
+  require(warmup_steps >= 0, "warmup_steps must be >= 0, got " + std::to_string(warmup_steps));
+  require(total_steps >= 1, "total_steps must be >= 1, got " + std::to_string(total_steps));
+  require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "betas must lie in [0, 1)");
+  require(eps > 0, "eps must be > 0");
+  require(weight_decay >= 0, "weight_decay must be >= 0");
+  impl_->opt = {max_lr, min_lr, warmup_steps, total_steps, weight_decay, beta1, beta2, eps, grad_clip};
+}
+
+int64_t Model::stepCount() const { return impl_->step; }
+double Model::learningRate(int64_t step) const { return impl_->lrAt(step); }
+
+void Model::setAlignmentParameters(const std::string& names) {
+  std::vector<std::string> list;
+  std::stringstream ss(names);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    const auto& t = impl_->named(item);
+    bool linear_weight = t.dim() == 2 && item.rfind("gpt_neox.layers.", 0) == 0 &&
+                         item.size() > 7 && item.compare(item.size() - 7, 7, ".weight") == 0;
+    require(linear_weight, "alignment parameter '" + item + "' is not the weight of a Linear layer inside a block");
+    list.push_back(item);
+  }
+  impl_->alignment.configure(list);
+}
+
+std::string Model::alignmentParameters() const {
+  std::string out;
+  for (const auto& n : impl_->alignment.parameters()) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
+                      int micro_batches, double* domain_loss_sum, double* domain_tokens, double* stats,
+                      double* alignment) {
+  auto& m = *impl_;
+  require(micro_batches >= 1 && batch % micro_batches == 0,
+          "micro_batches (" + std::to_string(micro_batches) + ") must divide the batch (" + std::to_string(batch) + ")");
+  require(domain_loss_sum && domain_tokens && stats, "output buffers must not be null");
+  auto windows = m.tokenTensor(tokens, batch, window, 2);
+  auto dom = m.domainTensor(domains, batch, num_domains);
+  const int64_t T = window - 1;
+  const double total_tokens = static_cast<double>(batch * T);
+  const int64_t micro = batch / micro_batches;
+  const bool want_alignment = alignment != nullptr && m.alignment.enabled();
+
+  m.zeroGrad();
+  if (want_alignment) m.alignment.beginStep(num_domains, m.device);
+  auto loss_per_domain = torch::zeros({num_domains}, torch::TensorOptions().dtype(torch::kFloat64).device(m.device));
+  for (int mb = 0; mb < micro_batches; ++mb) {
+    auto w = windows.narrow(0, mb * micro, micro);
+    auto d = dom.narrow(0, mb * micro, micro);
+    if (want_alignment) m.alignment.beginMicroBatch(d);
+    auto losses = m.tokenLosses(w);
+    auto window_sums = losses.sum(1);
+    loss_per_domain.index_add_(0, d, window_sums.detach().to(torch::kFloat64));
+    (window_sums.sum() / total_tokens).backward();
+    if (want_alignment) m.alignment.endMicroBatch();
+  }
+  auto counts = torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T);
+  auto loss_host = loss_per_domain.to(torch::kCPU);
+  auto count_host = counts.to(torch::kCPU);
+  double total = 0;
+  for (int k = 0; k < num_domains; ++k) {
+    domain_loss_sum[k] = loss_host[k].item<double>();
+    domain_tokens[k] = count_host[k].item<double>();
+    total += domain_loss_sum[k];
+  }
+  if (want_alignment) m.alignment.finish(count_host, alignment);
+  const double grad_norm = m.gradNormAndClip();
+  const double lr = m.adamwStep();
+  stats[0] = total / total_tokens;
+  stats[1] = grad_norm;
+  stats[2] = lr;
+  stats[3] = static_cast<double>(m.step - 1);
+}
+
+void Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
+                     double* domain_loss_sum, double* domain_tokens, double* stats) {
+  auto& m = *impl_;
+  require(domain_loss_sum && domain_tokens && stats, "output buffers must not be null");
+  auto windows = m.tokenTensor(tokens, batch, window, 2);
+  auto dom = m.domainTensor(domains, batch, num_domains);
+  torch::NoGradGuard no_grad;
+  auto sums = m.tokenLosses(windows).sum(1).to(torch::kFloat64);
+  auto per_domain = torch::zeros({num_domains}, sums.options()).index_add_(0, dom, sums).to(torch::kCPU);
+  auto counts = (torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(window - 1)).to(torch::kCPU);
+  double total = 0;
+  for (int k = 0; k < num_domains; ++k) {
+    domain_loss_sum[k] = per_domain[k].item<double>();
+    domain_tokens[k] = counts[k].item<double>();
+    total += domain_loss_sum[k];
+  }
+  stats[0] = total / static_cast<double>(batch * (window - 1));
+}
+
+void Model::forwardLogits(const int32_t* tokens, int64_t batch, int64_t seq, float* out) {
+  require(out != nullptr, "output buffer is null");
+  auto input = impl_->tokenTensor(tokens, batch, seq, 1);
+  torch::NoGradGuard no_grad;
+  auto logits = impl_->forward(input).to(torch::kCPU).to(torch::kFloat32).contiguous();
+  std::copy_n(logits.data_ptr<float>(), logits.numel(), out);
+}
+
+double Model::lossAndGradients(const int32_t* tokens, int64_t batch, int64_t window) {
+  auto windows = impl_->tokenTensor(tokens, batch, window, 2);
+  impl_->zeroGrad();
+  auto loss = impl_->tokenLosses(windows).mean();
+  loss.backward();
+  return loss.item<double>();
+}
+
+void Model::parameterNorms(const std::string& names, double* out, int count) const {
+  std::vector<std::string> list;
+  std::stringstream ss(names);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) list.push_back(item);
+  require(out != nullptr && static_cast<int>(list.size()) == count,
+          "parameterNorms: " + std::to_string(list.size()) + " names but a buffer of " + std::to_string(count));
+  for (int i = 0; i < count; ++i) out[i] = impl_->named(list[i]).detach().norm(2).to(torch::kFloat64).item<double>();
+}
+
+void Model::save(const std::string& path) const {
+  const auto& m = *impl_;
+  torch::serialize::OutputArchive archive;
+  archive.write("magic", c10::IValue(std::string(kCheckpointMagic)));
+  archive.write("version", c10::IValue(kCheckpointVersion));
+  archive.write("config", c10::IValue(m.config));
+  archive.write("step", c10::IValue(m.step));
+  archive.write("optimizer", torch::tensor({m.opt.max_lr, m.opt.min_lr, static_cast<double>(m.opt.warmup),
+                                            static_cast<double>(m.opt.total), m.opt.weight_decay, m.opt.beta1,
+                                            m.opt.beta2, m.opt.eps, m.opt.grad_clip},
+                                           torch::kFloat64));
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
+    archive.write("exp_avg/" + m.names[i], m.exp_avg[i].to(torch::kCPU), true);
+    archive.write("exp_avg_sq/" + m.names[i], m.exp_avg_sq[i].to(torch::kCPU), true);
+  }
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  fsyncPath(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+void Model::load(const std::string& path) {
+  auto& m = *impl_;
+  if (::access(path.c_str(), R_OK) != 0) throw std::invalid_argument("checkpoint " + path + " does not exist or is not readable");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, torch::kCPU);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("checkpoint " + path + " is not a readable acodm model checkpoint: " + e.what_without_backtrace());
+  }
+  c10::IValue magic, version, config, step;
+  if (!archive.try_read("magic", magic) || !magic.isString() || magic.toStringRef() != kCheckpointMagic)
+    throw std::runtime_error("checkpoint " + path + " is not an acodm model checkpoint (no magic)");
+  archive.read("version", version);
+  if (version.toInt() != kCheckpointVersion)
+    throw std::runtime_error("checkpoint " + path + " has version " + std::to_string(version.toInt()) + ", this build reads " +
+                             std::to_string(kCheckpointVersion));
+  archive.read("config", config);
+  if (config.toStringRef() != m.config) {
+    std::string diff;
+    for (const auto& k : differingKeys(m.config, config.toStringRef())) diff += (diff.empty() ? "" : "; ") + k;
+    throw std::invalid_argument("checkpoint " + path + " was written by a different model configuration: " + diff +
+                                " (this model vs checkpoint)");
+  }
+  archive.read("step", step);
+  torch::Tensor opt;
+  archive.read("optimizer", opt);
+  auto o = opt.accessor<double, 1>();
+  m.opt = {o[0], o[1], static_cast<int64_t>(o[2]), static_cast<int64_t>(o[3]), o[4], o[5], o[6], o[7], o[8]};
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    torch::Tensor p, a, s;
+    archive.read("param/" + m.names[i], p, true);
+    archive.read("exp_avg/" + m.names[i], a, true);
+    archive.read("exp_avg_sq/" + m.names[i], s, true);
+    m.params[i].copy_(p);
+    m.exp_avg[i].copy_(a);
+    m.exp_avg_sq[i].copy_(s);
+  }
+  m.step = step.toInt();
+  m.zeroGrad();
+}
+
+}  // namespace acodm

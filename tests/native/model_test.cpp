@@ -1,0 +1,345 @@
+// The GPT-NeoX engine against an independent PyTorch implementation (golden file), finite differences,
+// overfitting, exact resume, per-domain alignment against K separate backward passes, and bad input.
+#include "acodm/model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "golden.h"
+
+using acodm::Model;
+
+namespace {
+
+const std::string kGolden = std::string(ACODM_SOURCE_DIR) + "/tests/golden/gpt_neox_tiny.golden";
+
+// max |a - b| / max |b| over a tensor: one relative tolerance per tensor, robust to entries near zero.
+double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
+  }
+  return diff / std::max(scale, 1e-30);
+}
+
+std::vector<int32_t> randomTokens(int64_t n, int vocab, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int32_t> dist(0, vocab - 1);
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (auto& x : t) x = dist(rng);
+  return t;
+}
+
+std::unique_ptr<Model> goldenModel(const std::map<std::string, acodm::test::GoldenEntry>& g) {
+  auto model = std::make_unique<Model>(g.at("config").text(), 1, "cpu");
+  for (int i = 0; i < model->numParameterTensors(); ++i) {
+    auto name = model->parameterName(i);
+    auto it = g.find("param/" + name);
+    if (it == g.end()) throw std::runtime_error("golden file lacks parameter " + name);
+    auto values = it->second.as<float>();
+    model->setParameter(name, values.data(), static_cast<int64_t>(values.size()));
+  }
+  return model;
+}
+
+struct StepOut {
+  std::vector<double> loss, count, stats, s;
+};
+
+StepOut step(Model& m, const std::vector<int32_t>& tokens, int64_t batch, int64_t window,
+             const std::vector<int32_t>& domains, int k, int micro = 1, bool alignment = false) {
+  StepOut o{std::vector<double>(k), std::vector<double>(k), std::vector<double>(4),
+            std::vector<double>(static_cast<size_t>(k) * k)};
+  m.trainStep(tokens.data(), batch, window, domains.data(), k, micro, o.loss.data(), o.count.data(), o.stats.data(),
+              alignment ? o.s.data() : nullptr);
+  return o;
+}
+
+}  // namespace
+
+TEST(Golden, LogitsLossGradientsAndAdamWMatchPyTorch) {
+  auto g = acodm::test::readGolden(kGolden);
+  auto model = goldenModel(g);
+  const auto& tok = g.at("tokens");
+  const int64_t B = tok.dims[0], W = tok.dims[1], T = W - 1;
+  auto windows = tok.as<int32_t>();
+
+  // Logits of the inputs (each window without its last token).
+  std::vector<int32_t> inputs;
+  for (int64_t b = 0; b < B; ++b) inputs.insert(inputs.end(), windows.begin() + b * W, windows.begin() + b * W + T);
+  std::vector<float> logits(static_cast<size_t>(B * T * model->vocabSize()));
+  model->forwardLogits(inputs.data(), B, T, logits.data());
+  EXPECT_LT(relativeError(logits, g.at("logits").as<float>()), 1e-4);
+
+  const double loss = model->lossAndGradients(windows.data(), B, W);
+  const double ref = g.at("loss").as<double>()[0];
+  EXPECT_NEAR(loss, ref, 1e-4 * std::fabs(ref));
+  for (int i = 0; i < model->numParameterTensors(); ++i) {
+    auto name = model->parameterName(i);
+    std::vector<float> grad(static_cast<size_t>(model->parameterSize(name)));
+    model->getGradient(name, grad.data(), static_cast<int64_t>(grad.size()));
+    EXPECT_LT(relativeError(grad, g.at("grad/" + name).as<float>()), 1e-4) << name;
+  }
+
+  auto o = g.at("optimizer").as<double>();
+  model->setOptimizer(o[0], o[1], static_cast<int64_t>(o[2]), static_cast<int64_t>(o[3]), o[4], o[5], o[6], o[7], o[8]);
+  auto expected = g.at("train_losses").as<double>();
+  std::vector<int32_t> domains(static_cast<size_t>(B), 0);
+  for (size_t s = 0; s < expected.size(); ++s) {
+    auto r = step(*model, windows, B, W, domains, 1);
+    EXPECT_NEAR(r.stats[0], expected[s], 1e-4 * std::fabs(expected[s])) << "AdamW step " << s;
+  }
+}
+
+TEST(Gradients, MatchCentralFiniteDifferencesInFloat64) {
+  Model model("tiny:dtype=float64,d_model=32,heads=2,seq=16", 7, "cpu");
+  const int64_t B = 2, W = 9;
+  auto tokens = randomTokens(B * W, model.vocabSize(), 3);
+  model.lossAndGradients(tokens.data(), B, W);
+  std::mt19937 rng(11);
+  int checked = 0;
+  for (int i = 0; i < model.numParameterTensors(); ++i) {
+    auto name = model.parameterName(i);
+    const int64_t n = model.parameterSize(name);
+    std::vector<float> grad(static_cast<size_t>(n)), values(static_cast<size_t>(n));
+    model.getGradient(name, grad.data(), n);
+    model.getParameter(name, values.data(), n);
+    // The float interface rounds parameters to fp32; finite differences use steps that survive that.
+    for (int trial = 0; trial < 2; ++trial) {
+      const int64_t j = std::uniform_int_distribution<int64_t>(0, n - 1)(rng);
+      const float h = 1e-2f;
+      auto at = [&](float delta) {
+        auto v = values;
+        v[static_cast<size_t>(j)] += delta;
+        model.setParameter(name, v.data(), n);
+        return model.lossAndGradients(tokens.data(), B, W);
+      };
+      const double numeric = (at(h) - at(-h)) / (2.0 * h);
+      model.setParameter(name, values.data(), n);
+      const double analytic = grad[static_cast<size_t>(j)];
+      EXPECT_NEAR(analytic, numeric, 2e-3 * std::max(1.0, std::fabs(numeric)) + 1e-4) << name << "[" << j << "]";
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 2 * model.numParameterTensors());
+}
+
+TEST(Training, TinyModelOverfitsOneBatch) {
+  Model model("tiny", 5, "cpu");
+  model.setOptimizer(3e-3, 3e-3, 0, 1000, 0.0, 0.9, 0.95, 1e-8, 1.0);
+  const int64_t B = 4, W = 17;
+  auto tokens = randomTokens(B * W, 257, 9);
+  std::vector<int32_t> domains(B, 0);
+  double first = 0, last = 0;
+  for (int s = 0; s < 300; ++s) {
+    auto r = step(model, tokens, B, W, domains, 1);
+    if (s == 0) first = r.stats[0];
+    last = r.stats[0];
+  }
+  EXPECT_GT(first, 5.0);
+  EXPECT_LT(last, 0.1);
+}
+
+TEST(Training, MicroBatchesAccumulateToTheSameStep) {
+  const int64_t B = 4, W = 13;
+  auto tokens = randomTokens(B * W, 384, 21);
+  std::vector<int32_t> domains{0, 1, 1, 2};
+  Model a("tiny", 3, "cpu"), b("tiny", 3, "cpu");
+  a.setOptimizer(1e-3, 1e-4, 1, 10, 0.1, 0.9, 0.95, 1e-8, 1.0);
+  b.setOptimizer(1e-3, 1e-4, 1, 10, 0.1, 0.9, 0.95, 1e-8, 1.0);
+  for (int s = 0; s < 3; ++s) {
+    auto ra = step(a, tokens, B, W, domains, 3, 1);
+    auto rb = step(b, tokens, B, W, domains, 3, 4);
+    EXPECT_NEAR(ra.stats[0], rb.stats[0], 1e-5);
+    EXPECT_NEAR(ra.stats[1], rb.stats[1], 1e-4 * ra.stats[1]);
+    for (int k = 0; k < 3; ++k) {
+      EXPECT_NEAR(ra.loss[k], rb.loss[k], 1e-4);
+      EXPECT_EQ(ra.count[k], rb.count[k]);
+    }
+  }
+  // Domain token counts are windows x T.
+  auto r = step(a, tokens, B, W, domains, 3);
+  EXPECT_EQ(r.count[0], 12);
+  EXPECT_EQ(r.count[1], 24);
+  EXPECT_EQ(r.count[2], 12);
+}
+
+TEST(Checkpoint, ResumeIsBitIdentical) {
+  const int64_t B = 4, W = 17;
+  std::vector<std::vector<int32_t>> batches;
+  for (int s = 0; s < 6; ++s) batches.push_back(randomTokens(B * W, 384, 100 + s));
+  std::vector<int32_t> domains{0, 1, 0, 1};
+  auto configure = [](Model& m) { m.setOptimizer(2e-3, 2e-4, 2, 6, 0.1, 0.9, 0.95, 1e-8, 1.0); };
+
+  Model straight("tiny", 42, "cpu");
+  configure(straight);
+  std::vector<double> expected;
+  for (auto& t : batches) expected.push_back(step(straight, t, B, W, domains, 2).stats[0]);
+
+  const std::string path = ::testing::TempDir() + "/acodm_resume.ckpt";
+  {
+    Model first("tiny", 42, "cpu");
+    configure(first);
+    for (int s = 0; s < 3; ++s) ASSERT_EQ(step(first, batches[s], B, W, domains, 2).stats[0], expected[s]);
+    first.save(path);
+  }
+  Model resumed("tiny", 999, "cpu");  // a different init: everything must come from the checkpoint
+  resumed.load(path);
+  EXPECT_EQ(resumed.stepCount(), 3);
+  for (int s = 3; s < 6; ++s) {
+    auto r = step(resumed, batches[s], B, W, domains, 2);
+    EXPECT_EQ(r.stats[0], expected[s]) << "step " << s;  // bit for bit
+    EXPECT_EQ(r.stats[3], s);
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Checkpoint, RefusesAnotherConfigurationNamingTheKeys) {
+  const std::string path = ::testing::TempDir() + "/acodm_other.ckpt";
+  Model("tiny", 1, "cpu").save(path);
+  Model other("tiny:layers=3", 1, "cpu");
+  try {
+    other.load(path);
+    FAIL() << "load of a checkpoint from another config succeeded";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("layers (3 vs 2)"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Schedule, WarmupThenCosine) {
+  Model m("tiny", 1, "cpu");
+  m.setOptimizer(1e-3, 1e-4, 10, 110, 0.1, 0.9, 0.95, 1e-8, 1.0);
+  EXPECT_DOUBLE_EQ(m.learningRate(0), 1e-4);
+  EXPECT_DOUBLE_EQ(m.learningRate(9), 1e-3);
+  EXPECT_DOUBLE_EQ(m.learningRate(10), 1e-3);
+  EXPECT_NEAR(m.learningRate(60), 0.55e-3, 1e-12);
+  EXPECT_DOUBLE_EQ(m.learningRate(110), 1e-4);
+  EXPECT_DOUBLE_EQ(m.learningRate(500), 1e-4);
+}
+
+TEST(Config, PythiaShapesHaveTheirParameterCounts) {
+  // Pythia-70m: 70,426,624 parameters (untied embeddings, vocabulary 50,304) as Hugging Face reports.
+  Model m("70m", 1, "cpu");
+  EXPECT_EQ(m.numParameters(), 70426624);
+  EXPECT_EQ(m.parameterName(0), "gpt_neox.embed_in.weight");
+  EXPECT_EQ(m.parameterName(m.numParameterTensors() - 1), "embed_out.weight");
+  EXPECT_EQ(m.parameterName(12), "gpt_neox.layers.0.mlp.dense_4h_to_h.bias");
+  EXPECT_EQ(m.numParameterTensors(), 6 * 12 + 4);
+}
+
+TEST(BadInput, ClearErrors) {
+  EXPECT_THROW(Model("nope", 1, "cpu"), std::invalid_argument);
+  EXPECT_THROW(Model("tiny:widht=3", 1, "cpu"), std::invalid_argument);
+  EXPECT_THROW(Model("tiny:heads=5", 1, "cpu"), std::invalid_argument);
+  EXPECT_THROW(Model("tiny", 1, "tpu"), std::invalid_argument);
+  Model m("tiny", 1, "cpu");
+  std::vector<double> l(2), c(2), st(4);
+  auto tokens = randomTokens(2 * 9, 384, 1);
+  std::vector<int32_t> domains{0, 1};
+  tokens[5] = 384;
+  try {
+    m.trainStep(tokens.data(), 2, 9, domains.data(), 2, 1, l.data(), c.data(), st.data(), nullptr);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("token id 384 at window 0, position 5"), std::string::npos) << e.what();
+  }
+  tokens[5] = 1;
+  domains[1] = 2;
+  EXPECT_THROW(m.trainStep(tokens.data(), 2, 9, domains.data(), 2, 1, l.data(), c.data(), st.data(), nullptr),
+               std::invalid_argument);
+  domains[1] = 1;
+  EXPECT_THROW(m.trainStep(tokens.data(), 2, 9, domains.data(), 2, 3, l.data(), c.data(), st.data(), nullptr),
+               std::invalid_argument);
+  auto long_tokens = randomTokens(66, 384, 2);
+  EXPECT_THROW(m.trainStep(long_tokens.data(), 1, 66, domains.data(), 2, 1, l.data(), c.data(), st.data(), nullptr),
+               std::invalid_argument);
+  EXPECT_THROW(m.setAlignmentParameters("gpt_neox.layers.0.mlp.dense_4h_to_h.bias"), std::invalid_argument);
+  EXPECT_THROW(m.setAlignmentParameters("gpt_neox.layers.9.mlp.dense_4h_to_h.weight"), std::invalid_argument);
+  EXPECT_THROW(m.load("/nonexistent/acodm.ckpt"), std::invalid_argument);
+}
+
+namespace {
+
+// S from one train step vs K separate backward passes, one per domain's mean loss, on a twin model.
+void checkAlignmentAgainstSeparateBackwards(const std::vector<int32_t>& domains, int k, const std::string& layers,
+                                            int micro_batches) {
+  const int64_t B = static_cast<int64_t>(domains.size()), W = 9;
+  auto tokens = randomTokens(B * W, 384, 77);
+  Model engine("tiny:layers=4", 13, "cpu"), twin("tiny:layers=4", 13, "cpu");
+  engine.setAlignmentParameters(layers);
+  auto r = step(engine, tokens, B, W, domains, k, micro_batches, true);
+
+  std::vector<std::string> names;
+  for (size_t start = 0; start < layers.size();) {
+    auto end = layers.find(',', start);
+    if (end == std::string::npos) end = layers.size();
+    names.push_back(layers.substr(start, end - start));
+    start = end + 1;
+  }
+  std::vector<std::vector<double>> g(static_cast<size_t>(k));
+  for (int d = 0; d < k; ++d) {
+    std::vector<int32_t> sub;
+    for (int64_t b = 0; b < B; ++b)
+      if (domains[static_cast<size_t>(b)] == d) sub.insert(sub.end(), tokens.begin() + b * W, tokens.begin() + (b + 1) * W);
+    if (sub.empty()) continue;
+    twin.lossAndGradients(sub.data(), static_cast<int64_t>(sub.size()) / W, W);
+    for (const auto& n : names) {
+      std::vector<float> grad(static_cast<size_t>(twin.parameterSize(n)));
+      twin.getGradient(n, grad.data(), static_cast<int64_t>(grad.size()));
+      g[static_cast<size_t>(d)].insert(g[static_cast<size_t>(d)].end(), grad.begin(), grad.end());
+    }
+  }
+  for (int i = 0; i < k; ++i) {
+    for (int j = 0; j < k; ++j) {
+      const double got = r.s[static_cast<size_t>(i * k + j)];
+      const auto &gi = g[static_cast<size_t>(i)], &gj = g[static_cast<size_t>(j)];
+      if (gi.empty() || gj.empty()) {
+        EXPECT_EQ(got, 0.0) << "absent domain " << i << "," << j;
+        continue;
+      }
+      double dot = 0, ni = 0, nj = 0;
+      for (size_t p = 0; p < gi.size(); ++p) {
+        dot += gi[p] * gj[p];
+        ni += gi[p] * gi[p];
+        nj += gj[p] * gj[p];
+      }
+      EXPECT_NEAR(got, dot, 1e-5 * std::sqrt(ni * nj)) << "S[" << i << "][" << j << "]";
+    }
+  }
+}
+
+}  // namespace
+
+TEST(Alignment, OneDomain) {
+  checkAlignmentAgainstSeparateBackwards({0, 0, 0}, 1, "gpt_neox.layers.3.mlp.dense_4h_to_h.weight", 1);
+}
+
+TEST(Alignment, ThreeUnevenDomainsOneAppearingOnce) {
+  checkAlignmentAgainstSeparateBackwards({2, 0, 2, 2, 0, 2, 1, 2}, 3,
+                                         "gpt_neox.layers.1.mlp.dense_4h_to_h.weight,gpt_neox.layers.3.mlp.dense_4h_to_h.weight",
+                                         2);
+}
+
+TEST(Alignment, TwentyTwoDomainsSomeAbsentLayersAtSeveralDepths) {
+  std::mt19937 rng(5);
+  std::vector<int32_t> domains;
+  for (int d = 0; d < 22; ++d) {
+    if (d == 4 || d == 17) continue;  // absent from the step
+    const int n = d == 9 ? 1 : 1 + static_cast<int>(rng() % 3);
+    for (int i = 0; i < n; ++i) domains.push_back(d);
+  }
+  std::shuffle(domains.begin(), domains.end(), rng);
+  checkAlignmentAgainstSeparateBackwards(
+      domains, 22,
+      "gpt_neox.layers.0.attention.query_key_value.weight,gpt_neox.layers.2.mlp.dense_4h_to_h.weight,"
+      "gpt_neox.layers.3.attention.dense.weight",
+      1);
+}
