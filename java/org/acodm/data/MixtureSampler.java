@@ -1,0 +1,155 @@
+package org.acodm.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Draws a step's training windows from the domain mixture. For every micro-batch (or window) a domain is
+ * drawn from the weights, then every window of it gets a start uniform over the domain's token stream (the
+ * shard's documents back to back, each ending with the end-of-document token). The stream is read as a
+ * cycle, so a start near the end wraps to the beginning: every start is equally likely and even a domain
+ * shorter than one window can be sampled.
+ *
+ * <p>Nothing here is mutable: a draw is a pure function of (seed, step, rank, weights) through
+ * {@link CounterRandom}, so a resumed run, or a rerun, draws exactly the same windows. The saved
+ * {@link SamplerState} is the configuration plus the identity of the data, checked on restore.
+ */
+public final class MixtureSampler {
+    private static final int PURPOSE_DOMAIN = 1;
+    private static final int PURPOSE_START = 2;
+
+    private final DomainShards shards;
+    private final SamplerConfig config;
+
+    public MixtureSampler(DomainShards shards, SamplerConfig config) {
+        this.shards = shards;
+        this.config = config;
+        if (config.forceEachDomain()) {
+            int nonEmpty = (int) Arrays.stream(shards.tokenCounts()).filter(t -> t > 0).count();
+            if (nonEmpty > config.microBatches())
+                throw new IllegalArgumentException("forceEachDomain needs at least one micro-batch per domain: " + nonEmpty
+                        + " domains but " + config.microBatches() + " micro-batches per step");
+        }
+    }
+
+    public SamplerConfig config() { return config; }
+
+    public DomainShards shards() { return shards; }
+
+    /** Draws the windows and domain ids of {@code step} for {@code rank}. */
+    public SampledBatch sample(long step, int rank, double[] weights) {
+        int[] domains = drawDomains(step, rank, weights);
+        int w = config.windowLength();
+        int[] tokens = new int[config.batchSize() * w];
+        long[] starts = new long[config.batchSize()];
+        for (int i = 0; i < domains.length; i++) {
+            IndexedDataset d = shards.dataset(domains[i]);
+            long n = d.tokens();
+            long start = CounterRandom.below(n, config.seed(), step, rank, i, PURPOSE_START);
+            starts[i] = start;
+            readCyclic(d, start, tokens, i * w, w);
+        }
+        return new SampledBatch(tokens, domains, starts, config.batchSize(), w);
+    }
+
+    /** The domain id of each window of {@code step} for {@code rank}, without reading tokens. */
+    public int[] drawDomains(long step, int rank, double[] weights) {
+        double[] cum = cumulative(weights);
+        int[] out = new int[config.batchSize()];
+        int mb = config.microBatchSize();
+        int forced = 0;
+        int[] forcedIds = null;
+        if (config.forceEachDomain()) {
+            forcedIds = java.util.stream.IntStream.range(0, shards.domainCount()).filter(i -> shards.tokens(i) > 0).toArray();
+            forced = forcedIds.length;
+        }
+        for (int m = 0; m < config.microBatches(); m++) {
+            int domain = m < forced ? forcedIds[m]
+                    : pick(cum, CounterRandom.unitDouble(CounterRandom.bits(config.seed(), step, rank, m, PURPOSE_DOMAIN)));
+            Arrays.fill(out, m * mb, (m + 1) * mb, domain);
+        }
+        return out;
+    }
+
+    private double[] cumulative(double[] weights) {
+        int k = shards.domainCount();
+        if (weights.length != k)
+            throw new IllegalArgumentException(weights.length + " weights for " + k + " domains " + shards.domains());
+        double[] cum = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            double w = weights[i];
+            if (!(w >= 0) || Double.isInfinite(w))
+                throw new IllegalArgumentException("weight of domain " + shards.domains().get(i) + " is " + w + ", expected a finite value >= 0");
+            if (w > 0 && shards.tokens(i) == 0)
+                throw new IllegalArgumentException("domain " + shards.domains().get(i) + " has weight " + w + " but no tokens in the "
+                        + shards.split() + " split");
+            sum += w;
+            cum[i] = sum;
+        }
+        if (!(sum > 0)) throw new IllegalArgumentException("domain weights sum to " + sum + ", expected a positive sum");
+        return cum;
+    }
+
+    /** The first domain whose cumulative weight exceeds {@code u * total}; zero-weight domains can never be it. */
+    private static int pick(double[] cum, double u) {
+        double x = u * cum[cum.length - 1];
+        int lo = 0;
+        int hi = cum.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cum[mid] > x) hi = mid; else lo = mid + 1;
+        }
+        return lo;
+    }
+
+    /** Reads {@code length} tokens from {@code start}, wrapping past the end of the stream to its beginning. */
+    static void readCyclic(IndexedDataset d, long start, int[] dst, int offset, int length) {
+        long n = d.tokens();
+        while (length > 0) {
+            int k = (int) Math.min(length, n - start);
+            d.read(start, dst, offset, k);
+            offset += k;
+            length -= k;
+            start = 0;
+        }
+    }
+
+    /** The state to save in a checkpoint: the configuration and the identity of the data it draws from. */
+    public SamplerState state() {
+        return new SamplerState(SamplerState.VERSION, config, shards.split().dirName(), shards.domains(), shards.tokenCounts());
+    }
+
+    /** A sampler that draws exactly what the saved one did, after checking {@code shards} hold the same data. */
+    public static MixtureSampler restore(SamplerState state, DomainShards shards) {
+        if (state.version() != SamplerState.VERSION)
+            throw new IllegalArgumentException("sampler state version " + state.version() + ", expected " + SamplerState.VERSION);
+        if (!state.split().equals(shards.split().dirName()) || !state.domains().equals(shards.domains())
+                || !Arrays.equals(state.tokens(), shards.tokenCounts()))
+            throw new IllegalArgumentException("the saved sampler drew from other data (split " + state.split() + ", domains "
+                    + state.domains() + ", tokens " + Arrays.toString(state.tokens()) + ") than " + shards.directory()
+                    + " holds; resuming on it would not reproduce the run");
+        return new MixtureSampler(shards, state.config());
+    }
+
+    /** Saved form of a sampler; JSON through {@link #toJson()} / {@link #fromJson(String)}. */
+    public record SamplerState(int version, SamplerConfig config, String split, List<String> domains, long[] tokens) {
+        public static final int VERSION = 1;
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        public String toJson() {
+            try {
+                return JSON.writeValueAsString(this);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public static SamplerState fromJson(String json) throws IOException {
+            return JSON.readValue(json, SamplerState.class);
+        }
+    }
+}

@@ -1,0 +1,393 @@
+package org.acodm.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The {@code prepare} job: tokenises corpus files into one indexed dataset per (split, domain) and writes
+ * {@code manifest.json}.
+ *
+ * <p>Layout of {@code DIR}: {@code DIR/<split>/<domain>.bin|.idx}, {@code DIR/<split>/split.json} (what the
+ * split was made from), {@code DIR/manifest.json}. Crash safety: every split is built in
+ * {@code DIR/.staging/<split>/} and moved into place only after all splits of the run are complete, and the
+ * manifest is removed before and rewritten after the moves; so a failed or interrupted run never leaves a
+ * manifest describing partial shards, and a run that fails on bad input leaves earlier output untouched.
+ * Resume: a split whose {@code split.json} records the same inputs, tokenizer and options (in place or in
+ * staging) is kept, any other is redone from scratch.
+ *
+ * <p>Throughput: one thread reads and parses, {@code threads} workers tokenise chunks of about 2 MB, and the
+ * calling thread writes chunks in input order, so shards are identical whatever the thread count. The queue
+ * between them is bounded, which bounds memory.
+ */
+public final class ShardPreparer {
+    /** Options of one run. */
+    public record Options(PileReader.Options reader, int threads, long minDomainTokens) {
+        public Options {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
+            if (minDomainTokens < 0) throw new IllegalArgumentException("minDomainTokens must be >= 0");
+        }
+
+        public static Options defaults() {
+            return new Options(PileReader.Options.pile(), Runtime.getRuntime().availableProcessors(), 10_000);
+        }
+
+        public Options withReader(PileReader.Options r) { return new Options(r, threads, minDomainTokens); }
+
+        public Options withThreads(int t) { return new Options(reader, t, minDomainTokens); }
+
+        public Options withMinDomainTokens(long m) { return new Options(reader, threads, m); }
+    }
+
+    /** Progress callbacks, all on the calling thread. */
+    public interface Listener {
+        default void splitStarted(Split split, int files, long inputBytes) {}
+
+        /** Cumulative for the split: documents and UTF-8 text bytes written, input file bytes consumed. */
+        default void progress(Split split, long documents, long textBytes, long inputBytesRead) {}
+
+        default void splitFinished(Split split, boolean reused) {}
+
+        Listener NONE = new Listener() {};
+    }
+
+    /** What {@code DIR/<split>/split.json} records. */
+    record SplitRecord(String fingerprint, Map<String, Manifest.DomainStats> domains, List<Manifest.SourceInfo> sources) {}
+
+    static final String SPLIT_RECORD = "split.json";
+    static final String STAGING = ".staging";
+    private static final int CHUNK_CHARS = 2 << 20;
+    private static final int CHUNK_DOCS = 4096;
+
+    private ShardPreparer() {}
+
+    public static Manifest prepare(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
+        Files.createDirectories(outDir);
+        try (FileChannel lockFile = FileChannel.open(outDir.resolve(".prepare.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = tryLock(lockFile, outDir);
+            try {
+                return prepareLocked(sources, tokenizer, outDir, options, listener);
+            } finally {
+                lock.release();
+            }
+        }
+    }
+
+    private static FileLock tryLock(FileChannel ch, Path outDir) throws IOException {
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) throw new IOException(outDir + ": another prepare is writing this directory");
+        return l;
+    }
+
+    private static Manifest prepareLocked(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
+        Map<Split, List<SourceFile>> bySplit = new EnumMap<>(Split.class);
+        for (SourceFile s : sources) bySplit.computeIfAbsent(s.split(), k -> new ArrayList<>()).add(s);
+        Path staging = outDir.resolve(STAGING);
+
+        Map<Split, SplitRecord> records = new EnumMap<>(Split.class);
+        List<Split> toCommit = new ArrayList<>();
+        for (Map.Entry<Split, List<SourceFile>> e : bySplit.entrySet()) {
+            Split split = e.getKey();
+            String fp = fingerprint(e.getValue(), tokenizer, options);
+            SplitRecord inPlace = readRecord(outDir.resolve(split.dirName()));
+            if (inPlace != null && inPlace.fingerprint().equals(fp)) {
+                records.put(split, inPlace);
+                listener.splitFinished(split, true);
+                continue;
+            }
+            Path stagedDir = staging.resolve(split.dirName());
+            SplitRecord staged = readRecord(stagedDir);
+            if (staged == null || !staged.fingerprint().equals(fp)) {
+                deleteTree(stagedDir);
+                staged = tokenizeSplit(split, e.getValue(), tokenizer, stagedDir, options, fp, listener);
+                listener.splitFinished(split, false);
+            } else {
+                listener.splitFinished(split, true);
+            }
+            records.put(split, staged);
+            toCommit.add(split);
+        }
+
+        Path manifestFile = outDir.resolve(Manifest.FILE_NAME);
+        Files.deleteIfExists(manifestFile);
+        for (Split split : toCommit) {
+            Path target = outDir.resolve(split.dirName());
+            Path old = staging.resolve(split.dirName() + ".old");
+            deleteTree(old);
+            if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging.resolve(split.dirName()), target, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(old);
+        }
+        // A split prepared earlier but absent from these inputs would otherwise linger beside a manifest that ignores it.
+        for (Split split : Split.values()) {
+            if (!bySplit.containsKey(split) && readRecord(outDir.resolve(split.dirName())) != null) deleteTree(outDir.resolve(split.dirName()));
+        }
+        deleteTree(staging);
+
+        Manifest m = buildManifest(records, tokenizer, options);
+        m.write(outDir);
+        return m;
+    }
+
+    private static Manifest buildManifest(Map<Split, SplitRecord> records, Tokenizer tokenizer, Options options) {
+        TreeSet<String> domains = new TreeSet<>();
+        Map<String, Map<String, Manifest.DomainStats>> splits = new LinkedHashMap<>();
+        List<Manifest.SourceInfo> sources = new ArrayList<>();
+        for (Map.Entry<Split, SplitRecord> e : records.entrySet()) {
+            domains.addAll(e.getValue().domains().keySet());
+            splits.put(e.getKey().dirName(), new TreeMap<>(e.getValue().domains()));
+            sources.addAll(e.getValue().sources());
+        }
+        List<String> warnings = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Manifest.DomainStats>> s : splits.entrySet()) {
+            for (String d : domains) {
+                Manifest.DomainStats st = s.getValue().get(d);
+                if (st == null) warnings.add(s.getKey() + "/" + d + ": no documents in this split");
+                else if (st.tokens() < options.minDomainTokens())
+                    warnings.add(s.getKey() + "/" + d + ": " + st.tokens() + " tokens, fewer than --min-domain-tokens " + options.minDomainTokens());
+            }
+        }
+        for (Manifest.SourceInfo s : sources) {
+            if (s.badLines() > 0) warnings.add(s.path() + ": skipped " + s.badLines() + " bad line(s); first: " + s.badLineExamples().get(0));
+        }
+        Manifest.TokenizerInfo ti = new Manifest.TokenizerInfo(tokenizer.spec(), tokenizer.vocabSize(), tokenizer.endOfDocument(),
+                TokenDtype.forVocabulary(tokenizer.vocabSize()).name().toLowerCase(java.util.Locale.ROOT), tokenizer.notes());
+        return new Manifest(Manifest.VERSION, ti, options.reader().textField().toString(), options.reader().domainField().toString(),
+                List.copyOf(domains), splits, sources, options.minDomainTokens(), warnings);
+    }
+
+    /** Everything that decides a split's shards; a change in any of it means redo. */
+    static String fingerprint(List<SourceFile> files, Tokenizer tokenizer, Options options) {
+        StringBuilder sb = new StringBuilder("v1|").append(tokenizer.fingerprint())
+                .append('|').append(options.reader().textField()).append('|').append(options.reader().domainField())
+                .append('|').append(options.reader().maxBadLines());
+        for (SourceFile f : files) {
+            sb.append('|').append(f.path().toAbsolutePath().normalize()).append(':').append(f.bytes()).append(':').append(f.modifiedMillis());
+        }
+        return sb.toString();
+    }
+
+    private static SplitRecord readRecord(Path splitDir) {
+        Path f = splitDir.resolve(SPLIT_RECORD);
+        if (!Files.isRegularFile(f)) return null;
+        try {
+            SplitRecord r = Manifest.JSON.readValue(f.toFile(), SplitRecord.class);
+            // The record is written after the shards, but check they are still there before trusting it.
+            for (Manifest.DomainStats d : r.domains().values()) {
+                Path prefix = splitDir.resolve(Path.of(d.shard()).getFileName().toString());
+                if (!Files.isRegularFile(IndexedDatasetWriter.withSuffix(prefix, ".idx"))
+                        || Files.size(IndexedDatasetWriter.withSuffix(prefix, ".bin")) <= 0) return null;
+            }
+            return r;
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable: treated as absent, and the split is redone
+        }
+    }
+
+    /** One tokenised chunk: for each document its domain, ids and UTF-8 byte count. */
+    private record Chunk(String[] domains, int[][] ids, long[] bytes, long inputBytesRead) {}
+
+    private static final Chunk END = new Chunk(null, null, null, 0);
+
+    private static SplitRecord tokenizeSplit(Split split, List<SourceFile> files, Tokenizer tokenizer, Path dir, Options options,
+                                             String fingerprint, Listener listener) throws IOException {
+        Files.createDirectories(dir);
+        long inputBytes = files.stream().mapToLong(SourceFile::bytes).sum();
+        listener.splitStarted(split, files.size(), inputBytes);
+
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "acodm-tokenize");
+            t.setDaemon(true);
+            return t;
+        });
+        BlockingQueue<Future<Chunk>> queue = new ArrayBlockingQueue<>(options.threads() * 2 + 1);
+        List<Manifest.SourceInfo> sourceInfos = new ArrayList<>();
+        AtomicLong bytesBeforeFile = new AtomicLong();
+        Thread reader = new Thread(() -> readFiles(files, options.reader(), tokenizer, pool, queue, sourceInfos, bytesBeforeFile), "acodm-read-" + split);
+        reader.setDaemon(true);
+
+        Map<String, IndexedDatasetWriter> writers = new LinkedHashMap<>();
+        Map<String, long[]> counts = new TreeMap<>(); // documents, tokens, bytes
+        Map<String, String> stems = new LinkedHashMap<>();
+        Set<String> usedStems = new HashSet<>();
+        boolean ok = false;
+        reader.start();
+        try {
+            long docs = 0;
+            long textBytes = 0;
+            while (true) {
+                Chunk c;
+                try {
+                    c = queue.take().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof UncheckedIOException u) throw u.getCause();
+                    if (cause instanceof IOException io) throw io;
+                    if (cause instanceof RuntimeException r) throw r;
+                    throw new IOException(cause);
+                }
+                if (c == END) break;
+                for (int i = 0; i < c.domains().length; i++) {
+                    String domain = c.domains()[i];
+                    IndexedDatasetWriter w = writers.get(domain);
+                    if (w == null) {
+                        String stem = uniqueStem(domain, usedStems);
+                        stems.put(domain, stem);
+                        w = new IndexedDatasetWriter(dir.resolve(stem), tokenizer.vocabSize());
+                        writers.put(domain, w);
+                    }
+                    w.addDocument(c.ids()[i], tokenizer.endOfDocument());
+                    long[] n = counts.computeIfAbsent(domain, k -> new long[3]);
+                    n[0]++;
+                    n[1] += c.ids()[i].length + 1;
+                    n[2] += c.bytes()[i];
+                    textBytes += c.bytes()[i];
+                }
+                docs += c.domains().length;
+                listener.progress(split, docs, textBytes, c.inputBytesRead());
+            }
+            for (IndexedDatasetWriter w : writers.values()) w.finish();
+            ok = true;
+        } finally {
+            reader.interrupt();
+            pool.shutdownNow();
+            if (!ok) {
+                for (IndexedDatasetWriter w : writers.values()) {
+                    try { w.close(); } catch (IOException ignored) { /* the staging folder is wiped on the next run anyway */ }
+                }
+            }
+        }
+        Map<String, Manifest.DomainStats> domains = new TreeMap<>();
+        for (Map.Entry<String, long[]> e : counts.entrySet()) {
+            long[] n = e.getValue();
+            domains.put(e.getKey(), new Manifest.DomainStats(split.dirName() + "/" + stems.get(e.getKey()), n[0], n[1], n[2]));
+        }
+        List<Manifest.SourceInfo> infos;
+        synchronized (sourceInfos) { infos = List.copyOf(sourceInfos); }
+        SplitRecord rec = new SplitRecord(fingerprint, domains, infos);
+        Manifest.writeJsonAtomically(dir.resolve(SPLIT_RECORD), rec);
+        return rec;
+    }
+
+    /** Reader thread: parses files in order, hands chunks to the pool, queues their futures in order. */
+    private static void readFiles(List<SourceFile> files, PileReader.Options ro, Tokenizer tokenizer, ExecutorService pool,
+                                  BlockingQueue<Future<Chunk>> queue, List<Manifest.SourceInfo> infos, AtomicLong bytesBefore) {
+        try {
+            for (SourceFile f : files) {
+                try (PileReader r = PileReader.open(f.path(), ro)) {
+                    List<PileDocument> batch = new ArrayList<>();
+                    long chars = 0;
+                    PileDocument d;
+                    while ((d = r.next()) != null) {
+                        batch.add(d);
+                        chars += d.text().length();
+                        if (chars >= CHUNK_CHARS || batch.size() >= CHUNK_DOCS) {
+                            queue.put(submit(pool, tokenizer, batch, bytesBefore.get() + r.bytesRead()));
+                            batch = new ArrayList<>();
+                            chars = 0;
+                        }
+                    }
+                    if (!batch.isEmpty()) queue.put(submit(pool, tokenizer, batch, bytesBefore.get() + r.bytesRead()));
+                    PileReader.BadLines bad = r.badLines();
+                    synchronized (infos) {
+                        infos.add(new Manifest.SourceInfo(f.path().toString(), f.split().dirName(), f.bytes(), bad.count(), bad.examples()));
+                    }
+                }
+                bytesBefore.addAndGet(f.bytes());
+            }
+            queue.put(CompletableFuture.completedFuture(END));
+        } catch (InterruptedException e) {
+            // The writer gave up (it failed or was interrupted); nothing left to do.
+        } catch (Throwable t) {
+            try {
+                queue.put(CompletableFuture.failedFuture(t));
+            } catch (InterruptedException ignored) {
+                // the writer is gone
+            }
+        }
+    }
+
+    private static Future<Chunk> submit(ExecutorService pool, Tokenizer tokenizer, List<PileDocument> docs, long inputBytesRead) {
+        return pool.submit(() -> {
+            String[] domains = new String[docs.size()];
+            List<String> texts = new ArrayList<>(docs.size());
+            long[] bytes = new long[docs.size()];
+            for (int i = 0; i < domains.length; i++) {
+                PileDocument d = docs.get(i);
+                domains[i] = d.domain();
+                texts.add(d.text());
+                bytes[i] = utf8Length(d.text());
+            }
+            return new Chunk(domains, tokenizer.encodeAll(texts), bytes, inputBytesRead);
+        });
+    }
+
+    /** UTF-8 length without encoding; input strings are valid (the reader checked), so surrogates come in pairs. */
+    static long utf8Length(String s) {
+        long n = 0;
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) { n += 4; i++; }
+            else n += 3;
+        }
+        return n;
+    }
+
+    /** A file name for a domain that keeps the name readable: unsafe characters become '_', clashes get a suffix. */
+    static String uniqueStem(String domain, Set<String> used) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < domain.length() && sb.length() < 100; i++) {
+            char c = domain.charAt(i);
+            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || (c == '.' && i > 0);
+            sb.append(safe ? c : '_');
+        }
+        String base = sb.toString();
+        String stem = base;
+        // Compared without case so two domains never share a file on case-insensitive file systems.
+        for (int k = 2; !used.add(stem.toLowerCase(java.util.Locale.ROOT)); k++) stem = base + "-" + k;
+        return stem;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+}
