@@ -5,7 +5,9 @@
 #include <torch/version.h>
 
 #include <iostream>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,7 +28,19 @@ int cudaDeviceCount() {
   }
 }
 
+// Some builds (Debian's libtorch among them) start with one intra-op thread; use every core unless the
+// user chose a count through OMP_NUM_THREADS or setNumThreads().
+void defaultThreadsOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
+    const unsigned cores = std::thread::hardware_concurrency();
+    if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) at::set_num_threads(static_cast<int>(cores));
+  });
+}
+
 torch::Device resolveDevice(const std::string& spec) {
+  defaultThreadsOnce();
   if (spec == "cpu") return torch::kCPU;
   const int gpus = cudaDeviceCount();
   if (spec == "auto") {
@@ -79,10 +93,14 @@ AutocastGuard::~AutocastGuard() {
 }
 
 void setNumThreads(int n) {
+  defaultThreadsOnce();
   if (n > 0) at::set_num_threads(n);
 }
 
-int numThreads() { return at::get_num_threads(); }
+int numThreads() {
+  defaultThreadsOnce();
+  return at::get_num_threads();
+}
 
 std::string buildInfo() {
   std::ostringstream o;

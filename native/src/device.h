@@ -9,6 +9,8 @@
 namespace acodm {
 
 torch::Device resolveDevice(const std::string& spec);
+// Sets the intra-op thread count to the number of cores once, unless OMP_NUM_THREADS is set.
+void defaultThreadsOnce();
 
 // Enables bf16 autocast for the forward pass when the device is a GPU; a no-op on the CPU (fp32).
 class AutocastGuard {

@@ -1,0 +1,204 @@
+package org.acodm.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.acodm.nativeapi.ModelNative;
+
+/**
+ * A GPT-NeoX model with its AdamW optimizer, living in native memory (GPU memory when there is one).
+ * Token windows go in as int arrays; losses, counts, norms and the alignment matrix come back.
+ */
+public final class Model implements AutoCloseable {
+    private final NativeHandle<ModelNative.Handle> handle;
+    private final int vocab;
+    private final int maxSeq;
+
+    /**
+     * @param config a named config ("70m", "410m", "tiny", ...) optionally with overrides
+     *               ("tiny:layers=3,d_model=96")
+     * @param device "cpu", "cuda", "cuda:N" or "auto"
+     */
+    public Model(String config, long seed, String device) {
+        if (config == null || config.isBlank()) throw new IllegalArgumentException("model config is empty");
+        if (device == null) throw new IllegalArgumentException("device is null");
+        this.handle = new NativeHandle<>("model '" + config + "'", () -> new ModelNative.Handle(config, seed, device));
+        this.vocab = handle.get().vocabSize();
+        this.maxSeq = handle.get().maxSeq();
+    }
+
+    public String configString() { return handle.apply(ModelNative.Handle::configString); }
+    public String deviceName() { return handle.apply(ModelNative.Handle::deviceName); }
+    public int numLayers() { return handle.get().numLayers(); }
+    public int dModel() { return handle.get().dModel(); }
+    public int vocabSize() { handle.get(); return vocab; }
+    public int maxSeq() { handle.get(); return maxSeq; }
+    public long numParameters() { return handle.get().numParameters(); }
+
+    /** Parameter names in Hugging Face GPTNeoXForCausalLM order. */
+    public List<String> parameterNames() {
+        ModelNative.Handle h = handle.get();
+        int n = h.numParameterTensors();
+        List<String> names = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) names.add(h.parameterName(i));
+        return names;
+    }
+
+    public float[] parameter(String name) {
+        return handle.apply(h -> {
+            float[] out = new float[Math.toIntExact(h.parameterSize(name))];
+            h.getParameter(name, out, out.length);
+            return out;
+        });
+    }
+
+    public void setParameter(String name, float[] values) {
+        handle.apply(h -> {
+            h.setParameter(name, values, values.length);
+            return null;
+        });
+    }
+
+    public float[] gradient(String name) {
+        return handle.apply(h -> {
+            float[] out = new float[Math.toIntExact(h.parameterSize(name))];
+            h.getGradient(name, out, out.length);
+            return out;
+        });
+    }
+
+    public void setOptimizer(OptimizerSettings s) {
+        handle.apply(h -> {
+            h.setOptimizer(s.maxLr(), s.minLr(), s.warmupSteps(), s.totalSteps(), s.weightDecay(), s.beta1(),
+                    s.beta2(), s.eps(), s.gradClip());
+            return null;
+        });
+    }
+
+    public long stepCount() { return handle.get().stepCount(); }
+    public double learningRate(long step) { return handle.get().learningRate(step); }
+
+    /** Parameters whose per-domain gradient alignment train steps report; empty turns it off. */
+    public void setAlignmentParameters(List<String> names) {
+        String joined = String.join(",", names);
+        handle.apply(h -> {
+            h.setAlignmentParameters(joined);
+            return null;
+        });
+    }
+
+    /**
+     * One optimizer step.
+     *
+     * @param tokens       {@code batch * window} token ids, row-major; window = T + 1
+     * @param domains      one domain id per window, in [0, numDomains)
+     * @param withAlignment also return S over the alignment parameters
+     */
+    public StepResult trainStep(int[] tokens, int batch, int window, int[] domains, int numDomains,
+                                int microBatches, boolean withAlignment) {
+        checkBatch(tokens, batch, window, domains, numDomains);
+        if (microBatches < 1 || batch % microBatches != 0)
+            throw new IllegalArgumentException("micro-batches (" + microBatches + ") must divide the batch (" + batch + ")");
+        double[] loss = new double[numDomains];
+        double[] count = new double[numDomains];
+        double[] stats = new double[4];
+        double[] s = withAlignment ? new double[numDomains * numDomains] : null;
+        handle.apply(h -> {
+            h.trainStep(tokens, batch, window, domains, numDomains, microBatches, loss, count, stats, s);
+            return null;
+        });
+        return new StepResult(stats[0], stats[1], stats[2], (long) stats[3], loss, count,
+                s == null ? null : square(s, numDomains));
+    }
+
+    /** Per-domain loss sums and counts without changing the model. */
+    public StepResult evaluate(int[] tokens, int batch, int window, int[] domains, int numDomains) {
+        checkBatch(tokens, batch, window, domains, numDomains);
+        double[] loss = new double[numDomains];
+        double[] count = new double[numDomains];
+        double[] stats = new double[1];
+        handle.apply(h -> {
+            h.evaluate(tokens, batch, window, domains, numDomains, loss, count, stats);
+            return null;
+        });
+        return new StepResult(stats[0], Double.NaN, Double.NaN, -1, loss, count, null);
+    }
+
+    /** Logits [batch, seq, vocabSize()] of the given inputs. */
+    public float[] forwardLogits(int[] tokens, int batch, int seq) {
+        if (tokens.length != (long) batch * seq)
+            throw new IllegalArgumentException("tokens has " + tokens.length + " ids, expected batch " + batch + " x seq " + seq);
+        float[] out = new float[Math.multiplyExact(Math.multiplyExact(batch, seq), vocab)];
+        handle.apply(h -> {
+            h.forwardLogits(tokens, batch, seq, out);
+            return null;
+        });
+        return out;
+    }
+
+    /** Mean loss; leaves the gradients for {@link #gradient}. No update. */
+    public double lossAndGradients(int[] tokens, int batch, int window) {
+        if (tokens.length != (long) batch * window)
+            throw new IllegalArgumentException("tokens has " + tokens.length + " ids, expected batch " + batch + " x window " + window);
+        return handle.apply(h -> h.lossAndGradients(tokens, batch, window));
+    }
+
+    /** Frobenius norms of the named parameters. */
+    public double[] parameterNorms(List<String> names) {
+        double[] out = new double[names.size()];
+        String joined = String.join(",", names);
+        handle.apply(h -> {
+            h.parameterNorms(joined, out, out.length);
+            return null;
+        });
+        return out;
+    }
+
+    /** Atomic: written under a temporary name, flushed and renamed. */
+    public void save(Path path) {
+        handle.apply(h -> {
+            h.save(path.toString());
+            return null;
+        });
+    }
+
+    public void load(Path path) {
+        if (!Files.isReadable(path)) throw new IllegalArgumentException("checkpoint " + path + " does not exist or is not readable");
+        handle.apply(h -> {
+            h.load(path.toString());
+            return null;
+        });
+    }
+
+    public boolean isClosed() { return handle.isClosed(); }
+
+    @Override public void close() { handle.close(); }
+
+    private void checkBatch(int[] tokens, int batch, int window, int[] domains, int numDomains) {
+        handle.get();
+        if (tokens == null || domains == null) throw new IllegalArgumentException("tokens and domains must not be null");
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (window < 2) throw new IllegalArgumentException("window must be >= 2 tokens (T + 1), got " + window);
+        if (window > maxSeq + 1)
+            throw new IllegalArgumentException("window of " + window + " tokens exceeds the model's context of " + maxSeq + " (+1)");
+        if (tokens.length != (long) batch * window)
+            throw new IllegalArgumentException("tokens has " + tokens.length + " ids, expected batch " + batch + " x window " + window
+                    + " = " + (long) batch * window);
+        if (domains.length != batch)
+            throw new IllegalArgumentException("domains has " + domains.length + " ids, expected one per window (" + batch + ")");
+        if (numDomains < 1) throw new IllegalArgumentException("numDomains must be >= 1, got " + numDomains);
+    }
+
+    private static double[][] square(double[] flat, int k) {
+        double[][] out = new double[k][k];
+        for (int i = 0; i < k; i++) System.arraycopy(flat, i * k, out[i], 0, k);
+        return out;
+    }
+
+    /** Build facts: libtorch version, threads, whether CUDA kernels were compiled, GPUs visible. */
+    public static String buildInfo() { return NativeHandle.call("engine", ModelNative::buildInfo); }
+    public static int cudaDeviceCount() { return ModelNative.cudaDeviceCount(); }
+    public static void setNumThreads(int n) { ModelNative.setNumThreads(n); }
+    public static int numThreads() { return ModelNative.numThreads(); }
+}

@@ -1,0 +1,19 @@
+package org.acodm.engine;
+
+/**
+ * What one train or eval step reports: per-domain sums of token losses and token counts (length K), the
+ * mean loss, the gradient norm before clipping, the learning rate used, the 0-based step index, and when
+ * requested the K×K gradient-alignment matrix S_ij = &lt;g_i, g_j&gt; (null otherwise).
+ */
+public record StepResult(double loss, double gradNorm, double learningRate, long step,
+                         double[] domainLossSum, double[] domainTokens, double[][] alignment) {
+
+    /** Mean token loss of domain k in this step, NaN when the domain had no tokens. */
+    public double domainMeanLoss(int k) {
+        return domainTokens[k] > 0 ? domainLossSum[k] / domainTokens[k] : Double.NaN;
+    }
+
+    public int numDomains() {
+        return domainLossSum.length;
+    }
+}

@@ -1,0 +1,76 @@
+package org.acodm.nativeapi;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Namespace;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.StdString;
+
+/**
+ * JavaCPP surface of {@code native/include/acodm/model.h}. Generated JNI glue only: callers go through
+ * {@code org.acodm.engine.Model}, which owns the pointer, checks arguments and turns native errors into
+ * Java exceptions. Java arrays are pinned or copied for the duration of a call; nothing is retained.
+ */
+@Platform(include = "acodm/model.h", link = "acodm")
+@Namespace("acodm")
+public final class ModelNative {
+    static { Loader.load(); }
+
+    private ModelNative() {}
+
+    public static native @StdString String buildInfo();
+    public static native int cudaDeviceCount();
+    public static native void setNumThreads(int n);
+    public static native int numThreads();
+
+    @Name("Model")
+    public static class Handle extends Pointer {
+        static { Loader.load(); }
+
+        public Handle(String config, long seed, String device) { allocate(config, seed, device); }
+        private native void allocate(@StdString String config, @Cast("int64_t") long seed, @StdString String device);
+
+        public native @StdString String configString();
+        public native @StdString String deviceName();
+        public native int numLayers();
+        public native int dModel();
+        public native int numHeads();
+        public native int vocabSize();
+        public native int maxSeq();
+        public native @Cast("int64_t") long numParameters();
+
+        public native int numParameterTensors();
+        public native @StdString String parameterName(int index);
+        public native @Cast("int64_t") long parameterSize(@StdString String name);
+        public native void getParameter(@StdString String name, float[] out, @Cast("int64_t") long count);
+        public native void setParameter(@StdString String name, @Cast("const float*") float[] values, @Cast("int64_t") long count);
+        public native void getGradient(@StdString String name, float[] out, @Cast("int64_t") long count);
+
+        public native void setOptimizer(double maxLr, double minLr, @Cast("int64_t") long warmupSteps,
+                                        @Cast("int64_t") long totalSteps, double weightDecay, double beta1,
+                                        double beta2, double eps, double gradClip);
+        public native @Cast("int64_t") long stepCount();
+        public native double learningRate(@Cast("int64_t") long step);
+
+        public native void setAlignmentParameters(@StdString String names);
+        public native @StdString String alignmentParameters();
+
+        public native void trainStep(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
+                                     @Cast("int64_t") long window, @Cast("const int32_t*") int[] domains,
+                                     int numDomains, int microBatches, double[] domainLossSum,
+                                     double[] domainTokens, double[] stats, double[] alignment);
+        public native void evaluate(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
+                                    @Cast("int64_t") long window, @Cast("const int32_t*") int[] domains,
+                                    int numDomains, double[] domainLossSum, double[] domainTokens, double[] stats);
+        public native void forwardLogits(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
+                                         @Cast("int64_t") long seq, float[] out);
+        public native double lossAndGradients(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
+                                              @Cast("int64_t") long window);
+        public native void parameterNorms(@StdString String names, double[] out, int count);
+
+        public native void save(@StdString String path);
+        public native void load(@StdString String path);
+    }
+}
