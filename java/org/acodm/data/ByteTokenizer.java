@@ -22,6 +22,16 @@ public final class ByteTokenizer implements Tokenizer {
         return ids;
     }
 
+    /** The document's shard form: each UTF-8 byte as a little-endian uint16, then end-of-document. */
+    static byte[] encodeUint16(String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[2 * b.length + 2];
+        for (int i = 0; i < b.length; i++) out[2 * i] = b[i]; // high bytes stay 0
+        out[2 * b.length] = (byte) END_OF_DOCUMENT;
+        out[2 * b.length + 1] = (byte) (END_OF_DOCUMENT >>> 8);
+        return out;
+    }
+
     @Override public String decode(int[] ids) {
         byte[] b = new byte[ids.length];
         int n = 0;

@@ -70,6 +70,52 @@ public final class IndexedDatasetWriter implements Closeable {
         tokens += length;
     }
 
+    /**
+     * Encodes a document (ids then end-of-document) in this dtype's on-disk form, checking every id; runs on the
+     * tokeniser threads so the single writer thread only copies bytes.
+     */
+    public static byte[] encode(int[] ids, int endOfDocument, int vocabSize) {
+        TokenDtype dtype = TokenDtype.forVocabulary(vocabSize);
+        if ((long) ids.length + 1 > Integer.MAX_VALUE / dtype.bytes())
+            throw new IllegalArgumentException("document of " + (ids.length + 1L) + " tokens is too long for one sequence");
+        ByteBuffer b = ByteBuffer.allocate((ids.length + 1) * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        int bad = 0;
+        if (dtype == TokenDtype.UINT16) {
+            for (int id : ids) { bad |= id | (vocabSize - 1 - id); b.putShort((short) id); }
+            b.putShort((short) endOfDocument);
+        } else {
+            for (int id : ids) { bad |= id | (vocabSize - 1 - id); b.putInt(id); }
+            b.putInt(endOfDocument);
+        }
+        // Any id below 0 or above vocabSize - 1 makes one of the two terms negative, so the OR's sign bit is set.
+        if (bad < 0 || endOfDocument < 0 || endOfDocument >= vocabSize) {
+            for (int id : ids) if (id < 0 || id >= vocabSize) throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + vocabSize + ")");
+            throw new IllegalArgumentException("end-of-document id " + endOfDocument + " outside the vocabulary [0, " + vocabSize + ")");
+        }
+        return b.array();
+    }
+
+    /** Appends one document already in on-disk form (from {@link #encode}); {@code tokens} counts its end-of-document. */
+    public void addEncoded(byte[] encoded, int tokens) throws IOException {
+        if (finished) throw new IllegalStateException("writer already finished");
+        if ((long) tokens * dtype.bytes() != encoded.length) throw new IllegalArgumentException(encoded.length + " bytes for " + tokens + " tokens of " + dtype);
+        if (documents == Integer.MAX_VALUE - 1) throw new IllegalStateException("more than 2^31 documents in one shard");
+        if (encoded.length > buf.remaining()) {
+            flush();
+            if (encoded.length > buf.capacity()) {
+                ByteBuffer w = ByteBuffer.wrap(encoded);
+                while (w.hasRemaining()) out.write(w);
+            } else {
+                buf.put(encoded);
+            }
+        } else {
+            buf.put(encoded);
+        }
+        if (documents == sizes.length) sizes = Arrays.copyOf(sizes, sizes.length * 2);
+        sizes[documents++] = tokens;
+        this.tokens += tokens;
+    }
+
     private void put(int id) throws IOException {
         if (id < 0 || id > maxId) throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + (maxId + 1) + ")");
         if (buf.remaining() < 4) flush();

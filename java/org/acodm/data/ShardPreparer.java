@@ -214,10 +214,10 @@ public final class ShardPreparer {
         }
     }
 
-    /** One tokenised chunk: for each document its domain, ids and UTF-8 byte count. */
-    private record Chunk(String[] domains, int[][] ids, long[] bytes, long inputBytesRead) {}
+    /** One tokenised chunk: for each document its domain, its tokens in on-disk form, token and UTF-8 byte counts. */
+    private record Chunk(String[] domains, byte[][] encoded, int[] tokens, long[] bytes, long inputBytesRead) {}
 
-    private static final Chunk END = new Chunk(null, null, null, 0);
+    private static final Chunk END = new Chunk(null, null, null, null, 0);
 
     private static SplitRecord tokenizeSplit(Split split, List<SourceFile> files, Tokenizer tokenizer, Path dir, Options options,
                                              String fingerprint, Listener listener) throws IOException {
@@ -269,10 +269,10 @@ public final class ShardPreparer {
                         w = new IndexedDatasetWriter(dir.resolve(stem), tokenizer.vocabSize());
                         writers.put(domain, w);
                     }
-                    w.addDocument(c.ids()[i], tokenizer.endOfDocument());
+                    w.addEncoded(c.encoded()[i], c.tokens()[i]);
                     long[] n = counts.computeIfAbsent(domain, k -> new long[3]);
                     n[0]++;
-                    n[1] += c.ids()[i].length + 1;
+                    n[1] += c.tokens()[i];
                     n[2] += c.bytes()[i];
                     textBytes += c.bytes()[i];
                 }
@@ -349,9 +349,26 @@ public final class ShardPreparer {
                 PileDocument d = docs.get(i);
                 domains[i] = d.domain();
                 texts.add(d.text());
-                bytes[i] = utf8Length(d.text());
+                if (!(tokenizer instanceof ByteTokenizer)) bytes[i] = utf8Length(d.text());
             }
-            return new Chunk(domains, tokenizer.encodeAll(texts), bytes, inputBytesRead);
+            byte[][] encoded = new byte[texts.size()][];
+            int[] tokens = new int[texts.size()];
+            if (tokenizer instanceof ByteTokenizer) {
+                // Byte tokens are the UTF-8 bytes themselves: widen straight to uint16 and skip the int[] round trip,
+                // which is most of the tokeniser's cost at this speed.
+                for (int i = 0; i < encoded.length; i++) {
+                    encoded[i] = ByteTokenizer.encodeUint16(texts.get(i));
+                    tokens[i] = encoded[i].length / 2;
+                    bytes[i] = tokens[i] - 1;
+                }
+                return new Chunk(domains, encoded, tokens, bytes, inputBytesRead);
+            }
+            int[][] ids = tokenizer.encodeAll(texts);
+            for (int i = 0; i < ids.length; i++) {
+                encoded[i] = IndexedDatasetWriter.encode(ids[i], tokenizer.endOfDocument(), tokenizer.vocabSize());
+                tokens[i] = ids[i].length + 1;
+            }
+            return new Chunk(domains, encoded, tokens, bytes, inputBytesRead);
         });
     }
 
