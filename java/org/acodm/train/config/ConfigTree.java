@@ -1,0 +1,243 @@
+package org.acodm.train.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A YAML configuration as written by the user: the raw tree plus where every key came from (file and line,
+ * or the {@code --set} that put it there). Binding turns the whole tree, or any sub-tree, into section
+ * records with defaults filled in; errors name the full dotted key and its origin. Immutable: overrides
+ * return a new tree.
+ *
+ * <pre>
+ * ConfigTree tree = ConfigTree.load(Path.of("configs/demo/acodm-proxy.yaml")).withOverrides(List.of("optimizer.lr=1e-3"));
+ * RunConfig cfg = tree.bind(RunConfig.class);
+ * AcOdmSettings a = tree.bind("mixing.acodm", AcOdmSettings.class);
+ * </pre>
+ */
+public final class ConfigTree {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final YAMLFactory YAML = YAMLFactory.builder().build();
+
+    private final ObjectNode root;
+    private final String source;
+    private final Map<String, String> origins;
+
+    private ConfigTree(ObjectNode root, String source, Map<String, String> origins) {
+        this.root = root;
+        this.source = source;
+        this.origins = origins;
+    }
+
+    /** Reads a YAML file; its path as given is the source named in errors. A missing file is an IOException. */
+    public static ConfigTree load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "config file not found");
+        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    /** Parses YAML text; {@code sourceName} is what errors call it. An empty text is an empty tree (all defaults). */
+    public static ConfigTree parse(String yaml, String sourceName) {
+        Map<String, String> origins = new HashMap<>();
+        JsonNode node = readYaml(yaml, sourceName, "", origins, true);
+        if (node == null || node.isNull()) node = NODES.objectNode();
+        if (!node.isObject())
+            throw new ConfigException(sourceName + ":1: the top level must be a mapping of sections (run:, model:, ...), got " + RecordBinder.describe(node));
+        return new ConfigTree((ObjectNode) node, sourceName, origins);
+    }
+
+    /** No file: every value from defaults; overrides may still be applied. */
+    public static ConfigTree empty() {
+        return new ConfigTree(NODES.objectNode(), "<defaults>", Map.of());
+    }
+
+    /** The file (or other source) this tree was read from. */
+    public String source() { return source; }
+
+    /**
+     * Applies {@code key=value} overrides in order, each value parsed as YAML (scalar, {@code [a, b]} list or
+     * {@code {k: v}} map), replacing whatever the key held. Keys are dotted paths; missing sections are created.
+     * Whether the key exists is checked when the tree is bound, with the {@code --set} named as the origin.
+     */
+    public ConfigTree withOverrides(List<String> assignments) {
+        ConfigTree t = this;
+        for (String a : assignments) t = t.withOverride(a);
+        return t;
+    }
+
+    /** One {@code key=value} override; see {@link #withOverrides}. */
+    public ConfigTree withOverride(String assignment) {
+        String where = "--set " + assignment;
+        int eq = assignment.indexOf('=');
+        if (eq <= 0) throw new ConfigException(where + ": expected KEY=VALUE with a dotted key, e.g. optimizer.lr=3e-4");
+        String key = assignment.substring(0, eq).trim();
+        String text = assignment.substring(eq + 1);
+        String[] parts = key.split("\\.", -1);
+        for (String p : parts)
+            if (p.isEmpty()) throw new ConfigException(where + ": '" + key + "' is not a dotted key (empty part)");
+        Map<String, String> newOrigins = new HashMap<>(origins);
+        // The old value's keys and lines no longer describe anything.
+        newOrigins.keySet().removeIf(k -> k.equals(key) || k.startsWith(key + ".") || k.startsWith(key + "["));
+        JsonNode value = readYaml(text, where, key, newOrigins, false);
+        if (value == null) value = NODES.nullNode();
+        newOrigins.put(key, where);
+        ObjectNode copy = root.deepCopy();
+        ObjectNode at = copy;
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (path.length() > 0) path.append('.');
+            path.append(parts[i]);
+            JsonNode next = at.get(parts[i]);
+            if (next == null || next.isNull()) {
+                ObjectNode created = NODES.objectNode();
+                at.set(parts[i], created);
+                newOrigins.putIfAbsent(path.toString(), where);
+                at = created;
+            } else if (next.isObject()) {
+                at = (ObjectNode) next;
+            } else {
+                throw new ConfigException(where + ": cannot set '" + key + "': '" + path + "' holds " + RecordBinder.describe(next) + ", not a section");
+            }
+        }
+        at.set(parts[parts.length - 1], value);
+        return new ConfigTree(copy, source, newOrigins);
+    }
+
+    /** Binds the whole tree to a root section record; throws {@link ConfigException} listing every error. */
+    public <R> R bind(Class<R> recordClass) {
+        return bind("", recordClass);
+    }
+
+    /**
+     * Binds the sub-tree at {@code dottedKey} ("" for the root) to {@code recordClass}, filling missing keys from
+     * its {@code defaults()}; unknown keys, wrong types and values its validation rejects are errors naming
+     * {@code dottedKey.key}. A missing sub-tree binds to the defaults.
+     */
+    public <R> R bind(String dottedKey, Class<R> recordClass) {
+        return bind(dottedKey, recordClass, null);
+    }
+
+    /** As {@link #bind(String, Class)}, with {@code defaults} instead of the record's own {@code defaults()}. */
+    public <R> R bind(String dottedKey, Class<R> recordClass, R defaults) {
+        ConfigErrors errors = ConfigErrors.root(this::locate);
+        JsonNode node = dottedKey.isEmpty() ? root : node(dottedKey).orElse(null);
+        R value = new RecordBinder(errors).bindSection(node, recordClass, dottedKey, defaults);
+        errors.throwIfAny();
+        return value;
+    }
+
+    /** The raw sub-tree at a dotted key, if the file or an override wrote one. */
+    public Optional<JsonNode> node(String dottedKey) {
+        if (dottedKey.isEmpty()) return Optional.of(root.deepCopy());
+        JsonNode at = root;
+        for (String p : dottedKey.split("\\.")) {
+            if (at == null || !at.isObject()) return Optional.empty();
+            at = at.get(p);
+        }
+        return Optional.ofNullable(at).map(JsonNode::deepCopy);
+    }
+
+    /** Where a key was written ("configs/x.yaml:12", "--set a.b=1"); the nearest written parent, else the file. */
+    public String locate(String dottedKey) {
+        String k = dottedKey;
+        while (!k.isEmpty()) {
+            String o = origins.get(k);
+            if (o != null) return o;
+            int cut = Math.max(k.lastIndexOf('.'), k.lastIndexOf('['));
+            k = cut < 0 ? "" : k.substring(0, cut);
+        }
+        return source;
+    }
+
+    // ---- YAML with line numbers. Jackson's tree model drops token locations, so the tree is built from the
+    // ---- streaming parser, recording the line of every key and list element on the way.
+
+    private static JsonNode readYaml(String text, String sourceName, String basePath, Map<String, String> origins, boolean lines) {
+        try (JsonParser p = YAML.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) return null;
+            JsonNode node = readValue(p, new Reader(sourceName, origins, lines), basePath);
+            if (p.nextToken() != null)
+                throw new ConfigException(sourceName + lineSuffix(p.currentTokenLocation()) + ": more than one YAML document; a config is one mapping");
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(sourceName + lineSuffix(e.getLocation()) + ": not valid YAML: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(sourceName + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** Where read values are recorded; {@code lines} is false for a --set value, whose line 1 says nothing. */
+    private record Reader(String sourceName, Map<String, String> origins, boolean lines) {
+        String at(JsonLocation loc) { return lines ? sourceName + lineSuffix(loc) : sourceName; }
+    }
+
+    private static JsonNode readValue(JsonParser p, Reader r, String path) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT: {
+                ObjectNode obj = NODES.objectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    String child = path.isEmpty() ? name : path + "." + name;
+                    String where = r.at(p.currentTokenLocation());
+                    if (obj.has(name)) throw new ConfigException(where + ": duplicate key '" + child + "'");
+                    r.origins().put(child, where);
+                    p.nextToken();
+                    obj.set(name, readValue(p, r, child));
+                }
+                return obj;
+            }
+            case START_ARRAY: {
+                ArrayNode arr = NODES.arrayNode();
+                int i = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    String child = path + "[" + i++ + "]";
+                    r.origins().put(child, r.at(p.currentTokenLocation()));
+                    arr.add(readValue(p, r, child));
+                }
+                return arr;
+            }
+            case VALUE_STRING: return NODES.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                switch (p.getNumberType()) {
+                    case INT: return NODES.numberNode(p.getIntValue());
+                    case LONG: return NODES.numberNode(p.getLongValue());
+                    default: return NODES.numberNode(p.getBigIntegerValue());
+                }
+            case VALUE_NUMBER_FLOAT:
+                try {
+                    return NODES.numberNode(p.getDoubleValue());
+                } catch (JsonProcessingException e) {
+                    // SnakeYAML's ".inf"/".nan" reach here; no config value is meant to be infinite.
+                    throw new ConfigException(r.at(p.currentTokenLocation()) + ": " + (path.isEmpty() ? "" : path + ": ")
+                            + "'" + p.getText() + "' is not a finite number");
+                }
+            case VALUE_TRUE: return NODES.booleanNode(true);
+            case VALUE_FALSE: return NODES.booleanNode(false);
+            case VALUE_NULL: return NODES.nullNode();
+            default:
+                throw new ConfigException(r.at(p.currentTokenLocation()) + ": unsupported YAML value (" + t + ")");
+        }
+    }
+
+    private static String lineSuffix(JsonLocation loc) {
+        return loc != null && loc.getLineNr() > 0 ? ":" + loc.getLineNr() : "";
+    }
+}

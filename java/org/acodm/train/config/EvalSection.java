@@ -1,0 +1,16 @@
+package org.acodm.train.config;
+
+/** Per-domain validation loss, perplexity and bits per byte. */
+public record EvalSection(
+        @Doc("Evaluate every this many steps (and after the last step); 0 evaluates only after the last step.") long interval,
+        @Doc("Also evaluate before the first step, so curves start at the untrained model.") boolean atStart)
+        implements Validated {
+
+    public static EvalSection defaults() {
+        return new EvalSection(50, true);
+    }
+
+    @Override public void validate(ConfigErrors errors) {
+        errors.check(interval >= 0, "interval", "must be >= 0 (0 = only at the end), got " + interval);
+    }
+}

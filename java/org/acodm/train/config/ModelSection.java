@@ -1,0 +1,15 @@
+package org.acodm.train.config;
+
+/** Which GPT-NeoX shape to train. */
+public record ModelSection(
+        @Doc("Native model config: a named shape (70m, 160m, 410m, 1b, tiny, demo-proxy, demo-target) optionally with overrides, e.g. 'tiny:layers=3,d_model=96'.") String config)
+        implements Validated {
+
+    public static ModelSection defaults() {
+        return new ModelSection("demo-proxy");
+    }
+
+    @Override public void validate(ConfigErrors errors) {
+        errors.check(config != null && !config.isBlank(), "config", "must name a model shape (e.g. 410m or demo-proxy)");
+    }
+}

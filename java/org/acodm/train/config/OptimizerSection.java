@@ -1,0 +1,30 @@
+package org.acodm.train.config;
+
+/** AdamW with linear warmup and cosine decay, as GPT-NeoX/Pythia train. */
+public record OptimizerSection(
+        @Doc("Peak learning rate, reached at the end of warmup.") double lr,
+        @Doc("Learning rate at the end of the cosine decay (the last step).") double minLr,
+        @Doc("Steps of linear warmup from 0 to lr.") int warmupSteps,
+        @Doc("Decoupled weight decay, applied to weight matrices only (not biases, norms).") double weightDecay,
+        @Doc("Adam beta1.") double beta1,
+        @Doc("Adam beta2.") double beta2,
+        @Doc("Adam epsilon.") double eps,
+        @Doc("Clip the global gradient norm to this; 0 disables clipping.") double gradClip)
+        implements Validated {
+
+    public static OptimizerSection defaults() {
+        return new OptimizerSection(6e-4, 6e-5, 30, 0.1, 0.9, 0.95, 1e-8, 1.0);
+    }
+
+    @Override public void validate(ConfigErrors errors) {
+        errors.check(lr > 0, "lr", "must be > 0, got " + lr);
+        errors.check(minLr >= 0, "min_lr", "must be >= 0, got " + minLr);
+        if (lr > 0 && minLr > lr) errors.add("min_lr", "must be <= lr (" + lr + "), got " + minLr);
+        errors.check(warmupSteps >= 0, "warmup_steps", "must be >= 0, got " + warmupSteps);
+        errors.check(weightDecay >= 0, "weight_decay", "must be >= 0, got " + weightDecay);
+        errors.check(beta1 >= 0 && beta1 < 1, "beta1", "must lie in [0, 1), got " + beta1);
+        errors.check(beta2 >= 0 && beta2 < 1, "beta2", "must lie in [0, 1), got " + beta2);
+        errors.check(eps > 0, "eps", "must be > 0, got " + eps);
+        errors.check(gradClip >= 0, "grad_clip", "must be >= 0 (0 disables), got " + gradClip);
+    }
+}

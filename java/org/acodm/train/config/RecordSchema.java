@@ -1,0 +1,146 @@
+package org.acodm.train.config;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The reflective view of a config section record: its keys in declaration order, their types and docs,
+ * its {@code static defaults()} instance and its canonical constructor. Loader, writer, comparison and the
+ * reference page all read sections through this one class so they cannot disagree on a key's name.
+ */
+final class RecordSchema {
+    /** One key of a section. */
+    record Field(String key, RecordComponent component, Type type, Class<?> raw, String doc) {
+        Object get(Object record) {
+            try {
+                Method m = component.getAccessor();
+                m.setAccessible(true);
+                return m.invoke(record);
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("cannot read " + component, e);
+            }
+        }
+    }
+
+    private final Class<?> type;
+    private final List<Field> fields;
+    private final Constructor<?> constructor;
+    private final String doc;
+
+    private static final Map<Class<?>, RecordSchema> CACHE = new ConcurrentHashMap<>();
+
+    private RecordSchema(Class<?> type) {
+        if (!type.isRecord()) throw new IllegalStateException(type.getName() + " is not a record; config sections must be records");
+        this.type = type;
+        RecordComponent[] comps = type.getRecordComponents();
+        List<Field> fs = new ArrayList<>(comps.length);
+        Class<?>[] types = new Class<?>[comps.length];
+        for (int i = 0; i < comps.length; i++) {
+            RecordComponent c = comps[i];
+            Doc d = c.getAnnotation(Doc.class);
+            if (d == null) throw new IllegalStateException(type.getName() + "." + c.getName() + " has no @Doc; every config key is documented");
+            fs.add(new Field(keyOf(c), c, c.getGenericType(), c.getType(), d.value()));
+            types[i] = c.getType();
+        }
+        this.fields = List.copyOf(fs);
+        try {
+            this.constructor = type.getDeclaredConstructor(types);
+            this.constructor.setAccessible(true);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(type.getName() + " has no canonical constructor", e);
+        }
+        Doc d = type.getAnnotation(Doc.class);
+        this.doc = d == null ? "" : d.value();
+    }
+
+    static RecordSchema of(Class<?> type) {
+        return CACHE.computeIfAbsent(type, RecordSchema::new);
+    }
+
+    static boolean isSection(Class<?> type) { return type.isRecord(); }
+
+    Class<?> type() { return type; }
+    List<Field> fields() { return fields; }
+    String doc() { return doc; }
+
+    Field field(String key) {
+        for (Field f : fields) if (f.key.equals(key)) return f;
+        return null;
+    }
+
+    /** The section's {@code public static X defaults()}. */
+    Object defaults() {
+        try {
+            Method m = type.getDeclaredMethod("defaults");
+            if (!Modifier.isStatic(m.getModifiers()) || !type.isAssignableFrom(m.getReturnType()))
+                throw new IllegalStateException(type.getName() + ".defaults() must be static and return " + type.getSimpleName());
+            m.setAccessible(true);
+            Object d = m.invoke(null);
+            if (d == null) throw new IllegalStateException(type.getName() + ".defaults() returned null");
+            return d;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(type.getName() + " has no static defaults(); every config section declares its defaults", e);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        } catch (InvocationTargetException e) {
+            throw new IllegalStateException(type.getName() + ".defaults() failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Calls the canonical constructor; a compact constructor's IllegalArgumentException comes back as is. */
+    Object construct(Object[] args) {
+        try {
+            return constructor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        } catch (InstantiationException | IllegalAccessException e) {
+            throw new IllegalStateException("cannot construct " + type.getName(), e);
+        }
+    }
+
+    static String keyOf(RecordComponent c) {
+        Key k = c.getAnnotation(Key.class);
+        return k != null ? k.value() : snakeCase(c.getName());
+    }
+
+    /** {@code evalWindowsPerDomain} to {@code eval_windows_per_domain}; digits stay attached ({@code beta1}). */
+    static String snakeCase(String camel) {
+        StringBuilder sb = new StringBuilder(camel.length() + 4);
+        for (int i = 0; i < camel.length(); i++) {
+            char ch = camel.charAt(i);
+            if (Character.isUpperCase(ch)) {
+                if (i > 0) sb.append('_');
+                sb.append(Character.toLowerCase(ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The YAML spelling of an enum constant: {@code FROZEN_ACTOR} is {@code frozen_actor}. */
+    static String enumName(Enum<?> e) { return e.name().toLowerCase(Locale.ROOT); }
+
+    static Class<?> rawClass(Type t) {
+        if (t instanceof Class<?> c) return c;
+        if (t instanceof ParameterizedType p) return (Class<?>) p.getRawType();
+        throw new IllegalStateException("unsupported config type " + t);
+    }
+
+    /** The i-th type argument of a List or Map component; Object when it is raw. */
+    static Type typeArgument(Type t, int i) {
+        if (t instanceof ParameterizedType p) return p.getActualTypeArguments()[i];
+        return Object.class;
+    }
+}

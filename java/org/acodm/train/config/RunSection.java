@@ -1,0 +1,27 @@
+package org.acodm.train.config;
+
+/** Identity and placement of a run. */
+public record RunSection(
+        @Doc("Run name; the run directory and the report's legends use it.") String name,
+        @Doc("Seed of model initialisation, data sampling and the mixing policy; the same seed and config repeat a run exactly.") long seed,
+        @Doc("Where the model trains: cpu, cuda, or auto (cuda when a GPU is visible, else cpu).") Device device,
+        @Doc("CPU threads for the engine; 0 uses every core (OMP_NUM_THREADS still overrides).") int threads)
+        implements Validated {
+
+    /** Device choice; {@code auto} picks CUDA when a GPU is present. */
+    public enum Device { CPU, CUDA, AUTO;
+        /** The engine's device string ("cpu", "cuda", "auto"). */
+        public String engineName() { return RecordSchema.enumName(this); }
+    }
+
+    public static RunSection defaults() {
+        return new RunSection("run", 1234, Device.AUTO, 0);
+    }
+
+    @Override public void validate(ConfigErrors errors) {
+        errors.check(name != null && !name.isBlank(), "name", "must not be empty");
+        if (name != null && !name.matches("[A-Za-z0-9._+-]+"))
+            errors.add("name", "may use letters, digits and . _ + - only (it names a directory), got '" + name + "'");
+        errors.check(threads >= 0, "threads", "must be >= 0 (0 = all cores), got " + threads);
+    }
+}

@@ -1,0 +1,15 @@
+package org.acodm.train.config;
+
+/** Length of training. */
+public record TrainSection(
+        @Doc("Optimizer steps; the learning-rate schedule and the policies' schedules span exactly these.") long steps)
+        implements Validated {
+
+    public static TrainSection defaults() {
+        return new TrainSection(300);
+    }
+
+    @Override public void validate(ConfigErrors errors) {
+        errors.check(steps >= 1, "steps", "must be >= 1, got " + steps);
+    }
+}

@@ -1,0 +1,93 @@
+package org.acodm.train.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Resolved config written back to YAML/JSON, and the comparison that guards resuming. */
+class ConfigWriterTest {
+    private static RunConfig sample() {
+        RunConfig d = RunConfig.defaults();
+        // Strings YAML would read as other types must survive the round trip as strings.
+        DataSection data = new DataSection("data/x", 128, 12, 3, DataSection.DomainGranularity.WINDOW,
+                List.of("yes", "null", "1e5", "Wikipedia (en)", "Gutenberg (PG-19)", "0x10"), 4);
+        MixingSection mixing = d.mixing().withSettings(MixingSection.Method.STATIC,
+                Map.of("weights", Map.of("Github", 0.25, "ArXiv", 0.75)));
+        return new RunConfig(new RunSection("2024", 7, RunSection.Device.CUDA, 2), new ModelSection("410m"), data,
+                new OptimizerSection(3e-4, 3e-5, 10, 0.1, 0.9, 0.95, 1e-8, 0.0), new TrainSection(20_000_000_000L),
+                d.eval(), d.checkpoint(), mixing);
+    }
+
+    @Test
+    void yamlRoundTripGivesAnEqualRecord() {
+        RunConfig c = sample();
+        String yaml = c.toYaml();
+        RunConfig back = ConfigTree.parse(yaml, "resolved.yaml").bind(RunConfig.class);
+        assertEquals(c, back, yaml);
+        assertTrue(yaml.startsWith("run:\n  name: \"2024\"\n"), yaml);
+        assertTrue(yaml.contains("domain_granularity: window"), yaml);
+        assertTrue(ConfigDiff.between(c, back).isEmpty());
+    }
+
+    @Test
+    void writeYamlIsAtomicAndReadable(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("sub/config.yaml");
+        ConfigWriter.writeYaml(sample(), f);
+        assertEquals(sample(), ConfigTree.load(f).bind(RunConfig.class));
+        assertFalse(Files.exists(dir.resolve("sub/config.yaml.tmp")));
+    }
+
+    @Test
+    void jsonTreeUsesYamlKeysInDeclarationOrder() throws Exception {
+        JsonNode n = ConfigWriter.toNode(sample());
+        assertEquals(List.of("run", "model", "data", "optimizer", "train", "eval", "checkpoint", "mixing"), iterable(n.fieldNames()));
+        assertEquals(List.of("method", "static", "odm", "doge", "acodm", "frozen_actor"), iterable(n.get("mixing").fieldNames()));
+        assertEquals(12, n.at("/data/batch_size").asInt());
+        assertEquals("static", n.at("/mixing/method").asText());
+        // And it embeds in run.json as plain JSON.
+        String json = new ObjectMapper().writeValueAsString(n);
+        assertTrue(json.contains("\"seq_len\":128"), json);
+        Map<String, Object> m = ConfigWriter.toMap(sample().optimizer());
+        assertEquals(List.of("lr", "min_lr", "warmup_steps", "weight_decay", "beta1", "beta2", "eps", "grad_clip"), List.copyOf(m.keySet()));
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void diffListsExactlyTheDifferingDottedKeys() {
+        RunConfig a = sample();
+        RunConfig b = new RunConfig(a.run(), a.model(),
+                new DataSection(a.data().path(), a.data().seqLen(), a.data().batchSize(), a.data().microBatches(),
+                        a.data().domainGranularity(), List.of("yes"), a.data().evalWindowsPerDomain()),
+                new OptimizerSection(6e-4, 3e-5, 10, 0.1, 0.9, 0.95, 1e-8, 0.0), new TrainSection(5),
+                a.eval(), a.checkpoint(), a.mixing().withSettings(MixingSection.Method.STATIC, Map.of("weights", Map.of("Github", 0.5, "ArXiv", 0.75))));
+        List<ConfigDiff.Difference> d = ConfigDiff.between(a, b);
+        assertEquals(List.of("data.domains", "optimizer.lr", "train.steps", "mixing.static.weights.Github"),
+                d.stream().map(ConfigDiff.Difference::key).toList());
+        assertEquals("optimizer.lr: 3.0E-4 vs 6.0E-4", d.get(1).toString());
+        assertEquals(List.of("data.domains", "optimizer.lr", "mixing.static.weights.Github"),
+                ConfigDiff.between(a, b, Set.of("train")).stream().map(ConfigDiff.Difference::key).toList());
+    }
+
+    @Test
+    void diffComparesNumbersByValueAndReportsAbsentKeys() throws Exception {
+        JsonNode saved = new ObjectMapper().readTree("{\"train\":{\"steps\":300.0},\"extra\":{\"x\":1}}");
+        JsonNode now = new ObjectMapper().readTree("{\"train\":{\"steps\":300},\"new\":true}");
+        List<ConfigDiff.Difference> d = ConfigDiff.between(saved, now);
+        assertEquals(List.of(new ConfigDiff.Difference("extra", "{\"x\":1}", "<absent>"), new ConfigDiff.Difference("new", "<absent>", "true")), d);
+    }
+}

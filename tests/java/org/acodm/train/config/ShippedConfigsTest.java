@@ -1,0 +1,61 @@
+package org.acodm.train.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.acodm.engine.TestPaths;
+import org.junit.jupiter.api.Test;
+
+/** Every config shipped in configs/ loads without errors and says what its name promises. */
+class ShippedConfigsTest {
+    private static RunConfig load(String rel) throws Exception {
+        return RunConfig.load(TestPaths.root().resolve(rel), List.of());
+    }
+
+    @Test
+    void demoConfigs() throws Exception {
+        RunConfig proxy = load("configs/demo/acodm-proxy.yaml");
+        assertEquals("demo-proxy", proxy.model().config());
+        assertEquals(MixingSection.Method.ACODM, proxy.mixing().method());
+        String[][] targets = {{"acodm-target", "frozen_actor"}, {"odm-target", "odm"}, {"static-natural-target", "static"}, {"uniform-target", "static"}};
+        for (String[] t : targets) {
+            RunConfig c = load("configs/demo/" + t[0] + ".yaml");
+            assertEquals(t[0], c.run().name());
+            assertEquals("demo-target", c.model().config());
+            assertEquals(t[1], c.mixing().method().key());
+            // Targets differ from each other only in name and mixing, so their curves compare like for like.
+            assertEquals(List.of(), ConfigDiff.between(c, load("configs/demo/odm-target.yaml"), java.util.Set.of("run.name", "mixing")));
+            assertEquals(256, c.data().seqLen());
+        }
+        assertEquals(Map.of("weights", "uniform"), load("configs/demo/uniform-target.yaml").mixing().staticSettings());
+    }
+
+    @Test
+    void paperConfigs() throws Exception {
+        RunConfig proxy = load("configs/paper/acodm-410m-proxy.yaml");
+        assertEquals("410m", proxy.model().config());
+        assertEquals(1024, proxy.data().seqLen());
+        assertEquals(8, proxy.data().microBatchSize());
+        for (String name : new String[] {"acodm-1b-target", "odm-1b", "pile-weights-1b"}) {
+            RunConfig c = load("configs/paper/" + name + ".yaml");
+            assertEquals("1b", c.model().config());
+            assertEquals(List.of(), ConfigDiff.between(c, load("configs/paper/odm-1b.yaml"), java.util.Set.of("run.name", "mixing")));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> w = (Map<String, Object>) load("configs/paper/pile-weights-1b.yaml").mixing().staticSettings().get("weights");
+        assertEquals(22, w.size());
+        double sum = w.values().stream().mapToDouble(v -> ((Number) v).doubleValue()).sum();
+        assertEquals(1.0, sum, 1e-9);
+        assertTrue(w.containsKey("Gutenberg (PG-19)"));
+    }
+
+    @Test
+    void everyShippedFileIsTested() throws Exception {
+        try (var files = java.nio.file.Files.walk(TestPaths.root().resolve("configs"))) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".yaml")).toList()) RunConfig.load(p, List.of());
+        }
+    }
+}
