@@ -1,0 +1,530 @@
+// DDPG actor and critic for AC-ODM on plain libtorch tensors. Adam is written out (as in model.cpp) so the
+// checkpoint holds every bit of optimizer state and a resumed agent takes exactly the same steps.
+#include "acodm/agent.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fcntl.h>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+#include <vector>
+
+#include "device.h"
+
+namespace acodm {
+namespace {
+
+constexpr const char* kAgentMagic = "acodm-agent-networks";
+constexpr const char* kActorMagic = "acodm-exported-actor";
+constexpr int64_t kAgentVersion = 1;
+constexpr double kLayerNormEps = 1e-5;
+// DDPG (Lillicrap et al. 2016) draws the last layers from U(-3e-3, 3e-3): the softmax actor then starts at
+// almost exactly uniform weights, and the critic's first targets are near 0 instead of a random offset.
+constexpr double kFinalInit = 3e-3;
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument(message);
+}
+
+void fsyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+void saveAtomically(torch::serialize::OutputArchive& archive, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  fsyncPath(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+void openArchive(torch::serialize::InputArchive& archive, const std::string& path, const char* magic,
+                 const std::string& what) {
+  if (::access(path.c_str(), R_OK) != 0) throw std::invalid_argument(what + " " + path + " does not exist or is not readable");
+  try {
+    archive.load_from(path, torch::kCPU);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path + " is not a readable " + what + ": " + e.what_without_backtrace());
+  }
+  c10::IValue m, v;
+  if (!archive.try_read("magic", m) || !m.isString() || m.toStringRef() != magic)
+    throw std::runtime_error(path + " is not an acodm " + what + " (no magic '" + magic + "')");
+  archive.read("version", v);
+  if (v.toInt() != kAgentVersion)
+    throw std::runtime_error(what + " " + path + " has version " + std::to_string(v.toInt()) + ", this build reads " +
+                             std::to_string(kAgentVersion));
+}
+
+// A LayerNorm MLP: per hidden layer {W, b, gain, shift}, then the output {W, b}.
+struct Mlp {
+  int in = 0, hidden = 0, layers = 0, out = 0;
+  std::vector<torch::Tensor> params;
+
+  void init(int in_dim, int hidden_dim, int num_layers, int out_dim, at::Generator& gen, const torch::Device& device) {
+    in = in_dim, hidden = hidden_dim, layers = num_layers, out = out_dim;
+    params.clear();
+    // torch.nn.Linear's default: kaiming_uniform(a = sqrt(5)) on the weight = U(+-1/sqrt(fan_in)), same bound
+    // for the bias.
+    auto uniform = [&](std::vector<int64_t> size, double bound) {
+      auto t = torch::empty(size, torch::kFloat32);
+      t.uniform_(-bound, bound, gen);
+      return t;
+    };
+    int fan_in = in;
+    for (int l = 0; l < layers; ++l) {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+      params.push_back(uniform({hidden, fan_in}, bound));
+      params.push_back(uniform({hidden}, bound));
+      params.push_back(torch::ones({hidden}));
+      params.push_back(torch::zeros({hidden}));
+      fan_in = hidden;
+    }
+    params.push_back(uniform({out, fan_in}, kFinalInit));
+    params.push_back(uniform({out}, kFinalInit));
+    for (auto& p : params) p = p.to(device).set_requires_grad(true);
+  }
+
+  torch::Tensor forward(torch::Tensor x) const {
+    size_t i = 0;
+    for (int l = 0; l < layers; ++l, i += 4) {
+      x = torch::linear(x, params[i], params[i + 1]);
+      x = torch::layer_norm(x, {hidden}, params[i + 2], params[i + 3], kLayerNormEps);
+      x = torch::relu(x);
+    }
+    return torch::linear(x, params[i], params[i + 1]);
+  }
+
+  std::string name(const std::string& prefix, size_t i) const {
+    const size_t l = i / 4;
+    if (static_cast<int>(l) >= layers) return prefix + ".out." + (i % 2 == 0 ? "weight" : "bias");
+    static const char* kinds[] = {"linear.weight", "linear.bias", "norm.weight", "norm.bias"};
+    return prefix + "." + std::to_string(l) + "." + kinds[i % 4];
+  }
+
+  int64_t numel() const {
+    int64_t n = 0;
+    for (const auto& p : params) n += p.numel();
+    return n;
+  }
+};
+
+struct Schedule {
+  double max_lr = 0.01, min_lr = 0.001;
+  int64_t warmup = 0, total = 1;
+  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  bool decoupled = true;
+
+  double lrAt(int64_t s) const {
+    if (warmup > 0 && s < warmup) return max_lr * static_cast<double>(s + 1) / warmup;
+    const double span = static_cast<double>(std::max<int64_t>(1, total - warmup));
+    const double progress = std::min(1.0, static_cast<double>(s - warmup) / span);
+    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + std::cos(M_PI * progress));
+  }
+
+  torch::Tensor asTensor() const {
+    return torch::tensor({max_lr, min_lr, static_cast<double>(warmup), static_cast<double>(total), weight_decay, beta1,
+                          beta2, eps, decoupled ? 1.0 : 0.0},
+                         torch::kFloat64);
+  }
+
+  static Schedule fromTensor(const torch::Tensor& t) {
+    auto o = t.accessor<double, 1>();
+    Schedule s;
+    s.max_lr = o[0], s.min_lr = o[1], s.warmup = static_cast<int64_t>(o[2]), s.total = static_cast<int64_t>(o[3]);
+    s.weight_decay = o[4], s.beta1 = o[5], s.beta2 = o[6], s.eps = o[7], s.decoupled = o[8] != 0.0;
+    return s;
+  }
+};
+
+// Adam over one network's parameters, with its own step count (the actor and the critic step separately).
+struct Adam {
+  std::vector<torch::Tensor> exp_avg, exp_avg_sq;
+  int64_t step = 0;
+
+  void init(const Mlp& net) {
+    exp_avg.clear();
+    exp_avg_sq.clear();
+    for (const auto& p : net.params) {
+      exp_avg.push_back(torch::zeros_like(p).set_requires_grad(false));
+      exp_avg_sq.push_back(torch::zeros_like(p).set_requires_grad(false));
+    }
+    step = 0;
+  }
+
+  // torch.optim.AdamW (decoupled) or torch.optim.Adam with weight_decay (L2), single-tensor form; decay on
+  // matrices only: shrinking LayerNorm gains and biases towards 0 regularises nothing useful.
+  void apply(Mlp& net, const Schedule& s) {
+    const double lr = s.lrAt(step);
+    ++step;
+    const double bc1 = 1.0 - std::pow(s.beta1, static_cast<double>(step));
+    const double bc2 = 1.0 - std::pow(s.beta2, static_cast<double>(step));
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < net.params.size(); ++i) {
+      auto& p = net.params[i];
+      if (!p.grad().defined()) continue;
+      auto grad = p.grad();
+      const bool decay = p.dim() >= 2 && s.weight_decay != 0.0;
+      if (decay && s.decoupled) p.mul_(1.0 - lr * s.weight_decay);
+      if (decay && !s.decoupled) grad = grad.add(p, s.weight_decay);
+      exp_avg[i].lerp_(grad, 1.0 - s.beta1);
+      exp_avg_sq[i].mul_(s.beta2).addcmul_(grad, grad, 1.0 - s.beta2);
+      auto denom = (exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(s.eps);
+      p.addcdiv_(exp_avg[i], denom, -lr / bc1);
+    }
+  }
+};
+
+void zeroGrad(Mlp& net) {
+  for (auto& p : net.params)
+    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+}
+
+void copyInto(Mlp& dst, const Mlp& src) {
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < dst.params.size(); ++i) dst.params[i].copy_(src.params[i]);
+}
+
+std::string shapeString(int state, int actions, int hidden, int layers) {
+  return "state=" + std::to_string(state) + ",actions=" + std::to_string(actions) + ",hidden=" + std::to_string(hidden) +
+         ",layers=" + std::to_string(layers);
+}
+
+// "key (a vs b)" for each key whose value differs between two "k=v,..." strings.
+std::string describeDifference(const std::string& mine, const std::string& theirs) {
+  auto parse = [](const std::string& s) {
+    std::vector<std::pair<std::string, std::string>> kv;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      auto eq = item.find('=');
+      kv.emplace_back(item.substr(0, eq), eq == std::string::npos ? "" : item.substr(eq + 1));
+    }
+    return kv;
+  };
+  auto a = parse(mine), b = parse(theirs);
+  std::string out;
+  for (const auto& [k, v] : a) {
+    std::string other = "(absent)";
+    for (const auto& [k2, v2] : b)
+      if (k2 == k) other = v2;
+    if (other != v) out += (out.empty() ? "" : "; ") + k + " (" + v + " here vs " + other + " in the file)";
+  }
+  return out.empty() ? mine + " vs " + theirs : out;
+}
+
+}  // namespace
+
+struct AgentNetworks::Impl {
+  int state_dim = 0, actions = 0, hidden = 0, layers = 0, critic_outputs = 0;
+  torch::Device device = torch::kCPU;
+  Mlp actor, critic, actor_target, critic_target;
+  Adam actor_opt, critic_opt;
+  Schedule schedule;
+
+  bool hasCritic() const { return critic_outputs > 0; }
+
+  void requireCritic(const char* what) const {
+    if (!hasCritic())
+      throw std::invalid_argument(std::string(what) +
+                                  ": this agent has no critic (it was built actor-only, for a frozen transferred actor)");
+  }
+
+  std::string config() const {
+    return shapeString(state_dim, actions, hidden, layers) + ",critic_outputs=" + std::to_string(critic_outputs);
+  }
+
+  // Copies a caller's row-major [n, cols] float array into a tensor on the device.
+  torch::Tensor input(const float* data, int n, int cols, const char* what) const {
+    require(data != nullptr, std::string(what) + " is null");
+    require(n >= 1, std::string(what) + ": batch size must be >= 1, got " + std::to_string(n));
+    auto t = torch::from_blob(const_cast<float*>(data), {n, cols}, torch::kFloat32).clone();
+    return t.to(device);
+  }
+
+  torch::Tensor policy(const Mlp& net, const torch::Tensor& s) const { return torch::softmax(net.forward(s), -1); }
+
+  torch::Tensor q(const Mlp& net, const torch::Tensor& s, const torch::Tensor& a) const {
+    return net.forward(torch::cat({s, a}, 1));
+  }
+
+  static void output(const torch::Tensor& t, float* out, const char* what) {
+    require(out != nullptr, std::string(what) + " output buffer is null");
+    auto c = t.detach().to(torch::kCPU).contiguous();
+    std::copy_n(c.data_ptr<float>(), c.numel(), out);
+  }
+};
+
+AgentNetworks::AgentNetworks(int state_dim, int num_actions, int hidden, int layers, int critic_outputs, int64_t seed,
+                             const std::string& device)
+    : impl_(new Impl) {
+  require(state_dim >= 1, "agent state dimension must be >= 1, got " + std::to_string(state_dim));
+  require(num_actions >= 2, "agent needs >= 2 actions (domains), got " + std::to_string(num_actions));
+  require(hidden >= 1, "agent hidden width must be >= 1, got " + std::to_string(hidden));
+  require(layers >= 1, "agent hidden layers must be >= 1, got " + std::to_string(layers));
+  require(critic_outputs == 0 || critic_outputs == 1 || critic_outputs == num_actions,
+          "critic outputs must be 1 (scalar reward), K = " + std::to_string(num_actions) +
+              " (vector reward) or 0 (actor only), got " + std::to_string(critic_outputs));
+  auto& m = *impl_;
+  m.state_dim = state_dim, m.actions = num_actions, m.hidden = hidden, m.layers = layers;
+  m.critic_outputs = critic_outputs;
+  m.device = resolveDevice(device);
+  auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
+  m.actor.init(state_dim, hidden, layers, num_actions, gen, m.device);
+  m.actor_target.init(state_dim, hidden, layers, num_actions, gen, m.device);
+  copyInto(m.actor_target, m.actor);
+  m.actor_opt.init(m.actor);
+  if (m.hasCritic()) {
+    m.critic.init(state_dim + num_actions, hidden, layers, critic_outputs, gen, m.device);
+    m.critic_target.init(state_dim + num_actions, hidden, layers, critic_outputs, gen, m.device);
+    copyInto(m.critic_target, m.critic);
+    m.critic_opt.init(m.critic);
+  }
+}
+
+AgentNetworks::~AgentNetworks() = default;
+
+int AgentNetworks::stateDim() const { return impl_->state_dim; }
+int AgentNetworks::numActions() const { return impl_->actions; }
+int AgentNetworks::hidden() const { return impl_->hidden; }
+int AgentNetworks::layers() const { return impl_->layers; }
+int AgentNetworks::criticOutputs() const { return impl_->critic_outputs; }
+std::string AgentNetworks::deviceName() const { return impl_->device.str(); }
+std::string AgentNetworks::configString() const { return impl_->config(); }
+int64_t AgentNetworks::numParameters() const { return impl_->actor.numel() + impl_->critic.numel(); }
+
+void AgentNetworks::setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps,
+                                 double weight_decay, double beta1, double beta2, double eps, int decoupled) {
+  require(max_lr > 0 && min_lr >= 0 && min_lr <= max_lr,
+          "agent learning rates need 0 <= min_lr <= max_lr and max_lr > 0, got max " + std::to_string(max_lr) + ", min " +
+              std::to_string(min_lr));
+  require(warmup_steps >= 0 && total_steps >= 1, "agent schedule needs warmup >= 0 and total >= 1 steps");
+  require(weight_decay >= 0, "agent weight decay must be >= 0");
+  require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0, "agent Adam needs 0 <= beta < 1 and eps > 0");
+  auto& s = impl_->schedule;
+  s.max_lr = max_lr, s.min_lr = min_lr, s.warmup = warmup_steps, s.total = total_steps;
+  s.weight_decay = weight_decay, s.beta1 = beta1, s.beta2 = beta2, s.eps = eps, s.decoupled = decoupled != 0;
+}
+
+double AgentNetworks::learningRate(int64_t step) const { return impl_->schedule.lrAt(step); }
+int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.step; }
+int64_t AgentNetworks::criticSteps() const { return impl_->critic_opt.step; }
+
+void AgentNetworks::act(const float* states, int n, float* out) const {
+  const auto& m = *impl_;
+  auto s = m.input(states, n, m.state_dim, "act: states");
+  torch::NoGradGuard no_grad;
+  Impl::output(m.policy(m.actor, s), out, "act");
+}
+
+void AgentNetworks::qValues(const float* states, const float* actions, int n, float* out) const {
+  const auto& m = *impl_;
+  m.requireCritic("qValues");
+  auto s = m.input(states, n, m.state_dim, "qValues: states");
+  auto a = m.input(actions, n, m.actions, "qValues: actions");
+  torch::NoGradGuard no_grad;
+  Impl::output(m.q(m.critic, s, a), out, "qValues");
+}
+
+void AgentNetworks::update(const float* states, const float* actions, const float* rewards, const float* next_states,
+                           int n, double gamma, double* losses) {
+  auto& m = *impl_;
+  m.requireCritic("update");
+  require(losses != nullptr, "update: losses buffer is null");
+  require(gamma >= 0 && gamma <= 1, "update: gamma must be in [0, 1], got " + std::to_string(gamma));
+  auto s = m.input(states, n, m.state_dim, "update: states");
+  auto a = m.input(actions, n, m.actions, "update: actions");
+  auto r = m.input(rewards, n, m.critic_outputs, "update: rewards");
+  auto s2 = m.input(next_states, n, m.state_dim, "update: next states");
+
+  torch::Tensor y;
+  {
+    torch::NoGradGuard no_grad;
+    y = r + gamma * m.q(m.critic_target, s2, m.policy(m.actor_target, s2));
+  }
+  zeroGrad(m.critic);
+  auto critic_loss = torch::mse_loss(m.q(m.critic, s, a), y);
+  critic_loss.backward();
+  m.critic_opt.apply(m.critic, m.schedule);
+
+  // The actor's gradient flows through the critic; the critic's own gradients from this pass are dropped.
+  zeroGrad(m.actor);
+  auto actor_loss = -m.q(m.critic, s, m.policy(m.actor, s)).mean();
+  actor_loss.backward();
+  m.actor_opt.apply(m.actor, m.schedule);
+  zeroGrad(m.critic);
+  losses[0] = critic_loss.item<double>();
+  losses[1] = actor_loss.item<double>();
+}
+
+double AgentNetworks::imitate(const float* states, const float* targets, int n) {
+  auto& m = *impl_;
+  auto s = m.input(states, n, m.state_dim, "imitate: states");
+  auto t = m.input(targets, n, m.actions, "imitate: targets");
+  zeroGrad(m.actor);
+  auto loss = torch::mse_loss(m.policy(m.actor, s), t);
+  loss.backward();
+  m.actor_opt.apply(m.actor, m.schedule);
+  return loss.item<double>();
+}
+
+double AgentNetworks::regressCritic(const float* states, const float* actions, const float* targets, int n) {
+  auto& m = *impl_;
+  m.requireCritic("regressCritic");
+  auto s = m.input(states, n, m.state_dim, "regressCritic: states");
+  auto a = m.input(actions, n, m.actions, "regressCritic: actions");
+  auto t = m.input(targets, n, m.critic_outputs, "regressCritic: targets");
+  zeroGrad(m.critic);
+  auto loss = torch::mse_loss(m.q(m.critic, s, a), t);
+  loss.backward();
+  m.critic_opt.apply(m.critic, m.schedule);
+  return loss.item<double>();
+}
+
+double AgentNetworks::actorError(const float* states, const float* targets, int n) const {
+  const auto& m = *impl_;
+  auto s = m.input(states, n, m.state_dim, "actorError: states");
+  auto t = m.input(targets, n, m.actions, "actorError: targets");
+  torch::NoGradGuard no_grad;
+  return torch::mse_loss(m.policy(m.actor, s), t).item<double>();
+}
+
+void AgentNetworks::softUpdate(double tau) {
+  auto& m = *impl_;
+  require(tau >= 0 && tau <= 1, "softUpdate: tau must be in [0, 1], got " + std::to_string(tau));
+  torch::NoGradGuard no_grad;
+  auto blend = [tau](Mlp& target, const Mlp& online) {
+    for (size_t i = 0; i < target.params.size(); ++i) target.params[i].lerp_(online.params[i], tau);
+  };
+  blend(m.actor_target, m.actor);
+  if (m.hasCritic()) blend(m.critic_target, m.critic);
+}
+
+void AgentNetworks::save(const std::string& path) const {
+  const auto& m = *impl_;
+  torch::serialize::OutputArchive archive;
+  archive.write("magic", c10::IValue(std::string(kAgentMagic)));
+  archive.write("version", c10::IValue(kAgentVersion));
+  archive.write("config", c10::IValue(m.config()));
+  archive.write("schedule", m.schedule.asTensor());
+  archive.write("actor_step", c10::IValue(m.actor_opt.step));
+  archive.write("critic_step", c10::IValue(m.critic_opt.step));
+  auto put = [&](const std::string& prefix, const Mlp& net) {
+    for (size_t i = 0; i < net.params.size(); ++i)
+      archive.write(net.name(prefix, i), net.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
+  };
+  auto putAdam = [&](const std::string& prefix, const Mlp& net, const Adam& opt) {
+    for (size_t i = 0; i < net.params.size(); ++i) {
+      archive.write(net.name(prefix + ".exp_avg", i), opt.exp_avg[i].to(torch::kCPU), true);
+      archive.write(net.name(prefix + ".exp_avg_sq", i), opt.exp_avg_sq[i].to(torch::kCPU), true);
+    }
+  };
+  put("actor", m.actor);
+  put("actor_target", m.actor_target);
+  putAdam("actor", m.actor, m.actor_opt);
+  if (m.hasCritic()) {
+    put("critic", m.critic);
+    put("critic_target", m.critic_target);
+    putAdam("critic", m.critic, m.critic_opt);
+  }
+  saveAtomically(archive, path);
+}
+
+void AgentNetworks::load(const std::string& path) {
+  auto& m = *impl_;
+  torch::serialize::InputArchive archive;
+  openArchive(archive, path, kAgentMagic, "agent checkpoint");
+  c10::IValue config, actor_step, critic_step;
+  archive.read("config", config);
+  if (config.toStringRef() != m.config())
+    throw std::invalid_argument("agent checkpoint " + path + " was written by different networks: " +
+                                describeDifference(m.config(), config.toStringRef()));
+  torch::Tensor schedule;
+  archive.read("schedule", schedule);
+  archive.read("actor_step", actor_step);
+  archive.read("critic_step", critic_step);
+  torch::NoGradGuard no_grad;
+  auto get = [&](const std::string& prefix, Mlp& net) {
+    for (size_t i = 0; i < net.params.size(); ++i) {
+      torch::Tensor t;
+      archive.read(net.name(prefix, i), t, true);
+      net.params[i].copy_(t);
+    }
+  };
+  auto getAdam = [&](const std::string& prefix, const Mlp& net, Adam& opt) {
+    for (size_t i = 0; i < net.params.size(); ++i) {
+      torch::Tensor a, s;
+      archive.read(net.name(prefix + ".exp_avg", i), a, true);
+      archive.read(net.name(prefix + ".exp_avg_sq", i), s, true);
+      opt.exp_avg[i].copy_(a);
+      opt.exp_avg_sq[i].copy_(s);
+    }
+  };
+  get("actor", m.actor);
+  get("actor_target", m.actor_target);
+  getAdam("actor", m.actor, m.actor_opt);
+  if (m.hasCritic()) {
+    get("critic", m.critic);
+    get("critic_target", m.critic_target);
+    getAdam("critic", m.critic, m.critic_opt);
+  }
+  m.schedule = Schedule::fromTensor(schedule);
+  m.actor_opt.step = actor_step.toInt();
+  m.critic_opt.step = critic_step.toInt();
+  zeroGrad(m.actor);
+  if (m.hasCritic()) zeroGrad(m.critic);
+}
+
+void AgentNetworks::exportActor(const std::string& path, const std::string& metadata) const {
+  const auto& m = *impl_;
+  torch::serialize::OutputArchive archive;
+  archive.write("magic", c10::IValue(std::string(kActorMagic)));
+  archive.write("version", c10::IValue(kAgentVersion));
+  archive.write("config", c10::IValue(shapeString(m.state_dim, m.actions, m.hidden, m.layers)));
+  archive.write("metadata", c10::IValue(metadata));
+  for (size_t i = 0; i < m.actor.params.size(); ++i)
+    archive.write(m.actor.name("actor", i), m.actor.params[i].detach().to(torch::kCPU), true);
+  saveAtomically(archive, path);
+}
+
+void AgentNetworks::importActor(const std::string& path) {
+  auto& m = *impl_;
+  torch::serialize::InputArchive archive;
+  openArchive(archive, path, kActorMagic, "exported actor");
+  c10::IValue config;
+  archive.read("config", config);
+  const std::string mine = shapeString(m.state_dim, m.actions, m.hidden, m.layers);
+  if (config.toStringRef() != mine)
+    throw std::invalid_argument("exported actor " + path + " does not fit these networks: " +
+                                describeDifference(mine, config.toStringRef()));
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < m.actor.params.size(); ++i) {
+    torch::Tensor t;
+    archive.read(m.actor.name("actor", i), t, true);
+    m.actor.params[i].copy_(t);
+  }
+  copyInto(m.actor_target, m.actor);
+}
+
+std::string exportedActorMetadata(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  openArchive(archive, path, kActorMagic, "exported actor");
+  c10::IValue metadata;
+  archive.read("metadata", metadata);
+  return metadata.toStringRef();
+}
+
+std::string exportedActorConfig(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  openArchive(archive, path, kActorMagic, "exported actor");
+  c10::IValue config;
+  archive.read("config", config);
+  return config.toStringRef();
+}
+
+}  // namespace acodm
