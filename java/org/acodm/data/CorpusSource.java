@@ -74,6 +74,10 @@ public final class CorpusSource {
         } else {
             Optional<Split> s = tryParse(stem(file));
             if (s.isPresent()) return s.get();
+            // The input is itself a split's folder, e.g. --input pile/train.
+            Path name = root.toAbsolutePath().normalize().getFileName();
+            s = name == null ? Optional.empty() : tryParse(name.toString());
+            if (s.isPresent()) return s.get();
         }
         throw new CorpusFormatException(file, 0, "cannot tell which split this file belongs to: expected the Pile layout "
                 + "(train/NN.jsonl.zst, val.jsonl.zst, test.jsonl.zst) or pass the split as --input SPLIT=PATH");
