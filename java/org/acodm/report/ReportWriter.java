@@ -1,0 +1,94 @@
+package org.acodm.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.internal.chartpart.Chart;
+
+/**
+ * {@code acodm report}: reads run directories, compares them, and writes {@code report.html} with its PNG plots
+ * into an output directory. Every file is written under a temporary name and renamed, so a reader never sees a
+ * half-written plot or page.
+ */
+public final class ReportWriter {
+    public static final String HTML = "report.html";
+    public static final String PPL_PNG = "val_ppl.png";
+    public static final String PPL_LATE_PNG = "val_ppl_late.png";
+    public static final String DOMAIN_PNG = "domain_ppl.png";
+
+    /** What was written: the comparison, the files (page first), and warnings about the inputs. */
+    public record Result(Comparison comparison, List<Path> files, List<String> warnings) {}
+
+    private ReportWriter() {}
+
+    public static Result write(List<Path> runDirs, Path outDir) throws IOException {
+        // Plots are drawn off-screen; without this a machine with no display can fail in AWT.
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+        if (runDirs.isEmpty()) throw new IllegalArgumentException("no run directories given");
+        List<RunLog> runs = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (Path d : runDirs) {
+            RunLog r = RunLog.read(d);
+            runs.add(r);
+            warnings.addAll(r.warnings());
+        }
+        Comparison c = new Comparison(runs);
+        Files.createDirectories(outDir);
+        List<Path> files = new ArrayList<>();
+        List<HtmlPage.Plot> weightPlots = new ArrayList<>();
+        files.add(null);  // the page, filled in last
+        files.add(png(Charts.perplexity(c), outDir.resolve(PPL_PNG)));
+        files.add(png(Charts.perplexityLate(c), outDir.resolve(PPL_LATE_PNG)));
+        files.add(png(Charts.domainPerplexity(c), outDir.resolve(DOMAIN_PNG)));
+        for (int i = 0; i < runs.size(); i++) {
+            RunLog r = runs.get(i);
+            String name = String.format(Locale.ROOT, "weights_%02d_%s.png", i + 1, fileSafe(c.label(r)));
+            files.add(png(Charts.weights(r, c.label(r)), outDir.resolve(name)));
+            weightPlots.add(new HtmlPage.Plot(name, "Domain weights of " + c.label(r)));
+        }
+        Path page = outDir.resolve(HTML);
+        writeAtomically(page, HtmlPage.render(c, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
+        files.set(0, page);
+        return new Result(c, List.copyOf(files), List.copyOf(warnings));
+    }
+
+    private static Path png(Chart<?, ?> chart, Path file) throws IOException {
+        writeAtomically(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        return file;
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) ch.write(buf);
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static String fileSafe(String s) {
+        String t = s.replaceAll("[^A-Za-z0-9._-]+", "_");
+        return t.length() > 60 ? t.substring(0, 60) : t;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String json(Object value) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            return String.valueOf(value);
+        }
+    }
+}

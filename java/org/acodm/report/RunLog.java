@@ -1,0 +1,150 @@
+package org.acodm.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run directory as the trainer leaves it: {@code run.json} and {@code metrics.jsonl}. Reading is forgiving
+ * where a crash explains the damage (a truncated last line is skipped with a warning; records repeated after a
+ * resume replace the earlier ones) and strict elsewhere (a corrupt line in the middle is an error naming it).
+ */
+public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRecord> evals, List<String> warnings) {
+    public static final String RUN_FILE = "run.json";
+    public static final String METRICS_FILE = "metrics.jsonl";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public RunLog {
+        steps = List.copyOf(steps);
+        evals = List.copyOf(evals);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** The last evaluation, or null when the run never evaluated. */
+    public EvalRecord finalEval() {
+        return evals.isEmpty() ? null : evals.get(evals.size() - 1);
+    }
+
+    public static RunLog read(Path dir) {
+        if (!Files.isDirectory(dir)) throw new RunDataException(dir + ": not a directory");
+        Path runFile = dir.resolve(RUN_FILE);
+        if (!Files.isRegularFile(runFile)) throw new RunDataException(dir + ": no " + RUN_FILE + " (not a run directory, or the run never started)");
+        RunInfo info = readInfo(runFile);
+        List<String> warnings = new ArrayList<>();
+        List<StepRecord> steps = new ArrayList<>();
+        List<EvalRecord> evals = new ArrayList<>();
+        Path metrics = dir.resolve(METRICS_FILE);
+        if (!Files.isRegularFile(metrics)) {
+            warnings.add(metrics + ": missing; the run has no metrics yet");
+        } else {
+            readMetrics(metrics, steps, evals, warnings);
+        }
+        return new RunLog(dir, info, steps, evals, warnings);
+    }
+
+    private static RunInfo readInfo(Path file) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new RunDataException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (n == null || !n.isObject()) throw new RunDataException(file + ": expected a JSON object");
+        String name = text(n, "name", file, 0);
+        String method = text(n, "method", file, 0);
+        JsonNode doms = n.get("domains");
+        if (doms == null || !doms.isArray()) throw new RunDataException(file + ": missing \"domains\" (a list of domain names)");
+        List<String> domains = new ArrayList<>();
+        doms.forEach(d -> domains.add(d.asText()));
+        String model = n.path("model").asText("");
+        long steps = n.path("steps").asLong(0);
+        long tps = n.path("tokens_per_step").asLong(0);
+        JsonNode config = n.has("config") ? n.get("config") : JsonNodeFactory.instance.objectNode();
+        return new RunInfo(name, method, model, domains, steps, tps, config);
+    }
+
+    private static void readMetrics(Path file, List<StepRecord> steps, List<EvalRecord> evals, List<String> warnings) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new RunDataException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        String[] lines = text.split("\n", -1);
+        // The last element is "" when the file ends with a newline; otherwise it is the line a crash cut short.
+        int last = lines.length - 1;
+        while (last >= 0 && lines[last].isBlank()) last--;
+        for (int i = 0; i <= last; i++) {
+            String line = lines[i];
+            if (line.isBlank()) continue;
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                if (i == last) {
+                    warnings.add(file + ":" + (i + 1) + ": ignored a truncated last line (the run stopped while writing it)");
+                    continue;
+                }
+                throw new RunDataException(file + ":" + (i + 1) + ": not valid JSON: " + e.getOriginalMessage());
+            }
+            if (n == null || !n.isObject()) throw new RunDataException(file + ":" + (i + 1) + ": expected a JSON object");
+            String type = n.path("type").asText("");
+            if (type.equals("step")) {
+                StepRecord r = new StepRecord(integer(n, "step", file, i + 1), number(n, "loss"), doubles(n, "domain_loss"),
+                        doubles(n, "weights"), number(n, "lr"), number(n, "grad_norm"), number(n, "tokens_per_s"), number(n, "elapsed_s"));
+                // A resumed run logs again from its checkpoint: the newer records replace the ones it rewinds over.
+                while (!steps.isEmpty() && steps.get(steps.size() - 1).step() >= r.step()) steps.remove(steps.size() - 1);
+                steps.add(r);
+            } else if (type.equals("eval")) {
+                double loss = number(n, "loss");
+                double ppl = n.has("ppl") ? number(n, "ppl") : Math.exp(loss);
+                if (Double.isNaN(ppl)) throw new RunDataException(file + ":" + (i + 1) + ": eval record without \"ppl\" or \"loss\"");
+                EvalRecord r = new EvalRecord(integer(n, "step", file, i + 1), loss, ppl, number(n, "bpb"), doubles(n, "domain_loss"),
+                        doubles(n, "domain_ppl"), doubles(n, "domain_bpb"));
+                while (!evals.isEmpty() && evals.get(evals.size() - 1).step() >= r.step()) evals.remove(evals.size() - 1);
+                evals.add(r);
+            }
+            // Other record types (agent diagnostics, ...) are not part of the report.
+        }
+    }
+
+    private static String text(JsonNode n, String key, Path file, int line) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isTextual()) throw new RunDataException(file + (line > 0 ? ":" + line : "") + ": missing \"" + key + "\" (a string)");
+        return v.textValue();
+    }
+
+    private static long integer(JsonNode n, String key, Path file, int line) {
+        JsonNode v = n.get(key);
+        if (v == null || !v.isNumber()) throw new RunDataException(file + ":" + line + ": missing \"" + key + "\" (a number)");
+        return v.asLong();
+    }
+
+    private static double number(JsonNode n, String key) {
+        JsonNode v = n.get(key);
+        return v != null && v.isNumber() ? v.doubleValue() : Double.NaN;
+    }
+
+    private static Map<String, Double> doubles(JsonNode n, String key) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        JsonNode v = n.get(key);
+        if (v == null || !v.isObject()) return out;
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isNumber()) out.put(e.getKey(), e.getValue().doubleValue());
+        }
+        return out;
+    }
+}
