@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <fcntl.h>
@@ -66,6 +67,25 @@ struct Model::Impl {
   OptimizerSettings opt;
   torch::Tensor rope_cos, rope_sin, causal_mask;
   AlignmentCapture alignment;
+  bool alignment_by_backward = false;
+  std::map<int64_t, std::vector<torch::Tensor>> backward_grads;  // domain -> summed loss gradients
+
+  // The reference method: d/dθ of each present domain's loss sum in this micro-batch, by its own autograd
+  // pass through the shared graph (retain_graph), restricted to the alignment parameters.
+  void accumulateByBackward(const torch::Tensor& window_sums, const torch::Tensor& domains) {
+    std::vector<torch::Tensor> inputs;
+    for (const auto& n : alignment.parameters()) inputs.push_back(params[index.at(n)]);
+    auto present = std::get<0>(at::_unique(domains.to(torch::kCPU)));
+    for (int64_t j = 0; j < present.numel(); ++j) {
+      const int64_t d = present[j].item<int64_t>();
+      auto loss_d = window_sums.masked_select(domains == d).sum();
+      auto grads = torch::autograd::grad({loss_d}, inputs, {}, /*retain_graph=*/true);
+      auto& acc = backward_grads[d];
+      if (acc.empty()) acc = grads;
+      else
+        for (size_t i = 0; i < grads.size(); ++i) acc[i].add_(grads[i]);
+    }
+  }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
 
@@ -368,6 +388,12 @@ void Model::setAlignmentParameters(const std::string& names) {
   impl_->alignment.configure(list);
 }
 
+void Model::setAlignmentMethod(const std::string& method) {
+  require(method == "capture" || method == "backward",
+          "alignment method must be 'capture' or 'backward', got '" + method + "'");
+  impl_->alignment_by_backward = method == "backward";
+}
+
 std::string Model::alignmentParameters() const {
   std::string out;
   for (const auto& n : impl_->alignment.parameters()) out += (out.empty() ? "" : ",") + n;
@@ -387,19 +413,22 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   const double total_tokens = static_cast<double>(batch * T);
   const int64_t micro = batch / micro_batches;
   const bool want_alignment = alignment != nullptr && m.alignment.enabled();
+  const bool capture = want_alignment && !m.alignment_by_backward;
 
   m.zeroGrad();
-  if (want_alignment) m.alignment.beginStep(num_domains, m.device);
+  m.backward_grads.clear();
+  if (capture) m.alignment.beginStep(num_domains, m.device);
   auto loss_per_domain = torch::zeros({num_domains}, torch::TensorOptions().dtype(torch::kFloat64).device(m.device));
   for (int mb = 0; mb < micro_batches; ++mb) {
     auto w = windows.narrow(0, mb * micro, micro);
     auto d = dom.narrow(0, mb * micro, micro);
-    if (want_alignment) m.alignment.beginMicroBatch(d);
+    if (capture) m.alignment.beginMicroBatch(d);
     auto losses = m.tokenLosses(w);
     auto window_sums = losses.sum(1);
     loss_per_domain.index_add_(0, d, window_sums.detach().to(torch::kFloat64));
+    if (want_alignment && !capture) m.accumulateByBackward(window_sums, d);
     (window_sums.sum() / total_tokens).backward();
-    if (want_alignment) m.alignment.endMicroBatch();
+    if (capture) m.alignment.endMicroBatch();
   }
   auto counts = torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T);
   auto loss_host = loss_per_domain.to(torch::kCPU);
@@ -410,7 +439,20 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
     domain_tokens[k] = count_host[k].item<double>();
     total += domain_loss_sum[k];
   }
-  if (want_alignment) m.alignment.finish(count_host, alignment);
+  if (capture) m.alignment.finish(count_host, alignment);
+  if (want_alignment && !capture) {
+    std::fill(alignment, alignment + static_cast<size_t>(num_domains) * num_domains, 0.0);
+    std::vector<std::pair<int64_t, torch::Tensor>> rows;
+    for (auto& [d, grads] : m.backward_grads) {
+      std::vector<torch::Tensor> flat;
+      for (auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat64));
+      rows.emplace_back(d, torch::cat(flat) / count_host[d].item<double>());
+    }
+    for (size_t a = 0; a < rows.size(); ++a)
+      for (size_t b = 0; b < rows.size(); ++b)
+        alignment[rows[a].first * num_domains + rows[b].first] = torch::dot(rows[a].second, rows[b].second).item<double>();
+    m.backward_grads.clear();
+  }
   const double grad_norm = m.gradNormAndClip();
   const double lr = m.adamwStep();
   stats[0] = total / total_tokens;

@@ -343,3 +343,25 @@ TEST(Alignment, TwentyTwoDomainsSomeAbsentLayersAtSeveralDepths) {
       "gpt_neox.layers.3.attention.dense.weight",
       1);
 }
+
+TEST(Alignment, CaptureEqualsThePerDomainBackwardMethodAndLeavesTheSameStep) {
+  const int64_t B = 6, W = 9;
+  auto tokens = randomTokens(B * W, 384, 8);
+  std::vector<int32_t> domains{1, 0, 1, 3, 1, 0};
+  const std::string layers = "gpt_neox.layers.0.mlp.dense_4h_to_h.weight,gpt_neox.layers.1.attention.dense.weight";
+  Model a("tiny", 4, "cpu"), b("tiny", 4, "cpu");
+  a.setAlignmentParameters(layers);
+  b.setAlignmentParameters(layers);
+  b.setAlignmentMethod("backward");
+  for (int s = 0; s < 2; ++s) {
+    auto ra = step(a, tokens, B, W, domains, 4, 2, true);
+    auto rb = step(b, tokens, B, W, domains, 4, 2, true);
+    EXPECT_EQ(ra.stats[0], rb.stats[0]);  // the extra passes do not change the step itself
+    for (int i = 0; i < 16; ++i) {
+      const double scale = std::sqrt(std::fabs(rb.s[(i / 4) * 5] * rb.s[(i % 4) * 5])) + 1e-30;
+      EXPECT_NEAR(ra.s[i], rb.s[i], 1e-5 * scale) << i;
+    }
+    EXPECT_EQ(rb.s[2 * 4 + 2], 0.0);
+  }
+  EXPECT_THROW(a.setAlignmentMethod("magic"), std::invalid_argument);
+}

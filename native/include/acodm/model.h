@@ -50,6 +50,10 @@ class Model {
   // parameter names, or "" to turn it off). Each must be a 2-D weight of a Linear layer of a block.
   void setAlignmentParameters(const std::string& names);
   std::string alignmentParameters() const;
+  // How the train step gets S: "capture" (default: per-domain gradients formed from the captured layer
+  // inputs and output gradients of the one backward pass) or "backward" (the reference and benchmark
+  // baseline: one extra autograd pass per domain present, over the same forward graph).
+  void setAlignmentMethod(const std::string& method);
 
   // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
   // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).

@@ -89,6 +89,17 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * How S is computed: "capture" (default; from the one backward pass) or "backward" (one extra autograd
+     * pass per domain: the reference method and the benchmark baseline).
+     */
+    public void setAlignmentMethod(String method) {
+        handle.apply(h -> {
+            h.setAlignmentMethod(method);
+            return null;
+        });
+    }
+
+    /**
      * One optimizer step.
      *
      * @param tokens       {@code batch * window} token ids, row-major; window = T + 1
