@@ -15,8 +15,10 @@
 #include "gram.cuh"
 #endif
 #if defined(ACODM_WITH_CUDA) && defined(ACODM_TORCH_CUDA)
-#include <ATen/cuda/CUDAContext.h>
+// c10's stream header needs only the CUDA runtime headers (ATen/cuda/CUDAContext.h would also want
+// cuBLAS/cuSPARSE headers, which a toolkit paired with a pip torch may lack).
 #include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace acodm {
@@ -121,7 +123,7 @@ torch::Tensor gram_on_cuda(const std::vector<std::vector<torch::Tensor>>& segmen
   announce("CUDA, fused (" + c.device.str() + (c.all_bf16 ? ", bf16 rows" : ", fp32 rows") + ")");
   cuda::gram_cuda(segs.data(), nseg, K, c.all_bf16 ? cuda::GramDtype::kBFloat16 : cuda::GramDtype::kFloat32,
                   out.data_ptr<double>(), scratch.data_ptr(), scratch.numel() * sizeof(double),
-                  at::cuda::getCurrentCUDAStream().stream());
+                  c10::cuda::getCurrentCUDAStream().stream());
   return out;
 #elif defined(ACODM_WITH_CUDA)
   (void)segments;
