@@ -2,21 +2,10 @@
 
 #include <stdexcept>
 
+#include "gram.h"
+
 
 namespace acodm {
-namespace {
-
-// S_ab = sum over segments of <row_a, row_b>, accumulated in float64.
-void gramOfSegments(const std::vector<std::vector<torch::Tensor>>& segments, int k, double* out) {
-  auto s = torch::zeros({k, k}, torch::kFloat64);
-  for (const auto& rows : segments) {
-    auto g = torch::stack(rows).to(torch::kFloat64);
-    s += torch::mm(g, g.t()).to(torch::kCPU);
-  }
-  std::copy_n(s.contiguous().data_ptr<double>(), static_cast<size_t>(k) * k, out);
-}
-
-}  // namespace
 
 void AlignmentCapture::configure(std::vector<std::string> names) {
   names_ = std::move(names);
@@ -93,7 +82,7 @@ void AlignmentCapture::finish(const torch::Tensor& token_counts, double* out) {
   }
   const int kp = static_cast<int>(present.size());
   std::vector<double> s(static_cast<size_t>(kp) * kp);
-  gramOfSegments(segments, kp, s.data());
+  gram(segments, s.data());  // fused kernel: reads every row once
   for (int a = 0; a < kp; ++a)
     for (int b = 0; b < kp; ++b) out[present[a] * K + present[b]] = s[static_cast<size_t>(a) * kp + b];
   for (auto& l : layers_) l.per_domain.clear();
