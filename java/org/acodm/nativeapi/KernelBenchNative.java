@@ -1,0 +1,35 @@
+package org.acodm.nativeapi;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Namespace;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.StdString;
+
+/** JavaCPP surface of {@code native/include/acodm/kernel_bench.h}; used through org.acodm.engine.GramKernels. */
+@Platform(include = "acodm/kernel_bench.h", link = "acodm")
+@Namespace("acodm")
+public final class KernelBenchNative {
+    static { Loader.load(); }
+
+    private KernelBenchNative() {}
+
+    @Name("GramFixture")
+    public static class Fixture extends Pointer {
+        static { Loader.load(); }
+
+        public Fixture(int k, long p, long seed) { allocate(k, p, seed); }
+        private native void allocate(int k, @Cast("int64_t") long p, @Cast("int64_t") long seed);
+
+        public native int k();
+        public native @Cast("int64_t") long p();
+        public native @Cast("int64_t") long bytes();
+        public native double fused();
+        public native double torchMm();
+        public native double copy();
+        public native double fusedError();
+        public native @StdString String kernelName();
+    }
+}
