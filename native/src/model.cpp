@@ -68,6 +68,7 @@ struct Model::Impl {
   torch::Tensor rope_cos, rope_sin, causal_mask;
   AlignmentCapture alignment;
   bool alignment_by_backward = false;
+  std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
   std::map<int64_t, std::vector<torch::Tensor>> backward_grads;  // domain -> summed loss gradients
 
   // The reference method: d/dθ of each present domain's loss sum in this micro-batch, by its own autograd
@@ -496,15 +497,42 @@ double Model::lossAndGradients(const int32_t* tokens, int64_t batch, int64_t win
   return loss.item<double>();
 }
 
-void Model::parameterNorms(const std::string& names, double* out, int count) const {
+namespace {
+std::vector<std::string> splitNames(const std::string& names, const double* out, int count, const char* what) {
   std::vector<std::string> list;
   std::stringstream ss(names);
   std::string item;
   while (std::getline(ss, item, ','))
     if (!item.empty()) list.push_back(item);
   require(out != nullptr && static_cast<int>(list.size()) == count,
-          "parameterNorms: " + std::to_string(list.size()) + " names but a buffer of " + std::to_string(count));
+          std::string(what) + ": " + std::to_string(list.size()) + " names but a buffer of " + std::to_string(count));
+  return list;
+}
+}  // namespace
+
+void Model::parameterNorms(const std::string& names, double* out, int count) const {
+  auto list = splitNames(names, out, count, "parameterNorms");
   for (int i = 0; i < count; ++i) out[i] = impl_->named(list[i]).detach().norm(2).to(torch::kFloat64).item<double>();
+}
+
+void Model::setReferenceParameters(const std::string& names) {
+  std::vector<std::string> list;
+  std::stringstream ss(names);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) list.push_back(item);
+  std::map<std::string, torch::Tensor> ref;
+  for (const auto& n : list) ref[n] = impl_->named(n).detach().clone();
+  impl_->reference = std::move(ref);
+}
+
+void Model::referenceDistances(const std::string& names, double* out, int count) const {
+  auto list = splitNames(names, out, count, "referenceDistances");
+  for (int i = 0; i < count; ++i) {
+    auto it = impl_->reference.find(list[i]);
+    require(it != impl_->reference.end(), "parameter '" + list[i] + "' has no reference copy (setReferenceParameters)");
+    out[i] = (impl_->named(list[i]).detach() - it->second).norm(2).to(torch::kFloat64).item<double>();
+  }
 }
 
 void Model::save(const std::string& path) const {
@@ -523,6 +551,12 @@ void Model::save(const std::string& path) const {
     archive.write("exp_avg/" + m.names[i], m.exp_avg[i].to(torch::kCPU), true);
     archive.write("exp_avg_sq/" + m.names[i], m.exp_avg_sq[i].to(torch::kCPU), true);
   }
+  std::string refs;
+  for (const auto& [name, t] : m.reference) {
+    refs += (refs.empty() ? "" : ",") + name;
+    archive.write("reference/" + name, t.to(torch::kCPU), true);
+  }
+  archive.write("reference_names", c10::IValue(refs));
   const std::string tmp = path + ".tmp";
   archive.save_to(tmp);
   fsyncPath(tmp);
@@ -569,6 +603,18 @@ void Model::load(const std::string& path) {
     m.exp_avg_sq[i].copy_(s);
   }
   m.step = step.toInt();
+  m.reference.clear();
+  c10::IValue refs;
+  if (archive.try_read("reference_names", refs)) {
+    std::stringstream ss(refs.toStringRef());
+    std::string name;
+    while (std::getline(ss, name, ',')) {
+      if (name.empty()) continue;
+      torch::Tensor t;
+      archive.read("reference/" + name, t, true);
+      m.reference[name] = t.to(m.device);
+    }
+  }
   m.zeroGrad();
 }
 

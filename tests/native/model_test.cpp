@@ -365,3 +365,28 @@ TEST(Alignment, CaptureEqualsThePerDomainBackwardMethodAndLeavesTheSameStep) {
   }
   EXPECT_THROW(a.setAlignmentMethod("magic"), std::invalid_argument);
 }
+
+TEST(Checkpoint, ReferenceDistancesTravelInCheckpoints) {
+  const std::string names = "gpt_neox.layers.0.mlp.dense_4h_to_h.weight,gpt_neox.layers.1.mlp.dense_4h_to_h.weight";
+  const std::string path = ::testing::TempDir() + "/acodm_reference.ckpt";
+  Model m("tiny", 3, "cpu");
+  m.setOptimizer(1e-3, 1e-3, 0, 10, 0.1, 0.9, 0.95, 1e-8, 1.0);
+  double d[2];
+  EXPECT_THROW(m.referenceDistances(names, d, 2), std::invalid_argument);
+  m.setReferenceParameters(names);
+  m.referenceDistances(names, d, 2);
+  EXPECT_EQ(d[0], 0.0);
+  auto tokens = randomTokens(2 * 9, 384, 4);
+  step(m, tokens, 2, 9, {0, 0}, 1);
+  m.referenceDistances(names, d, 2);
+  EXPECT_GT(d[0], 0.0);
+  EXPECT_GT(d[1], 0.0);
+  m.save(path);
+  Model r("tiny", 99, "cpu");
+  r.load(path);
+  double e[2];
+  r.referenceDistances(names, e, 2);
+  EXPECT_EQ(e[0], d[0]);
+  EXPECT_EQ(e[1], d[1]);
+  std::remove(path.c_str());
+}

@@ -77,6 +77,11 @@ class Model {
 
   // Frobenius norms of the named parameters (comma-separated) into out[count].
   void parameterNorms(const std::string& names, double* out, int count) const;
+  // Copies the named parameters' current values as the reference for referenceDistances() (replacing any
+  // earlier reference). The reference travels in checkpoints.
+  void setReferenceParameters(const std::string& names);
+  // ||W - W_reference||_F for each named parameter; an error names a parameter without a reference.
+  void referenceDistances(const std::string& names, double* out, int count) const;
 
   // Everything needed to continue bit-for-bit: parameters, AdamW moments, step, schedule, config.
   // Written to `path`.tmp and renamed, so an interrupted save never leaves a file that looks complete.

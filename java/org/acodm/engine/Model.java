@@ -166,6 +166,26 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
+    /** Copies the named parameters as the reference of {@link #referenceDistances}; saved in checkpoints. */
+    public void setReferenceParameters(List<String> names) {
+        String joined = String.join(",", names);
+        handle.apply(h -> {
+            h.setReferenceParameters(joined);
+            return null;
+        });
+    }
+
+    /** ||W - W_reference||_F of each named parameter. */
+    public double[] referenceDistances(List<String> names) {
+        double[] out = new double[names.size()];
+        String joined = String.join(",", names);
+        handle.apply(h -> {
+            h.referenceDistances(joined, out, out.length);
+            return null;
+        });
+        return out;
+    }
+
     /** Atomic: written under a temporary name, flushed and renamed. */
     public void save(Path path) {
         handle.apply(h -> {
