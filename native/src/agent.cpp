@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include <ATen/Parallel.h>
+
 #include "device.h"
 
 namespace acodm {
@@ -218,6 +220,26 @@ std::string describeDifference(const std::string& mine, const std::string& their
   return out.empty() ? mine + " vs " + theirs : out;
 }
 
+// Runs a call with `threads` intra-op threads and restores the previous count (0: leave it alone).
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : previous_(at::get_num_threads()) {
+    if (threads > 0 && threads != previous_) {
+      at::set_num_threads(threads);
+      changed_ = true;
+    }
+  }
+  ~ThreadScope() {
+    if (changed_) at::set_num_threads(previous_);
+  }
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+ private:
+  int previous_;
+  bool changed_ = false;
+};
+
 }  // namespace
 
 struct AgentNetworks::Impl {
@@ -226,6 +248,7 @@ struct AgentNetworks::Impl {
   Mlp actor, critic, actor_target, critic_target;
   Adam actor_opt, critic_opt;
   Schedule schedule;
+  int threads = 0;
 
   bool hasCritic() const { return critic_outputs > 0; }
 
@@ -311,11 +334,18 @@ void AgentNetworks::setOptimizer(double max_lr, double min_lr, int64_t warmup_st
   s.weight_decay = weight_decay, s.beta1 = beta1, s.beta2 = beta2, s.eps = eps, s.decoupled = decoupled != 0;
 }
 
+void AgentNetworks::setThreads(int threads) {
+  require(threads >= 0, "agent threads must be >= 0, got " + std::to_string(threads));
+  impl_->threads = threads;
+}
+int AgentNetworks::threads() const { return impl_->threads; }
+
 double AgentNetworks::learningRate(int64_t step) const { return impl_->schedule.lrAt(step); }
 int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.step; }
 int64_t AgentNetworks::criticSteps() const { return impl_->critic_opt.step; }
 
 void AgentNetworks::act(const float* states, int n, float* out) const {
+  ThreadScope scope(impl_->threads);
   const auto& m = *impl_;
   auto s = m.input(states, n, m.state_dim, "act: states");
   torch::NoGradGuard no_grad;
@@ -323,6 +353,7 @@ void AgentNetworks::act(const float* states, int n, float* out) const {
 }
 
 void AgentNetworks::qValues(const float* states, const float* actions, int n, float* out) const {
+  ThreadScope scope(impl_->threads);
   const auto& m = *impl_;
   m.requireCritic("qValues");
   auto s = m.input(states, n, m.state_dim, "qValues: states");
@@ -333,6 +364,7 @@ void AgentNetworks::qValues(const float* states, const float* actions, int n, fl
 
 void AgentNetworks::update(const float* states, const float* actions, const float* rewards, const float* next_states,
                            int n, double gamma, double* losses) {
+  ThreadScope scope(impl_->threads);
   auto& m = *impl_;
   m.requireCritic("update");
   require(losses != nullptr, "update: losses buffer is null");
@@ -363,6 +395,7 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
 }
 
 double AgentNetworks::imitate(const float* states, const float* targets, int n) {
+  ThreadScope scope(impl_->threads);
   auto& m = *impl_;
   auto s = m.input(states, n, m.state_dim, "imitate: states");
   auto t = m.input(targets, n, m.actions, "imitate: targets");
@@ -374,6 +407,7 @@ double AgentNetworks::imitate(const float* states, const float* targets, int n) 
 }
 
 double AgentNetworks::regressCritic(const float* states, const float* actions, const float* targets, int n) {
+  ThreadScope scope(impl_->threads);
   auto& m = *impl_;
   m.requireCritic("regressCritic");
   auto s = m.input(states, n, m.state_dim, "regressCritic: states");
@@ -387,6 +421,7 @@ double AgentNetworks::regressCritic(const float* states, const float* actions, c
 }
 
 double AgentNetworks::actorError(const float* states, const float* targets, int n) const {
+  ThreadScope scope(impl_->threads);
   const auto& m = *impl_;
   auto s = m.input(states, n, m.state_dim, "actorError: states");
   auto t = m.input(targets, n, m.actions, "actorError: targets");
@@ -395,6 +430,7 @@ double AgentNetworks::actorError(const float* states, const float* targets, int 
 }
 
 void AgentNetworks::softUpdate(double tau) {
+  ThreadScope scope(impl_->threads);
   auto& m = *impl_;
   require(tau >= 0 && tau <= 1, "softUpdate: tau must be in [0, 1], got " + std::to_string(tau));
   torch::NoGradGuard no_grad;

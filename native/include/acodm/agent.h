@@ -34,6 +34,11 @@ class AgentNetworks {
   std::string configString() const;
   int64_t numParameters() const;  // actor + critic, online copies only
 
+  // Intra-op CPU threads used inside this object's calls (restored afterwards); 0 keeps the process setting.
+  // Small networks run fastest on one thread: on a busy machine OpenMP workers spin longer than the work takes.
+  void setThreads(int threads);
+  int threads() const;
+
   // Adam for both networks: lr warms up linearly to max_lr over warmup_steps optimizer steps, then follows a
   // cosine to min_lr at total_steps. decoupled != 0: AdamW (decay p *= 1 - lr*wd); 0: Adam with L2 (wd*p added
   // to the gradient, torch.optim.Adam's weight_decay). Decay applies to Linear weight matrices only.

@@ -1,0 +1,209 @@
+package org.acodm.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.acodm.nativeapi.AgentNative;
+
+/**
+ * The AC-ODM agent's networks in native memory: a softmax actor and a critic (LayerNorm MLPs), their target
+ * copies and Adam optimizers. Minibatches cross as flat row-major float arrays; nothing is retained.
+ */
+public final class AgentNetworks implements AutoCloseable {
+    /** Critic and actor losses of one DDPG update, each measured before its optimizer step. */
+    public record Losses(double critic, double actor) {}
+
+    private final NativeHandle<AgentNative.Handle> handle;
+    private final int stateDim;
+    private final int numActions;
+    private final int criticOutputs;
+
+    /**
+     * @param criticOutputs 1 (scalar reward), K (the released code's vector reward) or 0 (actor only, for a frozen
+     *                      transferred actor)
+     * @param device        "cpu", "cuda", "cuda:N" or "auto"
+     */
+    public AgentNetworks(int stateDim, int numActions, int hidden, int layers, int criticOutputs, long seed, String device) {
+        if (device == null) throw new IllegalArgumentException("device is null");
+        this.handle = new NativeHandle<>("agent networks",
+                () -> new AgentNative.Handle(stateDim, numActions, hidden, layers, criticOutputs, seed, device));
+        this.stateDim = stateDim;
+        this.numActions = numActions;
+        this.criticOutputs = criticOutputs;
+    }
+
+    /** An actor-only object holding the actor of an {@link #exportActor exported} file. */
+    public static AgentNetworks importedActor(Path file, String device) {
+        ExportedShape shape = exportedShape(file);
+        AgentNetworks a = new AgentNetworks(shape.stateDim(), shape.numActions(), shape.hidden(), shape.layers(), 0, 0, device);
+        try {
+            a.importActor(file);
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        return a;
+    }
+
+    /** Network shape recorded in an exported actor file. */
+    public record ExportedShape(int stateDim, int numActions, int hidden, int layers) {}
+
+    public static ExportedShape exportedShape(Path file) {
+        requireReadable(file);
+        String config = NativeHandle.call("exported actor " + file, () -> AgentNative.exportedActorConfig(file.toString()));
+        int[] v = new int[4];
+        String[] keys = {"state", "actions", "hidden", "layers"};
+        for (String kv : config.split(",")) {
+            String[] p = kv.split("=", 2);
+            for (int i = 0; i < keys.length; i++) if (p[0].equals(keys[i])) v[i] = Integer.parseInt(p[1]);
+        }
+        return new ExportedShape(v[0], v[1], v[2], v[3]);
+    }
+
+    /** The metadata document stored with an exported actor. */
+    public static String exportedMetadata(Path file) {
+        requireReadable(file);
+        return NativeHandle.call("exported actor " + file, () -> AgentNative.exportedActorMetadata(file.toString()));
+    }
+
+    public int stateDim() { handle.get(); return stateDim; }
+    public int numActions() { handle.get(); return numActions; }
+    public int criticOutputs() { handle.get(); return criticOutputs; }
+    public int hidden() { return handle.get().hidden(); }
+    public int layers() { return handle.get().layers(); }
+    public String configString() { return handle.apply(AgentNative.Handle::configString); }
+    public String deviceName() { return handle.apply(AgentNative.Handle::deviceName); }
+    public long numParameters() { return handle.get().numParameters(); }
+
+    /** Intra-op CPU threads inside this object's calls (0: the process setting); small networks are fastest on 1. */
+    public void setThreads(int threads) {
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        handle.get().setThreads(threads);
+    }
+
+    public void setOptimizer(AgentOptimizer o) {
+        handle.apply(h -> {
+            h.setOptimizer(o.maxLr(), o.minLr(), o.warmupSteps(), o.totalSteps(), o.weightDecay(), o.beta1(), o.beta2(),
+                    o.eps(), o.decoupledWeightDecay() ? 1 : 0);
+            return null;
+        });
+    }
+
+    public double learningRate(long step) { return handle.get().learningRate(step); }
+    public long actorSteps() { return handle.get().actorSteps(); }
+    public long criticSteps() { return handle.get().criticSteps(); }
+
+    /** Actor outputs for n states ([n, stateDim] row-major) as [n, K]. */
+    public float[] act(float[] states, int n) {
+        check(states, n, stateDim, "states");
+        float[] out = new float[n * numActions];
+        handle.apply(h -> {
+            h.act(states, n, out);
+            return null;
+        });
+        return out;
+    }
+
+    /** Critic outputs Q(s, a) for n pairs as [n, criticOutputs]. */
+    public float[] qValues(float[] states, float[] actions, int n) {
+        check(states, n, stateDim, "states");
+        check(actions, n, numActions, "actions");
+        float[] out = new float[n * Math.max(1, criticOutputs)];
+        handle.apply(h -> {
+            h.qValues(states, actions, n, out);
+            return null;
+        });
+        return out;
+    }
+
+    /** One DDPG step (critic, then actor through the updated critic) on n transitions; rewards are [n, criticOutputs]. */
+    public Losses update(float[] states, float[] actions, float[] rewards, float[] nextStates, int n, double gamma) {
+        check(states, n, stateDim, "states");
+        check(actions, n, numActions, "actions");
+        check(rewards, n, criticOutputs, "rewards");
+        check(nextStates, n, stateDim, "next states");
+        double[] losses = new double[2];
+        handle.apply(h -> {
+            h.update(states, actions, rewards, nextStates, n, gamma, losses);
+            return null;
+        });
+        return new Losses(losses[0], losses[1]);
+    }
+
+    /** Behaviour cloning: one actor step on MSE(mu(s), targets); returns the loss before the step. */
+    public double imitate(float[] states, float[] targets, int n) {
+        check(states, n, stateDim, "states");
+        check(targets, n, numActions, "targets");
+        return handle.apply(h -> h.imitate(states, targets, n));
+    }
+
+    /** One critic step on MSE(Q(s, a), targets); returns the loss before the step. */
+    public double regressCritic(float[] states, float[] actions, float[] targets, int n) {
+        check(states, n, stateDim, "states");
+        check(actions, n, numActions, "actions");
+        check(targets, n, criticOutputs, "targets");
+        return handle.apply(h -> h.regressCritic(states, actions, targets, n));
+    }
+
+    /** MSE of the actor's outputs to targets, without an update. */
+    public double actorError(float[] states, float[] targets, int n) {
+        check(states, n, stateDim, "states");
+        check(targets, n, numActions, "targets");
+        return handle.apply(h -> h.actorError(states, targets, n));
+    }
+
+    public void softUpdate(double tau) {
+        handle.apply(h -> {
+            h.softUpdate(tau);
+            return null;
+        });
+    }
+
+    /** Atomic (temporary name, sync, rename): all four networks, Adam moments, step counts and schedule. */
+    public void save(Path file) {
+        handle.apply(h -> {
+            h.save(file.toString());
+            return null;
+        });
+    }
+
+    public void load(Path file) {
+        requireReadable(file);
+        handle.apply(h -> {
+            h.load(file.toString());
+            return null;
+        });
+    }
+
+    /** Atomic: the online actor and {@code metadata} (a JSON document the caller defines). */
+    public void exportActor(Path file, String metadata) {
+        handle.apply(h -> {
+            h.exportActor(file.toString(), metadata);
+            return null;
+        });
+    }
+
+    public void importActor(Path file) {
+        requireReadable(file);
+        handle.apply(h -> {
+            h.importActor(file.toString());
+            return null;
+        });
+    }
+
+    public boolean isClosed() { return handle.isClosed(); }
+
+    @Override public void close() { handle.close(); }
+
+    private void check(float[] a, int n, int cols, String what) {
+        handle.get();
+        if (a == null) throw new IllegalArgumentException(what + " is null");
+        if (n < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + n);
+        if (cols < 1) throw new IllegalArgumentException(what + ": these networks have no critic (actor only)");
+        if (a.length != (long) n * cols)
+            throw new IllegalArgumentException(what + " has " + a.length + " values, expected " + n + " x " + cols);
+    }
+
+    private static void requireReadable(Path file) {
+        if (!Files.isReadable(file)) throw new IllegalArgumentException(file + " does not exist or is not readable");
+    }
+}

@@ -1,0 +1,69 @@
+package org.acodm.mixing;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.acodm.engine.AgentNetworks;
+
+/**
+ * What travels with an exported AC-ODM actor so another run can use it: the domains in order, how the state is
+ * laid out (state-layer count and the relative-depth rule, delta reference, weight floor), the state dimension
+ * and network shape, and the proxy run's agent config. Stored as the metadata document inside the native actor
+ * file ({@code actor.pt}); {@link #read} gets it back without loading the networks.
+ *
+ * @param stepsTrained proxy steps observed when the actor was exported
+ */
+public record ActorExport(int formatVersion, List<String> domains, int stateLayers, String stateLayerRule, int stateDim,
+                          int hidden, int layers, DeltaReference deltaReference, boolean weightFloor, RewardMode reward,
+                          long proxyTotalSteps, long stepsTrained, AcOdmConfig config) {
+
+    public static final int FORMAT_VERSION = 1;
+    /** The actor file's name inside a run directory. */
+    public static final String FILE_NAME = "actor.pt";
+    public static final String STATE_LAYER_RULE =
+            "mlp.dense_4h_to_h.weight of layer 1 and of layers round(j*N/(L-1)), j = 1..L-1 (1-based, N model layers)";
+
+    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** {@code path} itself, or {@code path/actor.pt} when it is a directory (a proxy run's output). */
+    public static Path resolve(Path path) {
+        return Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
+    }
+
+    /** The metadata of an exported actor file (or of a run directory's actor). */
+    public static ActorExport read(Path path) {
+        Path file = resolve(path);
+        String json = AgentNetworks.exportedMetadata(file);
+        try {
+            ActorExport e = JSON.readValue(json, ActorExport.class);
+            if (e.formatVersion() != FORMAT_VERSION)
+                throw new IllegalArgumentException(file + ": exported actor format " + e.formatVersion() + ", this build reads " + FORMAT_VERSION);
+            return e;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalArgumentException(file + ": unreadable actor metadata: " + ex.getOriginalMessage(), ex);
+        }
+    }
+
+    static void write(AgentNetworks agent, Path file, ActorExport metadata) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            agent.exportActor(file, JSON.writeValueAsString(metadata));
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException("cannot export the actor to " + file, ex);
+        }
+    }
+
+    /** Checks this actor fits a run over {@code runDomains} with {@code runStateLayers} state layers, naming what differs. */
+    public void checkCompatible(List<String> runDomains, int runStateLayers) {
+        if (!domains.equals(runDomains))
+            throw new IllegalArgumentException("the exported actor does not fit this run: "
+                    + DomainLists.describeDifference(runDomains, domains, "this run", "the actor"));
+        int dim = StateBuilder.dimension(runDomains.size(), runStateLayers);
+        if (dim != stateDim)
+            throw new IllegalArgumentException("the exported actor expects a state of dimension " + stateDim + " (K = " + domains.size()
+                    + ", L = " + stateLayers + "), this run builds " + dim + " (K = " + runDomains.size() + ", L = " + runStateLayers + ")");
+    }
+}

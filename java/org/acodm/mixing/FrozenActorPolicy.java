@@ -1,0 +1,97 @@
+package org.acodm.mixing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.acodm.engine.AgentNetworks;
+
+/**
+ * Transfer: an actor exported by a proxy run's {@link AcOdmPolicy} picks the weights of this run. It builds the
+ * same state (same layout, same state-layer rule by relative depth, same delta reference) and applies the same
+ * weight floor; it computes no reward, stores nothing and never updates the actor, and does not explore. Step 0
+ * runs on uniform weights (there is no observation yet to build a state from).
+ */
+public final class FrozenActorPolicy implements MixingPolicy {
+    static final String STATE_FILE = "frozen-actor.state";
+
+    private final List<String> domains;
+    private final int k;
+    private final ActorExport export;
+    private final Path actorFile;
+    private final AgentNetworks actor;
+    private final StateBuilder stateBuilder;
+    private double[] alpha;
+    private float[] state;
+    private long lastStep = -1;
+
+    /** Loads the actor of {@code actorPath} (a file, or a proxy run directory holding actor.pt) for a run over {@code domains}. */
+    public FrozenActorPolicy(Path actorPath, List<String> domains, String device) {
+        this.domains = List.copyOf(domains);
+        this.k = domains.size();
+        this.actorFile = ActorExport.resolve(actorPath);
+        this.export = ActorExport.read(actorFile);
+        export.checkCompatible(this.domains, export.stateLayers());
+        this.actor = AgentNetworks.importedActor(actorFile, device);
+        actor.setThreads(export.hidden() <= 256 ? 1 : 0);
+        if (actor.stateDim() != export.stateDim())
+            throw new IllegalArgumentException(actorFile + ": the actor's network takes " + actor.stateDim()
+                    + " inputs but its metadata says " + export.stateDim());
+        this.stateBuilder = new StateBuilder(k, export.stateLayers(), export.deltaReference(), export.config().stepFeatureScale());
+        this.alpha = new double[k];
+        java.util.Arrays.fill(alpha, 1.0 / k);
+    }
+
+    public static FrozenActorPolicy from(FrozenActorConfig c, List<String> domains) {
+        Configs.check(c, "mixing.frozen_actor");
+        return new FrozenActorPolicy(Path.of(c.actor()), domains, c.device());
+    }
+
+    public ActorExport export() { return export; }
+
+    @Override public String kind() { return "frozen-actor"; }
+    @Override public List<String> domains() { return domains; }
+    @Override public double[] weights() { return alpha.clone(); }
+    @Override public DeltaReference deltaReference() { return export.deltaReference(); }
+
+    @Override public List<String> stateLayers(int numLayers) {
+        return LayerSelection.names(LayerSelection.statePositions(numLayers, export.stateLayers()));
+    }
+
+    public float[] lastState() { return state == null ? null : state.clone(); }
+
+    @Override public void observe(StepObservation o) {
+        long step = PolicyChecks.step(o, domains, lastStep);
+        state = stateBuilder.next(o);
+        lastStep = step;
+        double[] mu = AcOdmPolicy.toDouble(actor.act(state, 1));
+        long t = o.step() + 1;
+        alpha = export.weightFloor() ? OdmSchedule.applyFloor(mu, OdmSchedule.epsilon(k, t)) : mu;
+    }
+
+    @Override public void save(Path dir) throws IOException {
+        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+            StateFiles.writeHeader(out, kind(), domains);
+            out.writeInt(export.stateDim());
+            stateBuilder.write(out);
+            StateFiles.writeFloats(out, state);
+            StateFiles.writeDoubles(out, alpha);
+            out.writeLong(lastStep);
+        });
+    }
+
+    @Override public void load(Path dir) throws IOException {
+        Path f = dir.resolve(STATE_FILE);
+        StateFiles.read(f, in -> {
+            StateFiles.readHeader(in, f, kind(), domains);
+            int dim = in.readInt();
+            if (dim != export.stateDim()) throw new IOException(f + " was saved with a state of dimension " + dim + ", this actor takes " + export.stateDim());
+            stateBuilder.read(in);
+            state = StateFiles.readFloats(in);
+            alpha = StateFiles.readDoubles(in, k, "weights");
+            lastStep = in.readLong();
+            return null;
+        });
+    }
+
+    @Override public void close() { actor.close(); }
+}

@@ -1,0 +1,121 @@
+package org.acodm.mixing;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Binary policy state files: a magic string, a version, the policy kind and its domains, then the policy's own
+ * fields. Doubles are written bit for bit (NaN included), so a restored policy is exactly the saved one. Files
+ * are written under a temporary name, synced, and renamed: a crash never leaves a file that looks complete.
+ */
+final class StateFiles {
+    static final String MAGIC = "acodm-policy-state";
+    static final int VERSION = 1;
+
+    interface Writer { void write(DataOutputStream out) throws IOException; }
+    interface Reader<T> { T read(DataInputStream in) throws IOException; }
+
+    private StateFiles() {}
+
+    static void writeAtomically(Path file, Writer body) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            body.write(out);
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static <T> T read(Path file, Reader<T> body) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no saved policy state");
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            return body.read(in);
+        }
+    }
+
+    /** The common header: magic, version, kind, domains. */
+    static void writeHeader(DataOutputStream out, String kind, List<String> domains) throws IOException {
+        out.writeUTF(MAGIC);
+        out.writeInt(VERSION);
+        out.writeUTF(kind);
+        writeStrings(out, domains);
+    }
+
+    /** Checks the header against the policy reading it, naming what differs. */
+    static void readHeader(DataInputStream in, Path file, String kind, List<String> domains) throws IOException {
+        String magic;
+        try {
+            magic = in.readUTF();
+        } catch (IOException e) {
+            throw new IOException(file + " is not an acodm policy state file", e);
+        }
+        if (!MAGIC.equals(magic)) throw new IOException(file + " is not an acodm policy state file");
+        int version = in.readInt();
+        if (version != VERSION) throw new IOException(file + " has state version " + version + ", this build reads " + VERSION);
+        String savedKind = in.readUTF();
+        if (!savedKind.equals(kind))
+            throw new IOException(file + " holds the state of a '" + savedKind + "' policy, not of '" + kind + "'");
+        List<String> saved = readStrings(in);
+        if (!saved.equals(domains))
+            throw new IOException(file + ": " + DomainLists.describeDifference(domains, saved, "this run", "the saved state"));
+    }
+
+    static void writeStrings(DataOutputStream out, List<String> s) throws IOException {
+        out.writeInt(s.size());
+        for (String x : s) out.writeUTF(x);
+    }
+
+    static List<String> readStrings(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(in.readUTF());
+        return out;
+    }
+
+    static void writeDoubles(DataOutputStream out, double[] a) throws IOException {
+        out.writeInt(a == null ? -1 : a.length);
+        if (a != null) for (double v : a) out.writeLong(Double.doubleToRawLongBits(v));
+    }
+
+    static double[] readDoubles(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) return null;
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = Double.longBitsToDouble(in.readLong());
+        return a;
+    }
+
+    static void writeFloats(DataOutputStream out, float[] a) throws IOException {
+        out.writeInt(a == null ? -1 : a.length);
+        if (a != null) for (float v : a) out.writeInt(Float.floatToRawIntBits(v));
+    }
+
+    static float[] readFloats(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) return null;
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = Float.intBitsToFloat(in.readInt());
+        return a;
+    }
+
+    static double[] readDoubles(DataInputStream in, int expected, String what) throws IOException {
+        double[] a = readDoubles(in);
+        if (a == null || a.length != expected)
+            throw new IOException("saved " + what + " has " + (a == null ? "no" : a.length) + " entries, expected " + expected);
+        return a;
+    }
+}

@@ -1,0 +1,54 @@
+package org.acodm.mixing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.acodm.data.Manifest;
+
+/** The same weights at every step (The Pile's proportions, uniform, proportional to tokens, or any named map). */
+public final class StaticPolicy implements MixingPolicy {
+    static final String STATE_FILE = "static.state";
+
+    private final List<String> domains;
+    private final double[] alpha;
+    private long lastStep = -1;
+
+    public StaticPolicy(List<String> domains, double[] alpha) {
+        this.domains = List.copyOf(domains);
+        if (alpha.length != domains.size())
+            throw new IllegalArgumentException(alpha.length + " weights for " + domains.size() + " domains");
+        this.alpha = alpha.clone();
+    }
+
+    public static StaticPolicy from(StaticConfig c, List<String> domains, Manifest manifest) {
+        return new StaticPolicy(domains, InitialWeights.resolve(c.source(), c.file(), c.weights(), domains, manifest));
+    }
+
+    @Override public String kind() { return "static"; }
+    @Override public List<String> domains() { return domains; }
+    @Override public double[] weights() { return alpha.clone(); }
+
+    @Override public void observe(StepObservation o) {
+        lastStep = PolicyChecks.step(o, domains, lastStep);
+    }
+
+    @Override public void save(Path dir) throws IOException {
+        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeDoubles(out, alpha);
+            out.writeLong(lastStep);
+        });
+    }
+
+    @Override public void load(Path dir) throws IOException {
+        Path f = dir.resolve(STATE_FILE);
+        StateFiles.read(f, in -> {
+            StateFiles.readHeader(in, f, kind(), domains);
+            double[] saved = StateFiles.readDoubles(in, domains.size(), "weights");
+            if (!java.util.Arrays.equals(saved, alpha))
+                throw new IOException(f + ": the saved static weights differ from this run's configuration");
+            lastStep = in.readLong();
+            return null;
+        });
+    }
+}
