@@ -1,0 +1,61 @@
+package org.acodm.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.acodm.train.Trainer;
+import org.acodm.train.config.ConfigTree;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code acodm train}: one run from a YAML config, resumable. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model with a mixing policy from a YAML run config (configs/, docs/config.md).",
+                "SIGTERM or Ctrl-C finish the current step, write a checkpoint and exit; --resume continues."})
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "Run configuration (YAML).")
+    Path config;
+
+    @Option(names = "--out", description = "Run directory (default: runs/<run.name>).")
+    Path out;
+
+    @Option(names = "--set", description = "Override a key: --set optimizer.lr=3e-4 (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", description = "Continue from the newest complete checkpoint in the run directory.")
+    boolean resume;
+
+    @Option(names = "--dry-run", description = "Check the config and the data, print the plan, train nothing.")
+    boolean dryRun;
+
+    @Option(names = "--max-steps", hidden = true, description = "Stop (with a checkpoint) after this many steps of this invocation.")
+    long maxSteps = Long.MAX_VALUE;
+
+    @Override public Integer call() throws Exception {
+        ConfigTree tree = ConfigTree.load(config).withOverrides(overrides);
+        if (dryRun) tree = tree.withOverride("run.device=cpu");
+        Path runDir = out != null ? out : Path.of("runs", tree.bind(org.acodm.train.config.RunConfig.class).run().name());
+        try (Trainer t = new Trainer(tree, runDir, System.out)) {
+            Trainer.Plan p = t.plan();
+            printPlan(p, runDir);
+            if (dryRun) return 0;
+            t.limitSteps(maxSteps);
+            t.run(resume);
+        }
+        return 0;
+    }
+
+    static void printPlan(Trainer.Plan p, Path runDir) {
+        System.out.printf(Locale.ROOT, "run dir     %s%n", runDir);
+        System.out.printf(Locale.ROOT, "model       %s (%,d parameters)%n", p.model(), p.parameters());
+        System.out.printf(Locale.ROOT, "method      %s%n", p.method());
+        System.out.printf(Locale.ROOT, "steps       %,d x %d windows x %d tokens = %,d tokens per step, %,d in all%n", p.steps(), p.batch(),
+                p.seqLen(), p.tokensPerStep(), p.tokensPerStep() * p.steps());
+        System.out.println("domains     initial weight   expected tokens (at the initial weights)");
+        for (int j = 0; j < p.domains().size(); j++)
+            System.out.printf(Locale.ROOT, "  %-28s %6.4f   %,15d%n", p.domains().get(j), p.initialWeights()[j],
+                    Math.round(p.initialWeights()[j] * p.tokensPerStep() * p.steps()));
+    }
+}

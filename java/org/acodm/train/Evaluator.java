@@ -1,0 +1,75 @@
+package org.acodm.train;
+
+import java.util.List;
+import org.acodm.data.Manifest;
+import org.acodm.data.Split;
+import org.acodm.data.ValidationWindows;
+import org.acodm.engine.Model;
+import org.acodm.engine.StepResult;
+
+/**
+ * Per-domain validation loss on fixed windows (the same windows at every evaluation and in every run), with
+ * perplexity and bits per byte. Bits per byte use each domain's bytes per token in the validation split,
+ * so runs with different tokenizers compare. The run-level numbers are plain means over domains, as the
+ * paper reports average perplexity across domains.
+ */
+final class Evaluator {
+    record Result(double loss, double ppl, double bpb, String[] domains, double[] domainLoss, double[] domainPpl,
+                  double[] domainBpb) {}
+
+    private final List<ValidationWindows.DomainWindows> windows;
+    private final List<String> domains;
+    private final int[] manifestIds;
+    private final double[] bytesPerToken;
+    private final int batch;
+
+    Evaluator(List<ValidationWindows.DomainWindows> windows, List<String> domains, int[] manifestIds, Manifest manifest,
+              int batch) {
+        this.windows = windows;
+        this.domains = domains;
+        this.manifestIds = manifestIds;
+        this.batch = Math.max(1, batch);
+        this.bytesPerToken = new double[domains.size()];
+        var val = manifest.split(Split.VAL);
+        for (int j = 0; j < domains.size(); j++) {
+            Manifest.DomainStats st = val.get(domains.get(j));
+            bytesPerToken[j] = st == null || st.tokens() == 0 ? Double.NaN : (double) st.bytes() / st.tokens();
+        }
+    }
+
+    Result evaluate(Model model) {
+        int k = domains.size();
+        double[] loss = new double[k], ppl = new double[k], bpb = new double[k];
+        double lossSum = 0, pplSum = 0, bpbSum = 0;
+        int counted = 0, bpbCounted = 0;
+        for (int j = 0; j < k; j++) {
+            ValidationWindows.DomainWindows w = windows.get(manifestIds[j]);
+            if (w.count() == 0) {
+                loss[j] = ppl[j] = bpb[j] = Double.NaN;
+                continue;
+            }
+            double sum = 0, tokens = 0;
+            int wl = w.windowLength();
+            for (int start = 0; start < w.count(); start += batch) {
+                int n = Math.min(batch, w.count() - start);
+                int[] tok = new int[n * wl];
+                System.arraycopy(w.tokens(), start * wl, tok, 0, n * wl);
+                StepResult r = model.evaluate(tok, n, wl, new int[n], 1);
+                sum += r.domainLossSum()[0];
+                tokens += r.domainTokens()[0];
+            }
+            loss[j] = sum / tokens;
+            ppl[j] = Math.exp(loss[j]);
+            bpb[j] = loss[j] / (bytesPerToken[j] * Math.log(2));
+            lossSum += loss[j];
+            pplSum += ppl[j];
+            counted++;
+            if (!Double.isNaN(bpb[j])) {
+                bpbSum += bpb[j];
+                bpbCounted++;
+            }
+        }
+        return new Result(lossSum / counted, pplSum / counted, bpbCounted == 0 ? Double.NaN : bpbSum / bpbCounted,
+                domains.toArray(new String[0]), loss, ppl, bpb);
+    }
+}

@@ -1,0 +1,334 @@
+package org.acodm.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.acodm.data.DomainShards;
+import org.acodm.data.Manifest;
+import org.acodm.data.MixtureSampler;
+import org.acodm.data.SampledBatch;
+import org.acodm.data.SamplerConfig;
+import org.acodm.data.Split;
+import org.acodm.data.ValidationWindows;
+import org.acodm.engine.Model;
+import org.acodm.engine.OptimizerSettings;
+import org.acodm.engine.StepResult;
+import org.acodm.mixing.AcOdmPolicy;
+import org.acodm.mixing.DeltaReference;
+import org.acodm.mixing.MixingPolicy;
+import org.acodm.mixing.StepObservation;
+import org.acodm.train.config.ConfigDiff;
+import org.acodm.train.config.ConfigTree;
+import org.acodm.train.config.ConfigWriter;
+import org.acodm.train.config.DataSection;
+import org.acodm.train.config.RunConfig;
+
+/**
+ * One training run, DESIGN.md section 4: the policy gives α, the sampler draws the step's windows from α
+ * (a pure function of seed and step), the engine trains, the policy observes; evaluation and atomic
+ * checkpoints at their intervals. SIGTERM/SIGINT finish the current step, checkpoint, and stop.
+ *
+ * RUN_DIR holds run.json, config.yaml (resolved), metrics.jsonl, checkpoints/ and, for AC-ODM, actor.pt.
+ */
+public final class Trainer implements AutoCloseable {
+    /** Keys a resume may change without invalidating the checkpoint. */
+    private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "train.steps",
+            "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
+
+    private final RunConfig cfg;
+    private final ConfigTree tree;
+    private final Path runDir;
+    private final PrintStream out;
+    private final DomainShards train;
+    private final DomainShards val;
+    private final List<String> domains;
+    private final int[] manifestIds;
+    private final Model model;
+    private final MixingPolicy policy;
+    private final MixtureSampler sampler;
+    private final Evaluator evaluator;
+    private final Checkpoints checkpoints;
+    private final List<String> stateLayers;
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private long maxSteps = Long.MAX_VALUE;
+
+    /** The plan of a run, for --dry-run and run.json. */
+    public record Plan(String model, long parameters, List<String> domains, long steps, int batch, int seqLen,
+                       long tokensPerStep, double[] initialWeights, String method) {}
+
+    public Trainer(ConfigTree tree, Path runDir, PrintStream out) throws IOException {
+        this.tree = tree;
+        this.cfg = tree.bind(RunConfig.class);
+        PolicyFactory.settings(cfg, tree);  // the method's settings are checked before any heavy work
+        this.runDir = runDir;
+        this.out = out;
+        DataSection data = cfg.data();
+        Path dataDir = Path.of(data.path());
+        if (!Files.isRegularFile(dataDir.resolve("manifest.json")))
+            throw new IllegalArgumentException(tree.locate("data.path") + ": data.path '" + data.path()
+                    + "' has no manifest.json (run `acodm prepare` first)");
+        this.train = DomainShards.open(dataDir, Split.TRAIN);
+        this.val = DomainShards.open(dataDir, Split.VAL);
+        Manifest manifest = train.manifest();
+        List<String> all = manifest.domains();
+        List<String> chosen = data.domains().isEmpty() ? all : data.domains();
+        List<String> unknown = new ArrayList<>();
+        for (String d : chosen) if (!all.contains(d)) unknown.add(d);
+        if (!unknown.isEmpty())
+            throw new IllegalArgumentException(tree.locate("data.domains") + ": data.domains names " + unknown
+                    + " not in " + dataDir.resolve("manifest.json") + " (domains: " + all + ")");
+        this.domains = List.copyOf(chosen);
+        this.manifestIds = new int[domains.size()];
+        for (int j = 0; j < domains.size(); j++) {
+            manifestIds[j] = all.indexOf(domains.get(j));
+            if (train.tokens(manifestIds[j]) == 0)
+                throw new IllegalArgumentException("domain '" + domains.get(j) + "' has no training tokens in " + dataDir);
+        }
+        Model.setNumThreads(cfg.run().threads());
+        this.model = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
+        if (model.vocabSize() < manifest.tokenizer().vocabSize())
+            throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
+                    + model.vocabSize() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has "
+                    + manifest.tokenizer().vocabSize());
+        if (data.seqLen() > model.maxSeq())
+            throw new IllegalArgumentException(tree.locate("data.seq_len") + ": data.seq_len " + data.seqLen()
+                    + " exceeds the model's context of " + model.maxSeq());
+        var o = cfg.optimizer();
+        model.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(),
+                o.beta1(), o.beta2(), o.eps(), o.gradClip()));
+        this.policy = PolicyFactory.create(cfg, tree, domains, manifest);
+        if (policy.needsAlignment()) model.setAlignmentParameters(policy.rewardLayers(model.numLayers()));
+        this.stateLayers = policy.stateLayers(model.numLayers());
+        SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
+                ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
+                : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
+        this.sampler = new MixtureSampler(train, sc);
+        this.evaluator = new Evaluator(ValidationWindows.build(val, data.seqLen(), data.evalWindowsPerDomain()), domains,
+                manifestIds, manifest, data.batchSize());
+        this.checkpoints = new Checkpoints(runDir);
+    }
+
+    public Plan plan() {
+        return new Plan(model.configString(), model.numParameters(), domains, cfg.train().steps(), cfg.data().batchSize(),
+                cfg.data().seqLen(), (long) cfg.data().batchSize() * cfg.data().seqLen(), policy.weights(), cfg.mixing().method().key());
+    }
+
+    /** Stops after this many steps of this invocation (tests use it to simulate preemption). */
+    public void limitSteps(long n) { this.maxSteps = n; }
+
+    /** Asks the loop to finish the current step, checkpoint and return (what SIGTERM does). */
+    public void requestStop() { stopRequested.set(true); }
+
+    /** Runs (or resumes) to train.steps. Returns the number of the next step to run. */
+    public long run(boolean resume) throws IOException {
+        Files.createDirectories(runDir);
+        long start = 0;
+        long metricsOffset = 0;
+        if (resume) {
+            var latest = checkpoints.latest();
+            if (latest.isPresent()) {
+                JsonNode state = MetricsLog.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
+                refuseOtherConfig(latest.get());
+                model.load(latest.get().resolve("model.ckpt"));
+                policy.load(latest.get().resolve("policy"));
+                start = state.path("next_step").asLong();
+                metricsOffset = state.path("metrics_offset").asLong();
+                out.printf(Locale.ROOT, "resuming %s from %s (step %d of %d)%n", cfg.run().name(), latest.get(), start, cfg.train().steps());
+            } else {
+                out.println("no complete checkpoint in " + checkpoints.directory() + ": starting from step 0");
+            }
+        } else if (!checkpoints.list().isEmpty()) {
+            throw new IllegalStateException(runDir + " already holds checkpoints of a run; use --resume to continue it or another --out");
+        }
+        writeAtomically(runDir.resolve("config.yaml"), cfg.toYaml());
+        writeRunJson(start >= cfg.train().steps());
+        Thread hook = new Thread(() -> {
+            requestStop();
+            try {
+                stopped.await(10, TimeUnit.MINUTES);  // let the loop finish the step and write the checkpoint
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "acodm-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (MetricsLog log = MetricsLog.open(runDir.resolve("metrics.jsonl"), metricsOffset)) {
+            long next = loop(log, start);
+            if (next >= cfg.train().steps()) {
+                writeRunJson(true);
+                if (policy instanceof AcOdmPolicy a) {
+                    a.exportActor(runDir.resolve(org.acodm.mixing.ActorExport.FILE_NAME));
+                    out.println("actor exported to " + runDir.resolve(org.acodm.mixing.ActorExport.FILE_NAME));
+                }
+            }
+            return next;
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting because of the signal; the hook is already running
+            }
+        }
+    }
+
+    private long loop(MetricsLog log, long start) throws IOException {
+        final long total = cfg.train().steps();
+        final int b = cfg.data().batchSize(), k = domains.size();
+        final int microBatches = cfg.data().microBatches();
+        final long evalEvery = cfg.eval().interval(), ckptEvery = cfg.checkpoint().interval();
+        Progress progress = new Progress(out, start, total, (long) b * cfg.data().seqLen());
+        if (start == 0 && cfg.eval().atStart()) writeEval(log, 0);
+        if (start == 0 && !stateLayers.isEmpty() && policy.deltaReference() == DeltaReference.FIRST)
+            model.setReferenceParameters(stateLayers);
+        long step = start, ran = 0;
+        long t0 = System.nanoTime();
+        while (step < total) {
+            double[] alpha = policy.weights();
+            SampledBatch batch = sampler.sample(step, 0, toManifestOrder(alpha));
+            int[] dom = new int[b];
+            for (int i = 0; i < b; i++) dom[i] = fromManifestId(batch.domains()[i]);
+            if (!stateLayers.isEmpty() && policy.deltaReference() == DeltaReference.PREVIOUS)
+                model.setReferenceParameters(stateLayers);
+            long ts = System.nanoTime();
+            StepResult r = model.trainStep(batch.tokens(), b, batch.windowLength(), dom, k, microBatches, policy.needsAlignment());
+            double[] norms = stateLayers.isEmpty() ? null : model.parameterNorms(stateLayers);
+            double[] deltas = stateLayers.isEmpty() ? null : model.referenceDistances(stateLayers);
+            policy.observe(StepObservation.of(domains, r, total, norms, deltas));
+            double seconds = (System.nanoTime() - ts) / 1e9;
+            step++;
+            ran++;
+            writeStep(log, r, alpha, seconds, (System.nanoTime() - t0) / 1e9);
+            progress.update(step, r.loss());
+            boolean last = step == total;
+            if (last || (evalEvery > 0 && step % evalEvery == 0)) writeEval(log, step);
+            boolean stop = stopRequested.get() || ran >= maxSteps;
+            if (last || stop || (ckptEvery > 0 && step % ckptEvery == 0)) checkpoint(log, step);
+            if (stop && !last) {
+                out.printf(Locale.ROOT, "stopped after step %d of %d; checkpoint written, resume with --resume%n", step, total);
+                break;
+            }
+        }
+        progress.done();
+        return step;
+    }
+
+    private void writeStep(MetricsLog log, StepResult r, double[] alpha, double seconds, double elapsed) throws IOException {
+        ObjectNode n = log.record("step", r.step() + 1);
+        n.put("loss", r.loss());
+        ObjectNode dl = n.putObject("domain_loss");
+        for (int j = 0; j < domains.size(); j++) if (r.domainTokens()[j] > 0) dl.put(domains.get(j), r.domainMeanLoss(j));
+        ObjectNode w = n.putObject("weights");
+        for (int j = 0; j < domains.size(); j++) w.put(domains.get(j), alpha[j]);
+        double[] reported = policy.reportedWeights();
+        if (reported != alpha) {
+            ObjectNode rw = n.putObject("reported_weights");
+            for (int j = 0; j < domains.size(); j++) rw.put(domains.get(j), reported[j]);
+        }
+        n.put("lr", r.learningRate());
+        n.put("grad_norm", r.gradNorm());
+        for (Map.Entry<String, Double> e : policy.metrics().entrySet()) n.put("policy_" + e.getKey(), e.getValue());
+        // Timing fields are the only ones that differ between an interrupted and an uninterrupted run.
+        n.put("tokens_per_s", (double) cfg.data().batchSize() * cfg.data().seqLen() / seconds);
+        n.put("elapsed_s", elapsed);
+        log.write(n);
+    }
+
+    private void writeEval(MetricsLog log, long step) throws IOException {
+        Evaluator.Result e = evaluator.evaluate(model);
+        ObjectNode n = log.record("eval", step);
+        n.put("loss", e.loss());
+        n.put("ppl", e.ppl());
+        n.put("bpb", e.bpb());
+        ObjectNode dl = n.putObject("domain_loss"), dp = n.putObject("domain_ppl"), db = n.putObject("domain_bpb");
+        for (int j = 0; j < domains.size(); j++) {
+            if (Double.isNaN(e.domainLoss()[j])) continue;
+            dl.put(domains.get(j), e.domainLoss()[j]);
+            dp.put(domains.get(j), e.domainPpl()[j]);
+            db.put(domains.get(j), e.domainBpb()[j]);
+        }
+        log.write(n);
+        out.printf(Locale.ROOT, "eval step %d: average perplexity %.3f, bits per byte %.4f%n", step, e.ppl(), e.bpb());
+    }
+
+    private void checkpoint(MetricsLog log, long step) throws IOException {
+        long offset = log.sync();
+        Path tmp = checkpoints.begin(step);
+        model.save(tmp.resolve("model.ckpt"));
+        policy.save(tmp.resolve("policy"));
+        writeAtomically(tmp.resolve("config.yaml"), cfg.toYaml());
+        ObjectNode state = MetricsLog.JSON.createObjectNode();
+        state.put("next_step", step);
+        state.put("metrics_offset", offset);
+        state.put("policy", policy.kind());
+        state.set("sampler", MetricsLog.JSON.valueToTree(sampler.state()));
+        writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        checkpoints.commit(tmp, step, cfg.checkpoint().keepLast());
+    }
+
+    private void refuseOtherConfig(Path ckpt) throws IOException {
+        ConfigTree saved = ConfigTree.load(ckpt.resolve("config.yaml"));
+        var diffs = ConfigDiff.between(saved.bind(RunConfig.class), cfg, RESUMABLE_KEYS);
+        if (!diffs.isEmpty())
+            throw new IllegalArgumentException("checkpoint " + ckpt + " was written under another configuration: "
+                    + ConfigDiff.describe(diffs) + " (checkpoint vs " + tree.source() + ")");
+    }
+
+    private void writeRunJson(boolean complete) throws IOException {
+        ObjectNode n = MetricsLog.JSON.createObjectNode();
+        n.put("name", cfg.run().name());
+        n.put("method", cfg.mixing().method().key());
+        n.put("model", model.configString());
+        n.put("parameters", model.numParameters());
+        ArrayNode d = n.putArray("domains");
+        domains.forEach(d::add);
+        n.put("steps", cfg.train().steps());
+        n.put("tokens_per_step", (long) cfg.data().batchSize() * cfg.data().seqLen());
+        n.put("tokenizer", train.manifest().tokenizer().spec());
+        n.put("device", model.deviceName());
+        n.put("complete", complete);
+        n.set("config", ConfigWriter.toNode(cfg));
+        writeAtomically(runDir.resolve("run.json"), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+    }
+
+    private double[] toManifestOrder(double[] alpha) {
+        double[] w = new double[train.domainCount()];
+        for (int j = 0; j < alpha.length; j++) w[manifestIds[j]] = alpha[j];
+        return w;
+    }
+
+    private int fromManifestId(int id) {
+        for (int j = 0; j < manifestIds.length; j++) if (manifestIds[j] == id) return j;
+        throw new IllegalStateException("sampler drew domain " + id + ", which has zero weight");
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public RunConfig config() { return cfg; }
+    public Model model() { return model; }
+
+    @Override public void close() throws IOException {
+        policy.close();
+        model.close();
+        train.close();
+        val.close();
+    }
+}
