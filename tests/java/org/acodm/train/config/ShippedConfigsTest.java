@@ -30,7 +30,7 @@ class ShippedConfigsTest {
             assertEquals(List.of(), ConfigDiff.between(c, load("configs/demo/odm-target.yaml"), java.util.Set.of("run.name", "mixing")));
             assertEquals(256, c.data().seqLen());
         }
-        assertEquals(Map.of("weights", "uniform"), load("configs/demo/uniform-target.yaml").mixing().staticSettings());
+        assertEquals(Map.of("source", "uniform"), load("configs/demo/uniform-target.yaml").mixing().staticSettings());
     }
 
     @Test
