@@ -27,7 +27,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the newest complete checkpoint in the run directory.")
     boolean resume;
 
-    @Option(names = "--dry-run", description = "Check the config and the data, print the plan, train nothing.")
+    @Option(names = "--dry-run", description = {"Check the config (and the data, when data.path holds it), print the plan, train nothing.",
+            "Allocates no model and needs no GPU; a missing data.path is reported, not an error."})
     boolean dryRun;
 
     @Option(names = "--max-steps", hidden = true, description = "Stop (with a checkpoint) after this many steps of this invocation.")
@@ -35,12 +36,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         ConfigTree tree = ConfigTree.load(config).withOverrides(overrides);
-        if (dryRun) tree = tree.withOverride("run.device=cpu");
         Path runDir = out != null ? out : Path.of("runs", tree.bind(org.acodm.train.config.RunConfig.class).run().name());
+        if (dryRun) {
+            printPlan(Trainer.plan(tree), runDir);
+            return 0;
+        }
         try (Trainer t = new Trainer(tree, runDir, System.out)) {
-            Trainer.Plan p = t.plan();
-            printPlan(p, runDir);
-            if (dryRun) return 0;
+            printPlan(t.plan(), runDir);
             t.limitSteps(maxSteps);
             t.run(resume);
         }
@@ -53,9 +55,14 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "method      %s%n", p.method());
         System.out.printf(Locale.ROOT, "steps       %,d x %d windows x %d tokens = %,d tokens per step, %,d in all%n", p.steps(), p.batch(),
                 p.seqLen(), p.tokensPerStep(), p.tokensPerStep() * p.steps());
-        System.out.println("domains     initial weight   expected tokens (at the initial weights)");
-        for (int j = 0; j < p.domains().size(); j++)
-            System.out.printf(Locale.ROOT, "  %-28s %6.4f   %,15d%n", p.domains().get(j), p.initialWeights()[j],
-                    Math.round(p.initialWeights()[j] * p.tokensPerStep() * p.steps()));
+        if (p.initialWeights() != null) {
+            System.out.println("domains     initial weight   expected tokens (at the initial weights)");
+            for (int j = 0; j < p.domains().size(); j++)
+                System.out.printf(Locale.ROOT, "  %-28s %6.4f   %,15d%n", p.domains().get(j), p.initialWeights()[j],
+                        Math.round(p.initialWeights()[j] * p.tokensPerStep() * p.steps()));
+        } else {
+            System.out.println("domains     " + (p.domains().isEmpty() ? "every domain of the prepared data" : p.domains()));
+        }
+        for (String note : p.notes()) System.out.println("note        " + note);
     }
 }

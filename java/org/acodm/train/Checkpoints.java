@@ -18,8 +18,8 @@ import java.util.stream.Stream;
  * is fsynced, then the directory is renamed into place, so a directory with the final name is always
  * complete. A crash mid-write leaves only a ".tmp-" directory, which the next write removes.
  */
-final class Checkpoints {
-    static final String TRAINER_STATE = "trainer.json";
+public final class Checkpoints {
+    public static final String TRAINER_STATE = "trainer.json";
     private final Path dir;
 
     Checkpoints(Path runDir) {
@@ -67,6 +67,27 @@ final class Checkpoints {
     Optional<Path> latest() throws IOException {
         List<Path> all = list();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /**
+     * A checkpoint of the run in {@code runDir}: {@code latest} (the newest complete one), a step number, or the path
+     * of a checkpoint directory. The error lists the checkpoints there are.
+     */
+    public static Path find(Path runDir, String which) throws IOException {
+        Checkpoints c = new Checkpoints(runDir);
+        List<Path> all = c.list();
+        if (which == null || which.equals("latest")) {
+            if (all.isEmpty())
+                throw new IllegalArgumentException(runDir + " holds no complete checkpoint (no " + c.directory() + "/step-*/" + TRAINER_STATE + ")");
+            return all.get(all.size() - 1);
+        }
+        Path p;
+        if (which.matches("\\d+")) p = c.directory().resolve(name(Long.parseLong(which)));
+        else p = Path.of(which);
+        if (!Files.isRegularFile(p.resolve(TRAINER_STATE)))
+            throw new IllegalArgumentException("no complete checkpoint " + p + " (checkpoints of " + runDir + ": "
+                    + all.stream().map(q -> q.getFileName().toString()).toList() + ")");
+        return p;
     }
 
     static String name(long step) { return String.format("step-%09d", step); }

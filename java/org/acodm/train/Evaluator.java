@@ -1,20 +1,25 @@
 package org.acodm.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import org.acodm.data.DomainShards;
 import org.acodm.data.Manifest;
 import org.acodm.data.Split;
 import org.acodm.data.ValidationWindows;
 import org.acodm.engine.Model;
 import org.acodm.engine.StepResult;
+import org.acodm.train.config.ConfigTree;
+import org.acodm.train.config.RunConfig;
 
 /**
- * Per-domain validation loss on fixed windows (the same windows at every evaluation and in every run), with
- * perplexity and bits per byte. Bits per byte use each domain's bytes per token in the validation split,
+ * Per-domain loss on fixed windows of the validation (or test) split (the same windows at every evaluation and in
+ * every run), with perplexity and bits per byte. Bits per byte use each domain's bytes per token in that split,
  * so runs with different tokenizers compare. The run-level numbers are plain means over domains, as the
  * paper reports average perplexity across domains.
  */
-final class Evaluator {
-    record Result(double loss, double ppl, double bpb, String[] domains, double[] domainLoss, double[] domainPpl,
+public final class Evaluator {
+    public record Result(double loss, double ppl, double bpb, String[] domains, double[] domainLoss, double[] domainPpl,
                   double[] domainBpb) {}
 
     private final List<ValidationWindows.DomainWindows> windows;
@@ -24,20 +29,40 @@ final class Evaluator {
     private final int batch;
 
     Evaluator(List<ValidationWindows.DomainWindows> windows, List<String> domains, int[] manifestIds, Manifest manifest,
-              int batch) {
+              Split split, int batch) {
         this.windows = windows;
         this.domains = domains;
         this.manifestIds = manifestIds;
         this.batch = Math.max(1, batch);
         this.bytesPerToken = new double[domains.size()];
-        var val = manifest.split(Split.VAL);
+        var stats = manifest.split(split);
         for (int j = 0; j < domains.size(); j++) {
-            Manifest.DomainStats st = val.get(domains.get(j));
+            Manifest.DomainStats st = stats.get(domains.get(j));
             bytesPerToken[j] = st == null || st.tokens() == 0 ? Double.NaN : (double) st.bytes() / st.tokens();
         }
     }
 
-    Result evaluate(Model model) {
+    /**
+     * The evaluator a run of {@code cfg} uses, on {@code split}: its domains, data.seq_len windows,
+     * data.eval_windows_per_domain of them per domain, batches of data.batch_size. The windows are copied, so no
+     * shard stays open.
+     */
+    public static Evaluator forRun(RunConfig cfg, ConfigTree tree, Split split) throws IOException {
+        Path dataDir = Trainer.dataDirectory(cfg, tree);
+        try (DomainShards shards = DomainShards.open(dataDir, split)) {
+            Manifest manifest = shards.manifest();
+            List<String> domains = Trainer.resolveDomains(tree, cfg.data(), manifest, dataDir);
+            return new Evaluator(ValidationWindows.build(shards, cfg.data().seqLen(), cfg.data().evalWindowsPerDomain()), domains,
+                    Trainer.manifestIds(domains, manifest), manifest, split, cfg.data().batchSize());
+        }
+    }
+
+    public List<String> domains() { return domains; }
+
+    /** Windows evaluated for domain {@code j} of {@link #domains()}. */
+    public int windows(int j) { return windows.get(manifestIds[j]).count(); }
+
+    public Result evaluate(Model model) {
         int k = domains.size();
         double[] loss = new double[k], ppl = new double[k], bpb = new double[k];
         double lossSum = 0, pplSum = 0, bpbSum = 0;

@@ -27,7 +27,9 @@ import org.acodm.data.ValidationWindows;
 import org.acodm.engine.Model;
 import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
+import org.acodm.mixing.AcOdmConfig;
 import org.acodm.mixing.AcOdmPolicy;
+import org.acodm.mixing.ActorExport;
 import org.acodm.mixing.DeltaReference;
 import org.acodm.mixing.MixingPolicy;
 import org.acodm.mixing.StepObservation;
@@ -36,6 +38,7 @@ import org.acodm.train.config.ConfigTree;
 import org.acodm.train.config.ConfigWriter;
 import org.acodm.train.config.DataSection;
 import org.acodm.train.config.RunConfig;
+import org.acodm.train.export.GptNeoxDims;
 
 /**
  * One training run, DESIGN.md section 4: the policy gives α, the sampler draws the step's windows from α
@@ -67,9 +70,12 @@ public final class Trainer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private long maxSteps = Long.MAX_VALUE;
 
-    /** The plan of a run, for --dry-run and run.json. */
+    /**
+     * The plan of a run, for --dry-run and the header of {@code train}. {@code domains} and {@code initialWeights} are
+     * empty / null when the data is not there yet; {@code notes} say what could not be checked and why.
+     */
     public record Plan(String model, long parameters, List<String> domains, long steps, int batch, int seqLen,
-                       long tokensPerStep, double[] initialWeights, String method) {}
+                       long tokensPerStep, double[] initialWeights, String method, List<String> notes) {}
 
     public Trainer(ConfigTree tree, Path runDir, PrintStream out) throws IOException {
         this.tree = tree;
@@ -78,54 +84,171 @@ public final class Trainer implements AutoCloseable {
         this.runDir = runDir;
         this.out = out;
         DataSection data = cfg.data();
-        Path dataDir = Path.of(data.path());
-        if (!Files.isRegularFile(dataDir.resolve("manifest.json")))
-            throw new IllegalArgumentException(tree.locate("data.path") + ": data.path '" + data.path()
+        Path dataDir = dataDirectory(cfg, tree);
+        DomainShards trainShards = null, valShards = null;
+        Model m = null;
+        MixingPolicy p = null;
+        // A config error found half-way must not leak what was already opened (tests and the demo build many
+        // trainers in one JVM); each resource is closed in reverse order before the error propagates.
+        try {
+            trainShards = DomainShards.open(dataDir, Split.TRAIN);
+            valShards = DomainShards.open(dataDir, Split.VAL);
+            Manifest manifest = trainShards.manifest();
+            this.domains = resolveDomains(tree, data, manifest, dataDir);
+            this.manifestIds = manifestIds(domains, manifest);
+            for (int j = 0; j < domains.size(); j++)
+                if (trainShards.tokens(manifestIds[j]) == 0)
+                    throw new IllegalArgumentException("domain '" + domains.get(j) + "' has no training tokens in " + dataDir);
+            // The policy comes before the model: its errors (weights naming unknown domains, an actor exported for
+            // other domains) are config errors too, and should not wait for a model of possibly billions of weights.
+            p = PolicyFactory.create(cfg, tree, domains, manifest);
+            Model.setNumThreads(cfg.run().threads());
+            m = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
+            if (m.vocabSize() < manifest.tokenizer().vocabSize())
+                throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
+                        + m.vocabSize() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has "
+                        + manifest.tokenizer().vocabSize());
+            if (data.seqLen() > m.maxSeq())
+                throw new IllegalArgumentException(tree.locate("data.seq_len") + ": data.seq_len " + data.seqLen()
+                        + " exceeds the model's context of " + m.maxSeq());
+            var o = cfg.optimizer();
+            m.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(),
+                    o.beta1(), o.beta2(), o.eps(), o.gradClip()));
+            if (p.needsAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
+            this.stateLayers = p.stateLayers(m.numLayers());
+            SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
+                    ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
+                    : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
+            this.sampler = new MixtureSampler(trainShards, sc);
+            this.evaluator = new Evaluator(ValidationWindows.build(valShards, data.seqLen(), data.evalWindowsPerDomain()), domains,
+                    manifestIds, manifest, Split.VAL, data.batchSize());
+        } catch (RuntimeException | IOException | Error e) {
+            if (m != null) m.close();
+            if (p != null) p.close();
+            if (valShards != null) valShards.close();
+            if (trainShards != null) trainShards.close();
+            throw e;
+        }
+        this.train = trainShards;
+        this.val = valShards;
+        this.model = m;
+        this.policy = p;
+        this.checkpoints = new Checkpoints(runDir);
+    }
+
+    /** data.path, checked to hold prepared data; the error names the key and where it was set. */
+    static Path dataDirectory(RunConfig cfg, ConfigTree tree) {
+        Path dataDir = Path.of(cfg.data().path());
+        if (!Files.isRegularFile(dataDir.resolve(Manifest.FILE_NAME)))
+            throw new IllegalArgumentException(tree.locate("data.path") + ": data.path '" + cfg.data().path()
                     + "' has no manifest.json (run `acodm prepare` first)");
-        this.train = DomainShards.open(dataDir, Split.TRAIN);
-        this.val = DomainShards.open(dataDir, Split.VAL);
-        Manifest manifest = train.manifest();
+        return dataDir;
+    }
+
+    /** The run's domains: data.domains in its order, or every domain of the manifest; unknown names are errors naming the key. */
+    static List<String> resolveDomains(ConfigTree tree, DataSection data, Manifest manifest, Path dataDir) {
         List<String> all = manifest.domains();
         List<String> chosen = data.domains().isEmpty() ? all : data.domains();
         List<String> unknown = new ArrayList<>();
         for (String d : chosen) if (!all.contains(d)) unknown.add(d);
         if (!unknown.isEmpty())
             throw new IllegalArgumentException(tree.locate("data.domains") + ": data.domains names " + unknown
-                    + " not in " + dataDir.resolve("manifest.json") + " (domains: " + all + ")");
-        this.domains = List.copyOf(chosen);
-        this.manifestIds = new int[domains.size()];
-        for (int j = 0; j < domains.size(); j++) {
-            manifestIds[j] = all.indexOf(domains.get(j));
-            if (train.tokens(manifestIds[j]) == 0)
-                throw new IllegalArgumentException("domain '" + domains.get(j) + "' has no training tokens in " + dataDir);
-        }
-        Model.setNumThreads(cfg.run().threads());
-        this.model = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
-        if (model.vocabSize() < manifest.tokenizer().vocabSize())
-            throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
-                    + model.vocabSize() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has "
-                    + manifest.tokenizer().vocabSize());
-        if (data.seqLen() > model.maxSeq())
-            throw new IllegalArgumentException(tree.locate("data.seq_len") + ": data.seq_len " + data.seqLen()
-                    + " exceeds the model's context of " + model.maxSeq());
-        var o = cfg.optimizer();
-        model.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(),
-                o.beta1(), o.beta2(), o.eps(), o.gradClip()));
-        this.policy = PolicyFactory.create(cfg, tree, domains, manifest);
-        if (policy.needsAlignment()) model.setAlignmentParameters(policy.rewardLayers(model.numLayers()));
-        this.stateLayers = policy.stateLayers(model.numLayers());
-        SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
-                ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
-                : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
-        this.sampler = new MixtureSampler(train, sc);
-        this.evaluator = new Evaluator(ValidationWindows.build(val, data.seqLen(), data.evalWindowsPerDomain()), domains,
-                manifestIds, manifest, data.batchSize());
-        this.checkpoints = new Checkpoints(runDir);
+                    + " not in " + dataDir.resolve(Manifest.FILE_NAME) + " (domains: " + all + ")");
+        return List.copyOf(chosen);
+    }
+
+    static int[] manifestIds(List<String> domains, Manifest manifest) {
+        int[] ids = new int[domains.size()];
+        for (int j = 0; j < ids.length; j++) ids[j] = manifest.domains().indexOf(domains.get(j));
+        return ids;
     }
 
     public Plan plan() {
         return new Plan(model.configString(), model.numParameters(), domains, cfg.train().steps(), cfg.data().batchSize(),
-                cfg.data().seqLen(), (long) cfg.data().batchSize() * cfg.data().seqLen(), policy.weights(), cfg.mixing().method().key());
+                cfg.data().seqLen(), (long) cfg.data().batchSize() * cfg.data().seqLen(), policy.weights(), cfg.mixing().method().key(),
+                List.of());
+    }
+
+    /**
+     * The plan of a run without training and without allocating the model (a 1B model would take ~4 GB just to
+     * count its weights): sizes come from {@link ModelShapes}. When data.path holds prepared data, the domains,
+     * the vocabulary, the context and the initial weights are checked as a real start would; when it does not
+     * (planning a Pile run before preparing The Pile), the plan says so instead of failing.
+     */
+    public static Plan plan(ConfigTree tree) throws IOException {
+        RunConfig cfg = tree.bind(RunConfig.class);
+        Object settings = PolicyFactory.settings(cfg, tree);
+        GptNeoxDims dims;
+        try {
+            dims = ModelShapes.resolve(cfg.model().config());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(tree.locate("model.config") + ": model.config: " + e.getMessage(), e);
+        }
+        DataSection data = cfg.data();
+        if (data.seqLen() > dims.maxSeq())
+            throw new IllegalArgumentException(tree.locate("data.seq_len") + ": data.seq_len " + data.seqLen()
+                    + " exceeds the context of model '" + cfg.model().config() + "' (" + dims.maxSeq() + ")");
+        String model = String.format(Locale.ROOT, "%s (%d layers, d_model %d, %d heads, vocabulary %d, context %d)",
+                cfg.model().config(), dims.layers(), dims.dModel(), dims.heads(), dims.vocab(), dims.maxSeq());
+        long tokensPerStep = (long) data.batchSize() * data.seqLen();
+        List<String> notes = new ArrayList<>();
+        List<String> domains = data.domains();
+        double[] weights = null;
+        Path dataDir = Path.of(data.path());
+        if (!Files.isRegularFile(dataDir.resolve(Manifest.FILE_NAME))) {
+            notes.add("data: " + dataDir + " holds no prepared data (no manifest.json; " + tree.locate("data.path")
+                    + "): domains and initial weights are checked once `acodm prepare` has written it");
+        } else {
+            Manifest manifest = Manifest.read(dataDir);
+            domains = resolveDomains(tree, data, manifest, dataDir);
+            if (dims.vocab() < manifest.tokenizer().vocabSize())
+                throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
+                        + dims.vocab() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has " + manifest.tokenizer().vocabSize());
+            if (settings instanceof org.acodm.mixing.FrozenActorConfig fa
+                    && !Files.isRegularFile(org.acodm.mixing.ActorExport.resolve(Path.of(fa.actor())))) {
+                notes.add("actor: " + fa.actor() + " does not exist yet (train the proxy run first); step 0 runs on uniform weights");
+                weights = new double[domains.size()];
+                java.util.Arrays.fill(weights, 1.0 / domains.size());
+            } else {
+                try (MixingPolicy p = PolicyFactory.create(cfg, tree, domains, manifest)) {
+                    weights = p.weights();
+                }
+            }
+        }
+        return new Plan(model, ModelShapes.parameterCount(dims), domains, cfg.train().steps(), data.batchSize(), data.seqLen(),
+                tokensPerStep, weights, cfg.mixing().method().key(), notes);
+    }
+
+    /**
+     * Exports the AC-ODM actor held in checkpoint directory {@code ckpt} to {@code file}, with the same metadata a
+     * finished run writes to its actor.pt: the policy is rebuilt from the checkpoint's config.yaml and domain list
+     * (trainer.json), its state loaded from {@code ckpt/policy}, and exported (atomically: a reader never sees half
+     * a file). The networks are built on the CPU whatever the run used.
+     */
+    public static ActorExport exportActor(Path ckpt, Path file) throws IOException {
+        Path stateFile = ckpt.resolve(Checkpoints.TRAINER_STATE);
+        if (!Files.isRegularFile(stateFile)) throw new IllegalArgumentException(ckpt + " is not a complete checkpoint (no " + Checkpoints.TRAINER_STATE + ")");
+        JsonNode state = MetricsLog.JSON.readTree(stateFile.toFile());
+        ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
+        RunConfig cfg = tree.bind(RunConfig.class);
+        if (cfg.mixing().method() != org.acodm.train.config.MixingSection.Method.ACODM)
+            throw new IllegalArgumentException("checkpoint " + ckpt + " is of a '" + cfg.mixing().method().key()
+                    + "' run; only an acodm run trains an actor to export");
+        if (!state.path("domains").isArray())
+            throw new IllegalArgumentException(stateFile + " lists no domains (a checkpoint written before domains were recorded)");
+        List<String> domains = new ArrayList<>();
+        state.path("domains").forEach(d -> domains.add(d.asText()));
+        AcOdmConfig c = ((AcOdmConfig) PolicyFactory.settings(cfg, tree)).withDevice("cpu");
+        // Initial weights only matter at step 0; load() replaces them with the checkpoint's.
+        double[] uniform = new double[domains.size()];
+        java.util.Arrays.fill(uniform, 1.0 / domains.size());
+        try (AcOdmPolicy p = new AcOdmPolicy(domains, c, cfg.train().steps(), cfg.run().seed(), uniform)) {
+            p.load(ckpt.resolve("policy"));
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            p.exportActor(tmp);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return ActorExport.read(file);
     }
 
     /** Stops after this many steps of this invocation (tests use it to simulate preemption). */
@@ -275,6 +398,9 @@ public final class Trainer implements AutoCloseable {
         state.put("next_step", step);
         state.put("metrics_offset", offset);
         state.put("policy", policy.kind());
+        // The domains in the policy's order make a checkpoint self-describing (`acodm actor export --checkpoint`).
+        ArrayNode ds = state.putArray("domains");
+        domains.forEach(ds::add);
         state.set("sampler", MetricsLog.JSON.valueToTree(sampler.state()));
         writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         checkpoints.commit(tmp, step, cfg.checkpoint().keepLast());
