@@ -120,10 +120,11 @@ public final class DemoCorpus {
 
     private static Path fetchAndUnpack(Pin p, Path cache, Consumer<String> log) throws IOException, InterruptedException {
         String safe = p.name().replace('@', '_').replace('/', '_');
-        Path dir = cache.resolve(safe + "-" + p.version().replace(':', '_'));
+        // Absolute: the download and unpack commands run inside the download directory.
+        Path dir = cache.toAbsolutePath().resolve(safe + "-" + p.version().replace(':', '_'));
         Path done = dir.resolve(".unpacked");
         if (Files.isRegularFile(done)) return dir.resolve("root");
-        Path dl = cache.resolve("download-" + safe);
+        Path dl = cache.toAbsolutePath().resolve("download-" + safe);
         deleteTree(dl);
         Files.createDirectories(dl);
         log.accept("fetching " + p.manager() + " " + p.name() + " " + p.version());
