@@ -357,8 +357,10 @@ public final class Trainer implements AutoCloseable {
         for (int j = 0; j < domains.size(); j++) if (r.domainTokens()[j] > 0) dl.put(domains.get(j), r.domainMeanLoss(j));
         ObjectNode w = n.putObject("weights");
         for (int j = 0; j < domains.size(); j++) w.put(domains.get(j), alpha[j]);
+        // Only a policy whose learned weights are not simply its current weights (DoGE's running average) gets this
+        // field; comparing the arrays by reference wrote it for every policy, holding the next step's weights.
         double[] reported = policy.reportedWeights();
-        if (reported != alpha) {
+        if (!java.util.Arrays.equals(reported, policy.weights())) {
             ObjectNode rw = n.putObject("reported_weights");
             for (int j = 0; j < domains.size(); j++) rw.put(domains.get(j), reported[j]);
         }

@@ -45,6 +45,7 @@ class MethodsEndToEndTest {
                 "--set", "mixing.static={weights: {Bible: 4, Emails: 2, Github-C: 1, Metamath: 1}}");
         List<JsonNode> steps = checkRun(run, "static");
         for (JsonNode s : steps) {
+            assertFalse(s.has("reported_weights"), "a static policy reports the weights it uses: " + s);
             assertEquals(0.5, s.get("weights").get("Bible").asDouble(), 1e-12);
             assertEquals(0.25, s.get("weights").get("Emails").asDouble(), 1e-12);
             assertEquals(0.125, s.get("weights").get("Metamath").asDouble(), 1e-12);
@@ -77,6 +78,7 @@ class MethodsEndToEndTest {
         Path run = acodmRun();
         List<JsonNode> steps = checkRun(run, "acodm");
         assertUniform(steps.get(0));
+        assertFalse(steps.get(7).has("reported_weights"), "AC-ODM's learned weights are the ones it uses");
         // Warmup: ceil(0.3 * 8) = 3 steps follow ODM; the actor imitates from step 1 (step 0 has no transition yet:
         // a transition needs the state before and after), then one DDPG update per step (3 .. 7).
         JsonNode last = steps.get(7);
