@@ -1,0 +1,182 @@
+package org.acodm.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.acodm.engine.AgentNetworks;
+import org.acodm.engine.TestPaths;
+import org.acodm.mixing.ActorExport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Preemption, for real: `acodm train` runs in a separate JVM, is killed at a random step (SIGKILL: no chance to
+ * save anything; SIGTERM: the trainer finishes the step and checkpoints), and `train --resume` finishes the
+ * run. Its metrics.jsonl must equal an uninterrupted run's record for record — every field but the two timing
+ * fields — which holds only if the model, optimizer, sampler, policy state (AC-ODM: networks, Adam, replay
+ * buffer) and the log itself all resume exactly.
+ */
+class KillResumeTest {
+    /** Fixed, so a failure repeats; the kill step is drawn from it. */
+    private static final long SEED = 0x5EEDL;
+    private static final int STEPS = 40;
+    private static final List<String> TIMING = List.of("tokens_per_s", "elapsed_s");
+
+    @TempDir Path dir;
+
+    @Test void sigkillMidRunThenResumeEqualsAnUninterruptedRun() throws Exception {
+        int k = 3 + new Random(SEED).nextInt(STEPS - 15);
+        Path cfg = config("acodm", TrainFixtures.ACODM);
+        Path run = dir.resolve("killed");
+        Process p = start(cfg, run);
+        try {
+            waitForStep(p, run, k);
+            p.destroyForcibly();  // SIGKILL
+            p.waitFor();
+        } finally {
+            p.destroyForcibly();
+        }
+        int reached = stepsLogged(run);
+        assertTrue(reached >= k && reached < STEPS, "killed at step " + reached + " of " + STEPS + " (wanted mid-run, from " + k + ")");
+        assertFalse(TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
+
+        TrainFixtures.CliResult r = resume(cfg, run);
+        long from = resumedFrom(r);
+        // Checkpoints every 2 steps: the newest complete one is at most 2 steps (plus the one being written) back.
+        assertTrue(from >= 2 && from <= reached && reached - from <= 3, "resumed from " + from + " after the kill at " + reached);
+
+        Path reference = TrainFixtures.train(cfg, dir.resolve("reference"));
+        assertSameRecords(reference, run);
+        assertSameActor(reference.resolve(ActorExport.FILE_NAME), run.resolve(ActorExport.FILE_NAME));
+    }
+
+    @Test void sigtermCheckpointsAndStopsThenResumeEqualsAnUninterruptedRun() throws Exception {
+        int k = 3 + new Random(SEED + 1).nextInt(STEPS - 15);
+        // DoGE: its state (log-weights and the running sum behind reported_weights) must survive too.
+        Path cfg = config("doge", "  method: doge\n  doge: {}");
+        Path run = dir.resolve("stopped");
+        Process p = start(cfg, run);
+        int exit;
+        try {
+            waitForStep(p, run, k);
+            p.destroy();  // SIGTERM on Linux
+            exit = p.waitFor();
+        } finally {
+            p.destroyForcibly();
+        }
+        String log = Files.readString(run.resolveSibling("stopped.log"), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("stopped after step (\\d+) of " + STEPS + "; checkpoint written").matcher(log);
+        assertTrue(m.find(), "no 'stopped after step' line (exit " + exit + "):\n" + log);
+        long stoppedAt = Long.parseLong(m.group(1));
+        assertTrue(stoppedAt >= k && stoppedAt < STEPS, "stopped at " + stoppedAt);
+        // The JVM exits as a signalled process does (128 + 15), but only after the shutdown hook let the step finish.
+        assertEquals(143, exit, log);
+        assertTrue(Files.isRegularFile(run.resolve("checkpoints/" + Checkpoints.name(stoppedAt) + "/" + Checkpoints.TRAINER_STATE)),
+                "no checkpoint of the step it stopped after");
+        assertEquals(stoppedAt, stepsLogged(run), "the log ends at the step it stopped after");
+
+        TrainFixtures.CliResult r = resume(cfg, run);
+        assertEquals(stoppedAt, resumedFrom(r), "a clean stop loses no step");
+
+        Path reference = TrainFixtures.train(cfg, dir.resolve("reference"));
+        assertSameRecords(reference, run);
+    }
+
+    private Path config(String name, String mixing) throws IOException {
+        Path cfg = TrainFixtures.writeConfig(dir.resolve(name + ".yaml"), name, mixing);
+        // Longer than the other tests' runs so the kill lands mid-run; the same checkpoint cadence (every 2 steps).
+        String yaml = Files.readString(cfg).replace("  steps: 8\n", "  steps: " + STEPS + "\n").replace("  interval: 4\n", "  interval: 10\n");
+        Files.writeString(cfg, yaml);
+        return cfg;
+    }
+
+    /** `acodm train` in a child JVM with this JVM's classpath, one engine thread, output to RUN.log. */
+    private static Process start(Path cfg, Path run) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                "-Dacodm.root=" + TestPaths.root(), "org.acodm.cli.Main", "train", "--config", cfg.toString(), "--out", run.toString());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(run.resolveSibling(run.getFileName() + ".log").toFile());
+        return pb.start();
+    }
+
+    /** Polls metrics.jsonl until it holds step {@code k}; fails if the process ends first or takes over a minute. */
+    private static void waitForStep(Process p, Path run, int k) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (stepsLogged(run) < k) {
+            if (!p.isAlive())
+                throw new AssertionError("the training process ended (exit " + p.exitValue() + ") before step " + k + ":\n"
+                        + Files.readString(run.resolveSibling(run.getFileName() + ".log")));
+            if (System.nanoTime() > deadline) throw new AssertionError("no step " + k + " within a minute");
+            Thread.sleep(2);
+        }
+    }
+
+    /** Step records in the log so far (a line cut by SIGKILL does not count). */
+    private static int stepsLogged(Path run) throws IOException {
+        Path f = run.resolve("metrics.jsonl");
+        if (!Files.exists(f)) return 0;
+        int n = 0;
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8))
+            if (line.startsWith("{\"type\":\"step\"") && line.endsWith("}")) n++;
+        return n;
+    }
+
+    private static TrainFixtures.CliResult resume(Path cfg, Path run) {
+        TrainFixtures.CliResult r = TrainFixtures.cli("train", "--config", cfg.toString(), "--out", run.toString(), "--resume");
+        assertEquals(0, r.rc(), r.all());
+        return r;
+    }
+
+    private static long resumedFrom(TrainFixtures.CliResult r) {
+        Matcher m = Pattern.compile("resuming \\S+ from \\S+ \\(step (\\d+) of " + STEPS + "\\)").matcher(r.out());
+        assertTrue(m.find(), "the resumed run did not start from a checkpoint:\n" + r.all());
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Same number of lines, and every record equal as JSON once the timing fields are removed. */
+    private static void assertSameRecords(Path reference, Path resumed) throws IOException {
+        List<JsonNode> want = withoutTiming(TrainFixtures.metrics(reference)), got = withoutTiming(TrainFixtures.metrics(resumed));
+        assertEquals(STEPS, TrainFixtures.records(want, "step").size());
+        assertEquals(Files.readAllLines(reference.resolve("metrics.jsonl")).size(), Files.readAllLines(resumed.resolve("metrics.jsonl")).size(),
+                "lines in metrics.jsonl");
+        for (int i = 0; i < want.size(); i++) assertEquals(want.get(i), got.get(i), "record " + i);
+        assertTrue(TrainFixtures.JSON.readTree(resumed.resolve("run.json").toFile()).get("complete").asBoolean());
+    }
+
+    private static List<JsonNode> withoutTiming(List<JsonNode> records) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode n : records) {
+            ObjectNode c = n.deepCopy();
+            c.remove(TIMING);
+            out.add(c);
+        }
+        return out;
+    }
+
+    /** Both actors choose bit-identical weights in the same (random, non-zero) states. */
+    private static void assertSameActor(Path a, Path b) {
+        assertEquals(ActorExport.read(a), ActorExport.read(b));
+        try (AgentNetworks x = AgentNetworks.importedActor(a, "cpu"); AgentNetworks y = AgentNetworks.importedActor(b, "cpu")) {
+            int n = 5;
+            float[] states = new float[n * x.stateDim()];
+            Random r = new Random(SEED);
+            for (int i = 0; i < states.length; i++) states[i] = (float) r.nextGaussian();
+            assertArrayEquals(x.act(states, n), y.act(states, n));
+        }
+    }
+}
