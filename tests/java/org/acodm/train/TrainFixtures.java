@@ -110,28 +110,32 @@ public final class TrainFixtures {
             "    warmup_fraction: 0.3",
             "    device: cpu");
 
-    /** What one in-process CLI invocation returned and printed (picocli's writers and System.out together). */
+    /** What one in-process CLI invocation returned and printed: System.out and picocli's out; System.err and picocli's err. */
     public record CliResult(int rc, String out, String err) {
         public String all() { return out + err; }
     }
 
-    /** Runs {@code acodm ARGS} in this JVM; System.out is captured too, since the trainer and plan print there. */
+    /** Runs {@code acodm ARGS} in this JVM; System.out and System.err are captured too, since the trainer and plan print there. */
     public static synchronized CliResult cli(String... args) {
-        CommandLine cl = Main.commandLine();
+        PrintStream savedOut = System.out, savedErr = System.err;
+        ByteArrayOutputStream sysOut = new ByteArrayOutputStream(), sysErr = new ByteArrayOutputStream();
+        // The streams are swapped before the command line is built: picocli ignores writers set before a swap.
+        System.setOut(new PrintStream(sysOut, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(sysErr, true, StandardCharsets.UTF_8));
         StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream sys = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(sys, true, StandardCharsets.UTF_8));
         int rc;
         try {
+            CommandLine cl = Main.commandLine();
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
             rc = cl.execute(args);
         } finally {
             System.out.flush();
-            System.setOut(saved);
+            System.err.flush();
+            System.setOut(savedOut);
+            System.setErr(savedErr);
         }
-        return new CliResult(rc, sys.toString(StandardCharsets.UTF_8) + out, err.toString());
+        return new CliResult(rc, sysOut.toString(StandardCharsets.UTF_8) + out, sysErr.toString(StandardCharsets.UTF_8) + err);
     }
 
     /** Every record of a run's metrics.jsonl, in order. */

@@ -1,0 +1,85 @@
+package org.acodm.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.acodm.mixing.ActorExport;
+import org.acodm.train.Checkpoints;
+import org.acodm.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code acodm actor}: the AC-ODM actor as a file another run can load (mixing.frozen_actor.actor). */
+@Command(name = "actor", mixinStandardHelpOptions = true, description = "Work with AC-ODM actors.",
+        subcommands = {ActorCommand.Export.class, CommandLine.HelpCommand.class})
+public final class ActorCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Write an AC-ODM actor with everything needed to use it elsewhere (domains, state layout, network shape,",
+                    "the proxy's agent config): from a run (its final actor.pt; the newest checkpoint if the run is not finished)",
+                    "or from one checkpoint directory (the actor as it was at that step)."})
+    static final class Export implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        static final class Source {
+            @Option(names = "--run", paramLabel = "RUN_DIR", required = true, description = "Run directory of an acodm run.")
+            Path run;
+
+            @Option(names = "--checkpoint", paramLabel = "CKPT_DIR", required = true,
+                    description = "A checkpoint directory of an acodm run (RUN_DIR/checkpoints/step-NNNNNNNNN).")
+            Path checkpoint;
+        }
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Source source;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The actor file to write (e.g. actor.pt).")
+        Path out;
+
+        @Override public Integer call() throws Exception {
+            PrintWriter w = spec.commandLine().getOut();
+            ActorExport meta;
+            String from;
+            if (source.run != null) {
+                Path actor = source.run.resolve(ActorExport.FILE_NAME);
+                if (Files.isRegularFile(actor)) {
+                    meta = ActorExport.read(actor);  // refuses a file that is not an exported actor before copying it
+                    Path parent = out.toAbsolutePath().getParent();
+                    if (parent != null) Files.createDirectories(parent);
+                    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+                    Files.copy(actor, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    from = actor.toString();
+                } else {
+                    // An unfinished (or interrupted) proxy run has no actor.pt yet; its newest checkpoint has the agent.
+                    Path ckpt = Checkpoints.find(source.run, "latest");
+                    w.println("run " + source.run + " has no " + ActorExport.FILE_NAME + " (not finished): exporting its newest checkpoint");
+                    meta = Trainer.exportActor(ckpt, out);
+                    from = ckpt.toString();
+                }
+            } else {
+                meta = Trainer.exportActor(source.checkpoint, out);
+                from = source.checkpoint.toString();
+            }
+            w.printf(Locale.ROOT, "actor of %s -> %s%n", from, out);
+            w.printf(Locale.ROOT, "  trained %d of %d proxy steps; state dimension %d (K = %d, L = %d); %d hidden layers of %d%n",
+                    meta.stepsTrained(), meta.proxyTotalSteps(), meta.stateDim(), meta.domains().size(), meta.stateLayers(),
+                    meta.layers(), meta.hidden());
+            w.println("  domains " + meta.domains());
+            w.flush();
+            return 0;
+        }
+    }
+}

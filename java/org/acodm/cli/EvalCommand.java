@@ -1,0 +1,68 @@
+package org.acodm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.acodm.data.Split;
+import org.acodm.engine.Model;
+import org.acodm.train.Checkpoints;
+import org.acodm.train.Evaluator;
+import org.acodm.train.config.ConfigTree;
+import org.acodm.train.config.RunConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code acodm eval}: a run's model from one of its checkpoints, scored on the fixed windows of the validation or
+ * test split, exactly as the trainer's evaluations score it (same windows, same averages), so the val numbers
+ * of the final checkpoint equal the run's last eval record.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Per-domain loss, perplexity and bits per byte of a run's checkpoint on the val or test split.")
+public final class EvalCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--run", required = true, paramLabel = "RUN_DIR", description = "Run directory (config.yaml, checkpoints/).")
+    Path run;
+
+    @Option(names = "--split", defaultValue = "val", paramLabel = "SPLIT", description = "val or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--checkpoint", defaultValue = "latest", paramLabel = "WHICH",
+            description = "latest, a step number, or a checkpoint directory (default: ${DEFAULT-VALUE}).")
+    String checkpoint;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or auto (default: the run's run.device).")
+    String device;
+
+    @Override public Integer call() throws Exception {
+        Split s = Split.parse(split);
+        if (s == Split.TRAIN) throw new IllegalArgumentException("--split: evaluate on val or test, not on the training split");
+        ConfigTree tree = ConfigTree.load(run.resolve("config.yaml"));
+        RunConfig cfg = tree.bind(RunConfig.class);
+        Path ckpt = Checkpoints.find(run, checkpoint);
+        long step = new ObjectMapper().readTree(ckpt.resolve(Checkpoints.TRAINER_STATE).toFile()).path("next_step").asLong();
+        Evaluator evaluator = Evaluator.forRun(cfg, tree, s);
+        Model.setNumThreads(cfg.run().threads());
+        Evaluator.Result r;
+        try (Model model = new Model(cfg.model().config(), cfg.run().seed(), device != null ? device : cfg.run().device().engineName())) {
+            model.load(ckpt.resolve("model.ckpt"));
+            r = evaluator.evaluate(model);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf(Locale.ROOT, "run         %s (%s, %s)%n", run, cfg.run().name(), cfg.mixing().method().key());
+        w.printf(Locale.ROOT, "checkpoint  %s (after step %d of %d)%n", ckpt, step, cfg.train().steps());
+        w.printf(Locale.ROOT, "split       %s: up to %d windows of %d tokens per domain%n", s, cfg.data().evalWindowsPerDomain(), cfg.data().seqLen());
+        w.printf(Locale.ROOT, "%-28s %8s %12s %12s %10s%n", "domain", "windows", "loss", "perplexity", "bpb");
+        for (int j = 0; j < r.domains().length; j++)
+            w.printf(Locale.ROOT, "%-28s %8d %12.6f %12.6f %10.6f%n", r.domains()[j], evaluator.windows(j), r.domainLoss()[j],
+                    r.domainPpl()[j], r.domainBpb()[j]);
+        w.printf(Locale.ROOT, "%-28s %8s %12.6f %12.6f %10.6f%n", "average", "", r.loss(), r.ppl(), r.bpb());
+        w.flush();
+        return 0;
+    }
+}
