@@ -6,6 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 threads="${THREADS:-$(nproc)}"
+# Both sides run with the same OpenMP settings; sleeping waiters keep a shared machine from distorting them.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 steps="${STEPS:-20}"
 ACODM_WITH_PYTORCH=1 bin/setup-system
 cmake -S . -B build/cpu -DACODM_CUDA=OFF >/dev/null

@@ -14,6 +14,8 @@ name="$1"
 shift
 case " $groups " in *" $name "*) ;; *) echo "bench/run.sh: unknown group '$name' (groups: $groups)" >&2; exit 2 ;; esac
 
+# Sleeping OpenMP waiters: spinning ones distort timings on a shared machine (see bin/acodm).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 bin/build >&2
 mvn -B -q -f bench/pom.xml package >&2
 out="bench/target/results"

@@ -36,7 +36,7 @@ public final class Charts {
     /** Validation perplexity against steps, one line per run, with the best baseline's final perplexity dashed. */
     public static XYChart perplexity(Comparison c) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Validation perplexity")
-                .xAxisTitle("training step").yAxisTitle("validation perplexity (token-weighted, all domains)").build();
+                .xAxisTitle("training step").yAxisTitle("validation perplexity (mean over domains)").build();
         style(chart.getStyler());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         double lo = Double.POSITIVE_INFINITY, hi = 0;
@@ -83,7 +83,7 @@ public final class Charts {
         for (RunLog r : c.runs()) for (EvalRecord e : r.evals()) maxStep = Math.max(maxStep, e.step());
         long from = maxStep / 4;
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Validation perplexity from step " + from)
-                .xAxisTitle("training step").yAxisTitle("validation perplexity (token-weighted, all domains)").build();
+                .xAxisTitle("training step").yAxisTitle("validation perplexity (mean over domains)").build();
         style(chart.getStyler());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         int i = 0;

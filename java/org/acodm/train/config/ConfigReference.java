@@ -25,6 +25,12 @@ public final class ConfigReference {
     public static Map<String, Class<?>> documentedSections() {
         Map<String, Class<?>> m = new LinkedHashMap<>();
         m.put("", RunConfig.class);
+        // The policies' settings are bound separately (mixing.METHOD); document every key of each.
+        m.put("mixing.static", org.acodm.mixing.StaticConfig.class);
+        m.put("mixing.odm", org.acodm.mixing.OdmConfig.class);
+        m.put("mixing.doge", org.acodm.mixing.DogeConfig.class);
+        m.put("mixing.acodm", org.acodm.mixing.AcOdmConfig.class);
+        m.put("mixing.frozen_actor", org.acodm.mixing.FrozenActorConfig.class);
         return m;
     }
 
@@ -141,7 +147,7 @@ public final class ConfigReference {
 
             and `--set optimizer.lr=3e-4` overrides it. An override's value is read as YAML: a scalar (`3e-4`,
             `true`, `cuda`), a list (`--set 'data.domains=[Github, ArXiv]'`) or a mapping
-            (`--set 'mixing.static={weights: uniform}'`); it replaces the whole value at that key.
+            (`--set 'mixing.static={source: uniform}'`); it replaces the whole value at that key.
 
             Errors name the file, the line and the full key, and all of them are reported at once:
 

@@ -28,7 +28,7 @@ class ShippedConfigsTest {
             assertEquals(t[1], c.mixing().method().key());
             // Targets differ from each other only in name and mixing, so their curves compare like for like.
             assertEquals(List.of(), ConfigDiff.between(c, load("configs/demo/odm-target.yaml"), java.util.Set.of("run.name", "mixing")));
-            assertEquals(256, c.data().seqLen());
+            assertEquals(128, c.data().seqLen());
         }
         assertEquals(Map.of("source", "uniform"), load("configs/demo/uniform-target.yaml").mixing().staticSettings());
     }
@@ -55,7 +55,13 @@ class ShippedConfigsTest {
     @Test
     void everyShippedFileIsTested() throws Exception {
         try (var files = java.nio.file.Files.walk(TestPaths.root().resolve("configs"))) {
-            for (Path p : files.filter(f -> f.toString().endsWith(".yaml")).toList()) RunConfig.load(p, List.of());
+            // Every run config loads; configs/weights/ holds weight maps (domain: weight), read by the static policy.
+            Path weights = TestPaths.root().resolve("configs/weights");
+            for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.startsWith(weights)).toList()) RunConfig.load(p, List.of());
+        }
+        try (var files = java.nio.file.Files.list(TestPaths.root().resolve("configs/weights"))) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".yaml")).toList())
+                assertTrue(org.acodm.mixing.WeightMaps.readYaml(p).size() >= 2, p + " holds a weight map");
         }
     }
 }
