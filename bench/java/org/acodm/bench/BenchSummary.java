@@ -15,18 +15,9 @@ public final class BenchSummary {
         return switch (group) {
             case "data" -> DataBenchmarkSummary.summary(scores);
             case "step", "reward", "alignment" -> org.acodm.bench.engine.EngineBenchmarkSummary.summary(group, scores);
-            case "policy" -> policySummary(scores);
+            case "policy" -> org.acodm.bench.policy.PolicyBenchmarkSummary.summary(scores);
             default -> throw new IllegalArgumentException("unknown benchmark group '" + group + "'");
         };
-    }
-
-    private static String policySummary(Map<String, Double> scores) {
-        try {
-            Class<?> c = Class.forName("org.acodm.bench.policy.PolicyBenchmarkSummary");
-            return (String) c.getMethod("summary", Map.class).invoke(null, scores);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("the policy benchmark summary is not available: " + e, e);
-        }
     }
 
     public static void main(String[] args) throws Exception {
