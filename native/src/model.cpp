@@ -239,8 +239,10 @@ struct Model::Impl {
       logits = forward(inputs);
     }
     auto acc = dtype == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-    auto logp = torch::log_softmax(logits.to(acc), -1);
-    return -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+    const int64_t V = logits.size(-1);
+    // The fused log-softmax + NLL kernel, per token (no reduction) so losses can be summed per domain.
+    auto losses = at::cross_entropy_loss(logits.to(acc).reshape({-1, V}), targets.reshape({-1}), {}, at::Reduction::None);
+    return losses.view({windows.size(0), T});
   }
 
   double gradNormAndClip() {
