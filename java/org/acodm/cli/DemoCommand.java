@@ -41,6 +41,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        // Run from another directory, the shipped configs are still found beside bin/acodm.
+        String root = System.getProperty("acodm.root");
+        if (!configs.isAbsolute() && !java.nio.file.Files.isDirectory(configs) && root != null)
+            configs = Path.of(root).resolve(configs);
+        if (!java.nio.file.Files.isDirectory(configs))
+            throw new IllegalArgumentException("demo configs not found in " + configs + " (use --configs DIR)");
         Path corpus = data;
         if (corpus == null) {
             corpus = work.resolve("corpus");
