@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "acodm/model.h"
+#include "gram.h"
 
 // libtorch 2.4 moved autocast to per-device-type calls; 1.13 has the GPU-specific ones.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
@@ -119,6 +120,7 @@ int numThreads() {
 }
 
 std::string buildInfo() {
+  defaultThreadsOnce();
   std::ostringstream o;
   o << "libtorch " << TORCH_VERSION << "; intra-op threads " << at::get_num_threads() << "; CUDA kernels "
 #ifdef ACODM_WITH_CUDA
@@ -126,7 +128,7 @@ std::string buildInfo() {
 #else
     << "not compiled"
 #endif
-    << "; CUDA devices visible " << cudaDeviceCount();
+    << "; CUDA devices visible " << cudaDeviceCount() << "; CPU Gram kernel " << gram_cpu_kernel_name();
   return o.str();
 }
 
