@@ -30,6 +30,24 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
+// Parameter lists cross the API as comma-separated names; empty items are ignored.
+std::vector<std::string> splitNames(const std::string& names) {
+  std::vector<std::string> list;
+  std::stringstream ss(names);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) list.push_back(item);
+  return list;
+}
+
+// The names of a per-parameter output buffer, checked against its length.
+std::vector<std::string> splitNames(const std::string& names, const double* out, int count, const char* what) {
+  auto list = splitNames(names);
+  require(out != nullptr && static_cast<int>(list.size()) == count,
+          std::string(what) + ": " + std::to_string(list.size()) + " names but a buffer of " + std::to_string(count));
+  return list;
+}
+
 torch::Tensor rotateHalf(const torch::Tensor& x) {
   auto half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);
@@ -378,10 +396,7 @@ double Model::learningRate(int64_t step) const { return impl_->lrAt(step); }
 
 void Model::setAlignmentParameters(const std::string& names) {
   std::vector<std::string> list;
-  std::stringstream ss(names);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) continue;
+  for (const auto& item : splitNames(names)) {
     const auto& t = impl_->named(item);
     bool linear_weight = t.dim() == 2 && item.rfind("gpt_neox.layers.", 0) == 0 &&
                          item.size() > 7 && item.compare(item.size() - 7, 7, ".weight") == 0;
@@ -499,32 +514,14 @@ double Model::lossAndGradients(const int32_t* tokens, int64_t batch, int64_t win
   return loss.item<double>();
 }
 
-namespace {
-std::vector<std::string> splitNames(const std::string& names, const double* out, int count, const char* what) {
-  std::vector<std::string> list;
-  std::stringstream ss(names);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) list.push_back(item);
-  require(out != nullptr && static_cast<int>(list.size()) == count,
-          std::string(what) + ": " + std::to_string(list.size()) + " names but a buffer of " + std::to_string(count));
-  return list;
-}
-}  // namespace
-
 void Model::parameterNorms(const std::string& names, double* out, int count) const {
   auto list = splitNames(names, out, count, "parameterNorms");
   for (int i = 0; i < count; ++i) out[i] = impl_->named(list[i]).detach().norm(2).to(torch::kFloat64).item<double>();
 }
 
 void Model::setReferenceParameters(const std::string& names) {
-  std::vector<std::string> list;
-  std::stringstream ss(names);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) list.push_back(item);
   std::map<std::string, torch::Tensor> ref;
-  for (const auto& n : list) ref[n] = impl_->named(n).detach().clone();
+  for (const auto& n : splitNames(names)) ref[n] = impl_->named(n).detach().clone();
   impl_->reference = std::move(ref);
 }
 
@@ -608,10 +605,7 @@ void Model::load(const std::string& path) {
   m.reference.clear();
   c10::IValue refs;
   if (archive.try_read("reference_names", refs)) {
-    std::stringstream ss(refs.toStringRef());
-    std::string name;
-    while (std::getline(ss, name, ',')) {
-      if (name.empty()) continue;
+    for (const auto& name : splitNames(refs.toStringRef())) {
       torch::Tensor t;
       archive.read("reference/" + name, t, true);
       m.reference[name] = t.to(m.device);
