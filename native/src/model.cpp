@@ -190,8 +190,10 @@ struct Model::Impl {
       q = rope(q);
       k = rope(k);
     }
-    auto scores = torch::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
-    scores = scores.masked_fill(causal_mask.narrow(0, 0, T).narrow(1, 0, T), -std::numeric_limits<float>::infinity());
+    // Scaling q ([B,H,T,hs]) is cheaper than scaling the scores ([B,H,T,T]) once T > hs; the scores are a
+    // fresh temporary that no backward needs, so the mask is applied in place.
+    auto scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(hs))), k.transpose(-1, -2));
+    scores.masked_fill_(causal_mask.narrow(0, 0, T).narrow(1, 0, T), -std::numeric_limits<float>::infinity());
     auto probs = torch::softmax(scores, -1, scores.scalar_type() == torch::kBFloat16 ? torch::kFloat : scores.scalar_type())
                      .to(v.scalar_type());
     auto ctx = torch::matmul(probs, v).permute({0, 2, 1, 3}).reshape({B, T, H * hs});
