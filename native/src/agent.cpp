@@ -14,6 +14,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "compute_env.h"
 #include "device.h"
 
 namespace acodm {
@@ -219,26 +220,6 @@ std::string describeDifference(const std::string& mine, const std::string& their
   }
   return out.empty() ? mine + " vs " + theirs : out;
 }
-
-// Runs a call with `threads` intra-op threads and restores the previous count (0: leave it alone).
-class ThreadScope {
- public:
-  explicit ThreadScope(int threads) : previous_(at::get_num_threads()) {
-    if (threads > 0 && threads != previous_) {
-      at::set_num_threads(threads);
-      changed_ = true;
-    }
-  }
-  ~ThreadScope() {
-    if (changed_) at::set_num_threads(previous_);
-  }
-  ThreadScope(const ThreadScope&) = delete;
-  ThreadScope& operator=(const ThreadScope&) = delete;
-
- private:
-  int previous_;
-  bool changed_ = false;
-};
 
 }  // namespace
 

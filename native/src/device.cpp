@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <malloc.h>
 #include <mutex>
-#include <thread>
 #include <sstream>
 #include <stdexcept>
 
 #include "acodm/model.h"
+#include "compute_env.h"
 #include "gram.h"
 
 // libtorch 2.4 moved autocast to per-device-type calls; 1.13 has the GPU-specific ones.
@@ -44,15 +44,16 @@ void tuneAllocatorOnce() {
   });
 }
 
-// Some builds (Debian's libtorch among them) start with one intra-op thread; use every core unless the
-// user chose a count through OMP_NUM_THREADS or setNumThreads().
+// Some builds (Debian's libtorch among them) start with one intra-op thread, while the BLAS sizes its own pool
+// from the environment or the core count: until a caller pins a count (setNumThreads, which a run does from
+// run.threads), every pool gets OMP_NUM_THREADS when it is a number, else every CPU this process may use.
 void defaultThreadsOnce() {
   tuneAllocatorOnce();
   static std::once_flag once;
   std::call_once(once, [] {
-    if (std::getenv("OMP_NUM_THREADS") != nullptr) return;
-    const unsigned cores = std::thread::hardware_concurrency();
-    if (cores > 0 && at::get_num_threads() < static_cast<int>(cores)) at::set_num_threads(static_cast<int>(cores));
+    int n = 0;
+    if (const char* env = std::getenv("OMP_NUM_THREADS"); env != nullptr) n = std::atoi(env);
+    pinComputeThreads(n);
   });
 }
 
@@ -111,7 +112,7 @@ AutocastGuard::~AutocastGuard() {
 
 void setNumThreads(int n) {
   defaultThreadsOnce();
-  if (n > 0) at::set_num_threads(n);
+  pinComputeThreads(n);
 }
 
 int numThreads() {
@@ -119,10 +120,21 @@ int numThreads() {
   return at::get_num_threads();
 }
 
+std::string numericEnvironmentInfo() {
+  defaultThreadsOnce();
+  return numericEnvironment();
+}
+
 std::string buildInfo() {
   defaultThreadsOnce();
   std::ostringstream o;
-  o << "libtorch " << TORCH_VERSION << "; intra-op threads " << at::get_num_threads() << "; CUDA kernels "
+  const BlasLibrary& blas = blasLibrary();
+  o << "libtorch " << TORCH_VERSION << "; intra-op threads " << at::get_num_threads() << "; BLAS " << blas.name;
+  if (!blas.config.empty()) o << " [" << blas.config << "]";
+  if (!blas.path.empty()) o << " from " << blas.path;
+  if (blas.controllable) o << ", " << blasThreads() << " thread(s), pinned with the engine's";
+  else o << ", no thread control found (its threads are not pinned)";
+  o << "; CUDA kernels "
 #ifdef ACODM_WITH_CUDA
     << "compiled"
 #else

@@ -98,8 +98,12 @@ class Model {
 std::string buildInfo();
 // Number of CUDA devices usable right now (0 when there is no GPU or no CUDA build).
 int cudaDeviceCount();
-// Intra-op threads used by libtorch on the CPU; n <= 0 leaves the default.
+// Pins every CPU compute pool (libtorch intra-op, OpenMP, the BLAS library's own threads) to n; n <= 0: every
+// CPU this process may use. Results are bit-reproducible only at the same count (summation orders change).
 void setNumThreads(int n);
 int numThreads();
+// What decides the bits of a CPU result, as sorted "key=value" lines: threads, blas, blas_core, blas_threads,
+// cpu, cpu_isa, gram_kernel, libtorch. A checkpoint records it; a resume under another one is not bit-exact.
+std::string numericEnvironmentInfo();
 
 }  // namespace acodm

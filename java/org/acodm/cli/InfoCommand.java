@@ -13,6 +13,8 @@ public final class InfoCommand implements Callable<Integer> {
         System.out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         System.out.println("cpu cores " + Runtime.getRuntime().availableProcessors());
         System.out.println(Model.buildInfo());
+        System.out.println("numeric environment (what a checkpoint records; a resume under another is not bit-exact):");
+        Model.numericEnvironment().values().forEach((k, v) -> System.out.println("  " + k + " = " + v));
         return 0;
     }
 }

@@ -230,6 +230,11 @@ public final class Model implements AutoCloseable {
     /** Build facts: libtorch version, threads, whether CUDA kernels were compiled, GPUs visible. */
     public static String buildInfo() { return NativeHandle.call("engine", ModelNative::buildInfo); }
     public static int cudaDeviceCount() { return ModelNative.cudaDeviceCount(); }
+    /** Pins libtorch's, OpenMP's and the BLAS library's threads to {@code n} (0: every CPU this process may use). */
     public static void setNumThreads(int n) { ModelNative.setNumThreads(n); }
     public static int numThreads() { return ModelNative.numThreads(); }
+    /** What decides the bits of a CPU result now: threads, BLAS library and core, CPU, libtorch (no device). */
+    public static NumericEnvironment numericEnvironment() {
+        return NumericEnvironment.parse(NativeHandle.call("engine", ModelNative::numericEnvironmentInfo));
+    }
 }

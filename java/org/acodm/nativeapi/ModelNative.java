@@ -24,6 +24,7 @@ public final class ModelNative {
     public static native int cudaDeviceCount();
     public static native void setNumThreads(int n);
     public static native int numThreads();
+    public static native @StdString String numericEnvironmentInfo();
 
     @Name("Model")
     public static class Handle extends Pointer {

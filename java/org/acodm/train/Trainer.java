@@ -25,6 +25,7 @@ import org.acodm.data.SamplerConfig;
 import org.acodm.data.Split;
 import org.acodm.data.ValidationWindows;
 import org.acodm.engine.Model;
+import org.acodm.engine.NumericEnvironment;
 import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
 import org.acodm.mixing.AcOdmConfig;
@@ -49,6 +50,8 @@ import org.acodm.train.export.GptNeoxDims;
  */
 public final class Trainer implements AutoCloseable {
     /** Keys a resume may change without invalidating the checkpoint. */
+    /** Key of the numeric environment in trainer.json and run.json. */
+    static final String NUMERIC_ENVIRONMENT = "numeric_environment";
     private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "train.steps",
             "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
 
@@ -66,6 +69,7 @@ public final class Trainer implements AutoCloseable {
     private final Evaluator evaluator;
     private final Checkpoints checkpoints;
     private final List<String> stateLayers;
+    private final NumericEnvironment numericEnvironment;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private long maxSteps = Long.MAX_VALUE;
@@ -104,6 +108,7 @@ public final class Trainer implements AutoCloseable {
             p = PolicyFactory.create(cfg, tree, domains, manifest);
             Model.setNumThreads(cfg.run().threads());
             m = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
+            this.numericEnvironment = Model.numericEnvironment().with("device", m.deviceName());
             if (m.vocabSize() < manifest.tokenizer().vocabSize())
                 throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
                         + m.vocabSize() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has "
@@ -267,6 +272,7 @@ public final class Trainer implements AutoCloseable {
             if (latest.isPresent()) {
                 JsonNode state = MetricsLog.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
                 refuseOtherConfig(latest.get());
+                warnOnOtherEnvironment(latest.get(), state);
                 model.load(latest.get().resolve("model.ckpt"));
                 policy.load(latest.get().resolve("policy"));
                 start = state.path("next_step").asLong();
@@ -404,8 +410,23 @@ public final class Trainer implements AutoCloseable {
         ArrayNode ds = state.putArray("domains");
         domains.forEach(ds::add);
         state.set("sampler", MetricsLog.JSON.valueToTree(sampler.state()));
+        state.set(NUMERIC_ENVIRONMENT, MetricsLog.JSON.valueToTree(numericEnvironment.values()));
         writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         checkpoints.commit(tmp, step, cfg.checkpoint().keepLast());
+    }
+
+    /**
+     * A resume under other threads, another BLAS or CPU, or another libtorch continues the run correctly but not
+     * bit for bit as an uninterrupted run would have: say so, naming what differs.
+     */
+    private void warnOnOtherEnvironment(Path ckpt, JsonNode state) {
+        JsonNode saved = state.path(NUMERIC_ENVIRONMENT);
+        Map<String, String> then = new java.util.TreeMap<>();
+        saved.fields().forEachRemaining(e -> then.put(e.getKey(), e.getValue().asText()));
+        List<String> diffs = new NumericEnvironment(then).differences(numericEnvironment);
+        if (diffs.isEmpty()) return;
+        out.println("acodm: warning: checkpoint " + ckpt + " was written under another numeric environment; the run continues, "
+                + "but its numbers will not be bit-identical to an uninterrupted run's (" + String.join("; ", diffs) + ")");
     }
 
     private void refuseOtherConfig(Path ckpt) throws IOException {
@@ -428,6 +449,7 @@ public final class Trainer implements AutoCloseable {
         n.put("tokens_per_step", (long) cfg.data().batchSize() * cfg.data().seqLen());
         n.put("tokenizer", train.manifest().tokenizer().spec());
         n.put("device", model.deviceName());
+        n.set(NUMERIC_ENVIRONMENT, MetricsLog.JSON.valueToTree(numericEnvironment.values()));
         n.put("complete", complete);
         n.set("config", ConfigWriter.toNode(cfg));
         writeAtomically(runDir.resolve("run.json"), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));

@@ -5,7 +5,7 @@ public record RunSection(
         @Doc("Run name; the run directory and the report's legends use it.") String name,
         @Doc("Seed of model initialisation, data sampling and the mixing policy; the same seed and config repeat a run exactly.") long seed,
         @Doc("Where the model trains: cpu, cuda, or auto (cuda when a GPU is visible, else cpu).") Device device,
-        @Doc("CPU threads for the engine; 0 uses every core (OMP_NUM_THREADS still overrides).") int threads)
+        @Doc("CPU threads of every compute pool (libtorch, OpenMP, the BLAS), whatever OMP_NUM_THREADS or OPENBLAS_NUM_THREADS say; 0 uses every CPU the process may run on. A run is bit-reproducible at the same count.") int threads)
         implements Validated {
 
     /** Device choice; {@code auto} picks CUDA when a GPU is present. */

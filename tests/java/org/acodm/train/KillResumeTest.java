@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,13 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
  * save anything; SIGTERM: the trainer finishes the step and checkpoints), and `train --resume` finishes the
  * run. Its metrics.jsonl must equal an uninterrupted run's record for record — every field but the two timing
  * fields — which holds only if the model, optimizer, sampler, policy state (AC-ODM: networks, Adam, replay
- * buffer) and the log itself all resume exactly.
+ * buffer) and the log itself all resume exactly. Every run here — the killed one, its resume and the uninterrupted
+ * reference — is a child JVM started the same way, so the comparison is like with like (ReproducibilityTest shows
+ * that the launcher and the caller's thread variables do not matter either).
  */
 class KillResumeTest {
     /** Fixed, so a failure repeats; the kill step is drawn from it. */
     private static final long SEED = 0x5EEDL;
     private static final int STEPS = 60;
-    private static final List<String> TIMING = List.of("tokens_per_s", "elapsed_s");
 
     @TempDir Path dir;
 
@@ -53,12 +53,12 @@ class KillResumeTest {
         assertTrue(reached >= k && reached < STEPS, "killed at step " + reached + " of " + STEPS + " (wanted mid-run, from " + k + ")");
         assertFalse(TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
 
-        TrainFixtures.CliResult r = resume(cfg, run);
+        String r = resume(cfg, run);
         long from = resumedFrom(r);
         // Checkpoints every 2 steps: the newest complete one is at most 2 steps (plus the one being written) back.
         assertTrue(from >= 2 && from <= reached && reached - from <= 3, "resumed from " + from + " after the kill at " + reached);
 
-        Path reference = TrainFixtures.train(cfg, dir.resolve("reference"));
+        Path reference = reference(cfg);
         assertSameRecords(reference, run);
         assertSameActor(reference.resolve(ActorExport.FILE_NAME), run.resolve(ActorExport.FILE_NAME));
     }
@@ -88,10 +88,10 @@ class KillResumeTest {
                 "no checkpoint of the step it stopped after");
         assertEquals(stoppedAt, stepsLogged(run), "the log ends at the step it stopped after");
 
-        TrainFixtures.CliResult r = resume(cfg, run);
+        String r = resume(cfg, run);
         assertEquals(stoppedAt, resumedFrom(r), "a clean stop loses no step");
 
-        Path reference = TrainFixtures.train(cfg, dir.resolve("reference"));
+        Path reference = reference(cfg);
         assertSameRecords(reference, run);
     }
 
@@ -103,15 +103,19 @@ class KillResumeTest {
         return cfg;
     }
 
-    /** `acodm train` in a child JVM with this JVM's classpath, one engine thread, output to RUN.log. */
-    private static Process start(Path cfg, Path run) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "-Dacodm.root=" + TestPaths.root(), "org.acodm.cli.Main", "train", "--config", cfg.toString(), "--out", run.toString());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(run.resolveSibling(run.getFileName() + ".log").toFile());
-        return pb.start();
+    /** `acodm train` in a child JVM with this JVM's classpath, output to RUN.log. */
+    private static Process start(Path cfg, Path run, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("train", "--config", cfg.toString(), "--out", run.toString()));
+        args.addAll(List.of(extra));
+        return TrainFixtures.childCli(args, run.resolveSibling(run.getFileName() + ".log"), java.util.Map.of());
+    }
+
+    /** The uninterrupted run, in a child JVM like the others. */
+    private Path reference(Path cfg) throws Exception {
+        Path run = dir.resolve("reference");
+        Process p = start(cfg, run);
+        assertEquals(0, p.waitFor(), () -> log(run));
+        return run;
     }
 
     /** Polls metrics.jsonl until it holds step {@code k}; fails if the process ends first or takes over a minute. */
@@ -136,36 +140,40 @@ class KillResumeTest {
         return n;
     }
 
-    private static TrainFixtures.CliResult resume(Path cfg, Path run) {
-        TrainFixtures.CliResult r = TrainFixtures.cli("train", "--config", cfg.toString(), "--out", run.toString(), "--resume");
-        assertEquals(0, r.rc(), r.all());
-        return r;
+    /** `train --resume` in a child JVM; returns what it printed. */
+    private static String resume(Path cfg, Path run) throws Exception {
+        Path logFile = run.resolveSibling(run.getFileName() + ".resume.log");
+        List<String> args = List.of("train", "--config", cfg.toString(), "--out", run.toString(), "--resume");
+        Process p = TrainFixtures.childCli(args, logFile, java.util.Map.of());
+        int rc = p.waitFor();
+        String out = Files.readString(logFile, StandardCharsets.UTF_8);
+        assertEquals(0, rc, out);
+        assertFalse(out.contains("another numeric environment"), "a resume in the same environment warned:\n" + out);
+        return out;
     }
 
-    private static long resumedFrom(TrainFixtures.CliResult r) {
-        Matcher m = Pattern.compile("resuming \\S+ from \\S+ \\(step (\\d+) of " + STEPS + "\\)").matcher(r.out());
-        assertTrue(m.find(), "the resumed run did not start from a checkpoint:\n" + r.all());
+    private static String log(Path run) {
+        try {
+            return Files.readString(run.resolveSibling(run.getFileName() + ".log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static long resumedFrom(String out) {
+        Matcher m = Pattern.compile("resuming \\S+ from \\S+ \\(step (\\d+) of " + STEPS + "\\)").matcher(out);
+        assertTrue(m.find(), "the resumed run did not start from a checkpoint:\n" + out);
         return Long.parseLong(m.group(1));
     }
 
     /** Same number of lines, and every record equal as JSON once the timing fields are removed. */
     private static void assertSameRecords(Path reference, Path resumed) throws IOException {
-        List<JsonNode> want = withoutTiming(TrainFixtures.metrics(reference)), got = withoutTiming(TrainFixtures.metrics(resumed));
+        List<JsonNode> want = TrainFixtures.withoutTiming(TrainFixtures.metrics(reference)), got = TrainFixtures.withoutTiming(TrainFixtures.metrics(resumed));
         assertEquals(STEPS, TrainFixtures.records(want, "step").size());
         assertEquals(Files.readAllLines(reference.resolve("metrics.jsonl")).size(), Files.readAllLines(resumed.resolve("metrics.jsonl")).size(),
                 "lines in metrics.jsonl");
         for (int i = 0; i < want.size(); i++) assertEquals(want.get(i), got.get(i), "record " + i);
         assertTrue(TrainFixtures.JSON.readTree(resumed.resolve("run.json").toFile()).get("complete").asBoolean());
-    }
-
-    private static List<JsonNode> withoutTiming(List<JsonNode> records) {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode n : records) {
-            ObjectNode c = n.deepCopy();
-            c.remove(TIMING);
-            out.add(c);
-        }
-        return out;
     }
 
     /** Both actors choose bit-identical weights in the same (random, non-zero) states. */

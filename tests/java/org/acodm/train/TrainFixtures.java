@@ -151,6 +151,51 @@ public final class TrainFixtures {
         return all.stream().filter(n -> n.path("type").asText().equals(type)).toList();
     }
 
+    /** The fields of metrics records that measure time: the only ones two runs of one config may differ in. */
+    public static final List<String> TIMING = List.of("tokens_per_s", "elapsed_s");
+
+    public static List<JsonNode> withoutTiming(List<JsonNode> records) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode n : records) {
+            com.fasterxml.jackson.databind.node.ObjectNode c = n.deepCopy();
+            c.remove(TIMING);
+            out.add(c);
+        }
+        return out;
+    }
+
+    /**
+     * {@code acodm ARGS} in a child JVM with this JVM's classpath (the same classes and native library), output to
+     * {@code log}; {@code env} is added to the inherited environment.
+     */
+    public static Process childCli(List<String> args, Path log, java.util.Map<String, String> env) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                "-Dacodm.root=" + TestPaths.root(), "org.acodm.cli.Main"));
+        cmd.addAll(args);
+        return startLogged(cmd, log, env);
+    }
+
+    /** {@code bin/acodm ARGS}, the user's launcher: its shaded jar, which bin/build (run first by bin/test) wrote. */
+    public static Process launcher(List<String> args, Path log, java.util.Map<String, String> env) throws IOException {
+        Path jar = TestPaths.root().resolve("target/acodm-cli.jar");
+        if (!Files.isRegularFile(jar))
+            throw new AssertionError(jar + " is missing: run bin/build first (bin/test does), so that bin/acodm does not build inside a test");
+        List<String> cmd = new ArrayList<>(List.of(TestPaths.root().resolve("bin/acodm").toString()));
+        cmd.addAll(args);
+        java.util.Map<String, String> e = new java.util.HashMap<>(env);
+        e.putIfAbsent("ACODM_JAVA_OPTS", "-Xmx1g");
+        return startLogged(cmd, log, e);
+    }
+
+    private static Process startLogged(List<String> cmd, Path log, java.util.Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(log.toFile());
+        return pb.start();
+    }
+
     /** Trains {@code config} to the end in this JVM and checks it succeeded. */
     public static Path train(Path config, Path runDir, String... extra) {
         List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--out", runDir.toString()));
