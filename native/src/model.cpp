@@ -1,6 +1,6 @@
 // GPT-NeoX / Pythia decoder on plain libtorch tensors (no torch::nn modules: parameter names and order are
 // Hugging Face's GPTNeoXForCausalLM, and the train step needs the inputs and output gradients of chosen
-// Linear layers for per-domain gradients). AdamW is written out so checkpoints hold every bit of state.
+// Linear layers for per-domain gradients). The optimizer is optim.h's, shared with the agent networks.
 #include "acodm/model.h"
 
 #include <torch/torch.h>
@@ -18,6 +18,7 @@
 #include "alignment.h"
 #include "config.h"
 #include "device.h"
+#include "optim.h"
 
 namespace acodm {
 namespace {
@@ -64,11 +65,15 @@ void fsyncPath(const std::string& path) {
   }
 }
 
-struct OptimizerSettings {
-  double max_lr = 3e-4, min_lr = 3e-5;
-  int64_t warmup = 0, total = 1;
-  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, eps = 1e-8, grad_clip = 1.0;
-};
+// DESIGN.md's train step: AdamW (0.9, 0.95), decay 0.1 on matrices, clipping at 1.0.
+OptimizerSettings modelDefaults() {
+  OptimizerSettings s;
+  s.max_lr = 3e-4;
+  s.min_lr = 3e-5;
+  s.beta2 = 0.95;
+  s.grad_clip = 1.0;
+  return s;
+}
 
 }  // namespace
 
@@ -80,9 +85,8 @@ struct Model::Impl {
   std::vector<std::string> names;
   std::vector<torch::Tensor> params;
   std::unordered_map<std::string, size_t> index;
-  std::vector<torch::Tensor> exp_avg, exp_avg_sq;
-  int64_t step = 0;
-  OptimizerSettings opt;
+  Adam adam;
+  OptimizerSettings opt = modelDefaults();
   torch::Tensor rope_cos, rope_sin, causal_mask;
   AlignmentCapture alignment;
   bool alignment_by_backward = false;
@@ -148,11 +152,8 @@ struct Model::Impl {
     add("gpt_neox.final_layer_norm.weight", torch::ones({d}, opts));
     add("gpt_neox.final_layer_norm.bias", torch::zeros({d}, opts));
     add("embed_out.weight", normal({V, d}, small));
-    for (auto& t : params) {
-      t = t.to(device).set_requires_grad(true);
-      exp_avg.push_back(torch::zeros_like(t).set_requires_grad(false));
-      exp_avg_sq.push_back(torch::zeros_like(t).set_requires_grad(false));
-    }
+    for (auto& t : params) t = t.to(device).set_requires_grad(true);
+    adam.reset(params);
     // Rotary tables as in GPT-NeoX: inv_freq = base^(-2i/rd), angles t * inv_freq duplicated over halves.
     const int rd = shape.rotaryDims();
     if (rd > 0) {
@@ -265,53 +266,6 @@ struct Model::Impl {
     return losses.view({windows.size(0), T});
   }
 
-  double gradNormAndClip() {
-    std::vector<torch::Tensor> norms;
-    norms.reserve(params.size());
-    for (auto& t : params)
-      if (t.grad().defined()) norms.push_back(t.grad().norm(2).to(torch::kFloat64));
-    double total = norms.empty() ? 0.0 : torch::stack(norms).norm(2).item<double>();
-    if (opt.grad_clip > 0) {
-      double coef = opt.grad_clip / (total + 1e-6);
-      if (coef < 1.0)
-        for (auto& t : params)
-          if (t.grad().defined()) t.grad().mul_(coef);
-    }
-    return total;
-  }
-
-  double lrAt(int64_t s) const {
-    if (opt.warmup > 0 && s < opt.warmup) return opt.max_lr * static_cast<double>(s + 1) / opt.warmup;
-    const double span = std::max<int64_t>(1, opt.total - opt.warmup);
-    const double progress = std::min(1.0, static_cast<double>(s - opt.warmup) / span);
-    return opt.min_lr + 0.5 * (opt.max_lr - opt.min_lr) * (1.0 + std::cos(M_PI * progress));
-  }
-
-  // torch.optim.AdamW's single-tensor update, decay on matrices (dim >= 2) only.
-  double adamwStep() {
-    const double lr = lrAt(step);
-    ++step;
-    const double bc1 = 1.0 - std::pow(opt.beta1, static_cast<double>(step));
-    const double bc2 = 1.0 - std::pow(opt.beta2, static_cast<double>(step));
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < params.size(); ++i) {
-      auto& param = params[i];
-      if (!param.grad().defined()) continue;
-      auto grad = param.grad();
-      if (param.dim() >= 2 && opt.weight_decay != 0.0) param.mul_(1.0 - lr * opt.weight_decay);
-      exp_avg[i].lerp_(grad, 1.0 - opt.beta1);
-      exp_avg_sq[i].mul_(opt.beta2).addcmul_(grad, grad, 1.0 - opt.beta2);
-      auto denom = (exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(opt.eps);
-      param.addcdiv_(exp_avg[i], denom, -lr / bc1);
-    }
-    return lr;
-  }
-
-  void zeroGrad() {
-    for (auto& t : params)
-      if (t.grad().defined()) t.mutable_grad() = torch::Tensor();
-  }
-
   const torch::Tensor& named(const std::string& name) const {
     auto it = index.find(name);
     if (it == index.end()) throw std::invalid_argument("no parameter named '" + name + "'");
@@ -390,11 +344,20 @@ void Model::setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int
   require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "betas must lie in [0, 1)");
   require(eps > 0, "eps must be > 0");
   require(weight_decay >= 0, "weight_decay must be >= 0");
-  impl_->opt = {max_lr, min_lr, warmup_steps, total_steps, weight_decay, beta1, beta2, eps, grad_clip};
+  auto& s = impl_->opt;
+  s.max_lr = max_lr;
+  s.min_lr = min_lr;
+  s.warmup = warmup_steps;
+  s.total = total_steps;
+  s.weight_decay = weight_decay;
+  s.beta1 = beta1;
+  s.beta2 = beta2;
+  s.eps = eps;
+  s.grad_clip = grad_clip;
 }
 
-int64_t Model::stepCount() const { return impl_->step; }
-double Model::learningRate(int64_t step) const { return impl_->lrAt(step); }
+int64_t Model::stepCount() const { return impl_->adam.steps(); }
+double Model::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
 
 void Model::setAlignmentParameters(const std::string& names) {
   std::vector<std::string> list;
@@ -435,7 +398,7 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   const bool want_alignment = alignment != nullptr && m.alignment.enabled();
   const bool capture = want_alignment && !m.alignment_by_backward;
 
-  m.zeroGrad();
+  clearGrads(m.params);
   m.backward_grads.clear();
   if (capture) m.alignment.beginStep(num_domains, m.device);
   auto loss_per_domain = torch::zeros({num_domains}, torch::TensorOptions().dtype(torch::kFloat64).device(m.device));
@@ -473,12 +436,12 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
         alignment[rows[a].first * num_domains + rows[b].first] = torch::dot(rows[a].second, rows[b].second).item<double>();
     m.backward_grads.clear();
   }
-  const double grad_norm = m.gradNormAndClip();
-  const double lr = m.adamwStep();
+  const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
+  const double lr = m.adam.step(m.params, m.opt);
   stats[0] = total / total_tokens;
   stats[1] = grad_norm;
   stats[2] = lr;
-  stats[3] = static_cast<double>(m.step - 1);
+  stats[3] = static_cast<double>(m.adam.steps() - 1);
 }
 
 void Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
@@ -510,7 +473,7 @@ void Model::forwardLogits(const int32_t* tokens, int64_t batch, int64_t seq, flo
 
 double Model::lossAndGradients(const int32_t* tokens, int64_t batch, int64_t window) {
   auto windows = impl_->tokenTensor(tokens, batch, window, 2);
-  impl_->zeroGrad();
+  clearGrads(impl_->params);
   auto loss = impl_->tokenLosses(windows).mean();
   loss.backward();
   return loss.item<double>();
@@ -542,16 +505,11 @@ void Model::save(const std::string& path) const {
   archive.write("magic", c10::IValue(std::string(kCheckpointMagic)));
   archive.write("version", c10::IValue(kCheckpointVersion));
   archive.write("config", c10::IValue(m.config));
-  archive.write("step", c10::IValue(m.step));
-  archive.write("optimizer", torch::tensor({m.opt.max_lr, m.opt.min_lr, static_cast<double>(m.opt.warmup),
-                                            static_cast<double>(m.opt.total), m.opt.weight_decay, m.opt.beta1,
-                                            m.opt.beta2, m.opt.eps, m.opt.grad_clip},
-                                           torch::kFloat64));
-  for (size_t i = 0; i < m.params.size(); ++i) {
+  archive.write("step", c10::IValue(m.adam.steps()));
+  archive.write("optimizer", m.opt.toTensor(OptimizerSettings::LastField::kGradClip));
+  for (size_t i = 0; i < m.params.size(); ++i)
     archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
-    archive.write("exp_avg/" + m.names[i], m.exp_avg[i].to(torch::kCPU), true);
-    archive.write("exp_avg_sq/" + m.names[i], m.exp_avg_sq[i].to(torch::kCPU), true);
-  }
+  m.adam.write(archive, [&](const std::string& moment, size_t i) { return moment + "/" + m.names[i]; });
   std::string refs;
   for (const auto& [name, t] : m.reference) {
     refs += (refs.empty() ? "" : ",") + name;
@@ -591,19 +549,15 @@ void Model::load(const std::string& path) {
   archive.read("step", step);
   torch::Tensor opt;
   archive.read("optimizer", opt);
-  auto o = opt.accessor<double, 1>();
-  m.opt = {o[0], o[1], static_cast<int64_t>(o[2]), static_cast<int64_t>(o[3]), o[4], o[5], o[6], o[7], o[8]};
+  m.opt = OptimizerSettings::fromTensor(opt, OptimizerSettings::LastField::kGradClip, "checkpoint " + path);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < m.params.size(); ++i) {
-    torch::Tensor p, a, s;
+    torch::Tensor p;
     archive.read("param/" + m.names[i], p, true);
-    archive.read("exp_avg/" + m.names[i], a, true);
-    archive.read("exp_avg_sq/" + m.names[i], s, true);
     m.params[i].copy_(p);
-    m.exp_avg[i].copy_(a);
-    m.exp_avg_sq[i].copy_(s);
   }
-  m.step = step.toInt();
+  m.adam.read(archive, [&](const std::string& moment, size_t i) { return moment + "/" + m.names[i]; });
+  m.adam.setSteps(step.toInt());
   m.reference.clear();
   c10::IValue refs;
   if (archive.try_read("reference_names", refs)) {
@@ -613,7 +567,7 @@ void Model::load(const std::string& path) {
       m.reference[name] = t.to(m.device);
     }
   }
-  m.zeroGrad();
+  clearGrads(m.params);
 }
 
 }  // namespace acodm
