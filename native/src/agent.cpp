@@ -5,15 +5,13 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <cstdio>
-#include <fcntl.h>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 #include <vector>
 
 #include <ATen/Parallel.h>
 
+#include "archive.h"
 #include "compute_env.h"
 #include "device.h"
 #include "optim.h"
@@ -31,38 +29,6 @@ constexpr double kFinalInit = 3e-3;
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
-}
-
-void fsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-void saveAtomically(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  fsyncPath(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
-}
-
-void openArchive(torch::serialize::InputArchive& archive, const std::string& path, const char* magic,
-                 const std::string& what) {
-  if (::access(path.c_str(), R_OK) != 0) throw std::invalid_argument(what + " " + path + " does not exist or is not readable");
-  try {
-    archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error(path + " is not a readable " + what + ": " + e.what_without_backtrace());
-  }
-  c10::IValue m, v;
-  if (!archive.try_read("magic", m) || !m.isString() || m.toStringRef() != magic)
-    throw std::runtime_error(path + " is not an acodm " + what + " (no magic '" + magic + "')");
-  archive.read("version", v);
-  if (v.toInt() != kAgentVersion)
-    throw std::runtime_error(what + " " + path + " has version " + std::to_string(v.toInt()) + ", this build reads " +
-                             std::to_string(kAgentVersion));
 }
 
 // A LayerNorm MLP: per hidden layer {W, b, gain, shift}, then the output {W, b}.
@@ -371,8 +337,7 @@ void AgentNetworks::softUpdate(double tau) {
 void AgentNetworks::save(const std::string& path) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  archive.write("magic", c10::IValue(std::string(kAgentMagic)));
-  archive.write("version", c10::IValue(kAgentVersion));
+  writeHeader(archive, kAgentMagic, kAgentVersion);
   archive.write("config", c10::IValue(m.config()));
   archive.write("schedule", m.opt.toTensor(OptimizerSettings::LastField::kDecoupled));
   archive.write("actor_step", c10::IValue(m.actor_opt.steps()));
@@ -389,13 +354,13 @@ void AgentNetworks::save(const std::string& path) const {
     put("critic_target", m.critic_target);
     m.critic_opt.write(archive, adamKeys("critic", m.critic));
   }
-  saveAtomically(archive, path);
+  writeArchive(archive, path, "agent checkpoint");
 }
 
 void AgentNetworks::load(const std::string& path) {
   auto& m = *impl_;
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kAgentMagic, "agent checkpoint");
+  openArchive(archive, path, kAgentMagic, kAgentVersion, "agent checkpoint");
   c10::IValue config, actor_step, critic_step;
   archive.read("config", config);
   if (config.toStringRef() != m.config())
@@ -431,19 +396,18 @@ void AgentNetworks::load(const std::string& path) {
 void AgentNetworks::exportActor(const std::string& path, const std::string& metadata) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  archive.write("magic", c10::IValue(std::string(kActorMagic)));
-  archive.write("version", c10::IValue(kAgentVersion));
+  writeHeader(archive, kActorMagic, kAgentVersion);
   archive.write("config", c10::IValue(shapeString(m.state_dim, m.actions, m.hidden, m.layers)));
   archive.write("metadata", c10::IValue(metadata));
   for (size_t i = 0; i < m.actor.params.size(); ++i)
     archive.write(m.actor.name("actor", i), m.actor.params[i].detach().to(torch::kCPU), true);
-  saveAtomically(archive, path);
+  writeArchive(archive, path, "exported actor");
 }
 
 void AgentNetworks::importActor(const std::string& path) {
   auto& m = *impl_;
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, "exported actor");
+  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
   c10::IValue config;
   archive.read("config", config);
   const std::string mine = shapeString(m.state_dim, m.actions, m.hidden, m.layers);
@@ -461,7 +425,7 @@ void AgentNetworks::importActor(const std::string& path) {
 
 std::string exportedActorMetadata(const std::string& path) {
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, "exported actor");
+  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
   c10::IValue metadata;
   archive.read("metadata", metadata);
   return metadata.toStringRef();
@@ -469,7 +433,7 @@ std::string exportedActorMetadata(const std::string& path) {
 
 std::string exportedActorConfig(const std::string& path) {
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, "exported actor");
+  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
   c10::IValue config;
   archive.read("config", config);
   return config.toStringRef();

@@ -8,14 +8,12 @@
 #include <algorithm>
 #include <map>
 #include <cmath>
-#include <cstdio>
-#include <fcntl.h>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 #include <unordered_map>
 
 #include "alignment.h"
+#include "archive.h"
 #include "config.h"
 #include "device.h"
 #include "optim.h"
@@ -54,15 +52,6 @@ torch::Tensor rotateHalf(const torch::Tensor& x) {
   auto x1 = x.narrow(-1, 0, half);
   auto x2 = x.narrow(-1, half, half);
   return torch::cat({-x2, x1}, -1);
-}
-
-// Flushes a finished file to disk, so the rename that follows publishes complete bytes.
-void fsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 // DESIGN.md's train step: AdamW (0.9, 0.95), decay 0.1 on matrices, clipping at 1.0.
@@ -502,8 +491,7 @@ void Model::referenceDistances(const std::string& names, double* out, int count)
 void Model::save(const std::string& path) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  archive.write("magic", c10::IValue(std::string(kCheckpointMagic)));
-  archive.write("version", c10::IValue(kCheckpointVersion));
+  writeHeader(archive, kCheckpointMagic, kCheckpointVersion);
   archive.write("config", c10::IValue(m.config));
   archive.write("step", c10::IValue(m.adam.steps()));
   archive.write("optimizer", m.opt.toTensor(OptimizerSettings::LastField::kGradClip));
@@ -516,29 +504,14 @@ void Model::save(const std::string& path) const {
     archive.write("reference/" + name, t.to(torch::kCPU), true);
   }
   archive.write("reference_names", c10::IValue(refs));
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  fsyncPath(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  writeArchive(archive, path, "model checkpoint");
 }
 
 void Model::load(const std::string& path) {
   auto& m = *impl_;
-  if (::access(path.c_str(), R_OK) != 0) throw std::invalid_argument("checkpoint " + path + " does not exist or is not readable");
   torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("checkpoint " + path + " is not a readable acodm model checkpoint: " + e.what_without_backtrace());
-  }
-  c10::IValue magic, version, config, step;
-  if (!archive.try_read("magic", magic) || !magic.isString() || magic.toStringRef() != kCheckpointMagic)
-    throw std::runtime_error("checkpoint " + path + " is not an acodm model checkpoint (no magic)");
-  archive.read("version", version);
-  if (version.toInt() != kCheckpointVersion)
-    throw std::runtime_error("checkpoint " + path + " has version " + std::to_string(version.toInt()) + ", this build reads " +
-                             std::to_string(kCheckpointVersion));
+  openArchive(archive, path, kCheckpointMagic, kCheckpointVersion, "model checkpoint");
+  c10::IValue config, step;
   archive.read("config", config);
   if (config.toStringRef() != m.config) {
     std::string diff;

@@ -84,7 +84,9 @@ class Model {
   void referenceDistances(const std::string& names, double* out, int count) const;
 
   // Everything needed to continue bit-for-bit: parameters, AdamW moments, step, schedule, config.
-  // Written to `path`.tmp and renamed, so an interrupted save never leaves a file that looks complete.
+  // Atomic: written to a temporary file beside `path`, fsynced, renamed over it, the folder fsynced. A failure
+  // (a full disk included) throws std::runtime_error naming the path (for a full disk also the bytes needed and
+  // free), removes the temporary and leaves any earlier file at `path` as it was.
   void save(const std::string& path) const;
   // Refuses a checkpoint whose model configuration differs, naming the differing keys.
   void load(const std::string& path);
