@@ -77,26 +77,23 @@ struct Model::Impl {
   Adam adam;
   OptimizerSettings opt = modelDefaults();
   torch::Tensor rope_cos, rope_sin, causal_mask;
-  AlignmentCapture alignment;
-  bool alignment_by_backward = false;
+  std::vector<std::string> alignment_names;
+  std::string alignment_method = "capture";
+  std::unique_ptr<AlignmentStrategy> alignment;  // null when no alignment parameters are set
+  AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
   std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
-  std::map<int64_t, std::vector<torch::Tensor>> backward_grads;  // domain -> summed loss gradients
 
-  // The reference method: d/dθ of each present domain's loss sum in this micro-batch, by its own autograd
-  // pass through the shared graph (retain_graph), restricted to the alignment parameters.
-  void accumulateByBackward(const torch::Tensor& window_sums, const torch::Tensor& domains) {
-    std::vector<torch::Tensor> inputs;
-    for (const auto& n : alignment.parameters()) inputs.push_back(params[index.at(n)]);
-    auto present = std::get<0>(at::_unique(domains.to(torch::kCPU)));
-    for (int64_t j = 0; j < present.numel(); ++j) {
-      const int64_t d = present[j].item<int64_t>();
-      auto loss_d = window_sums.masked_select(domains == d).sum();
-      auto grads = torch::autograd::grad({loss_d}, inputs, {}, /*retain_graph=*/true);
-      auto& acc = backward_grads[d];
-      if (acc.empty()) acc = grads;
-      else
-        for (size_t i = 0; i < grads.size(); ++i) acc[i].add_(grads[i]);
-    }
+  // Makes the forward pass report its Linear layers to a strategy for the duration of one train step.
+  struct StepAlignment {
+    StepAlignment(Impl& m, AlignmentStrategy* s) : m_(m) { m_.step_alignment = s; }
+    ~StepAlignment() { m_.step_alignment = nullptr; }
+    Impl& m_;
+  };
+
+  void configureAlignment() {
+    std::vector<torch::Tensor> weights;
+    for (const auto& n : alignment_names) weights.push_back(params[index.at(n)]);
+    alignment = AlignmentStrategy::create(alignment_method, alignment_names, std::move(weights));
   }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
@@ -158,7 +155,7 @@ struct Model::Impl {
 
   torch::Tensor linear(const torch::Tensor& x, const std::string& prefix) {
     auto y = torch::linear(x, p(prefix + ".weight"), p(prefix + ".bias"));
-    alignment.observe(prefix + ".weight", x, y);
+    if (step_alignment) step_alignment->observe(prefix + ".weight", x, y);
     return y;
   }
 
@@ -357,18 +354,30 @@ void Model::setAlignmentParameters(const std::string& names) {
     require(linear_weight, "alignment parameter '" + item + "' is not the weight of a Linear layer inside a block");
     list.push_back(item);
   }
-  impl_->alignment.configure(list);
+  auto previous = std::move(impl_->alignment_names);
+  impl_->alignment_names = std::move(list);
+  try {
+    impl_->configureAlignment();
+  } catch (...) {
+    impl_->alignment_names = std::move(previous);
+    throw;
+  }
 }
 
 void Model::setAlignmentMethod(const std::string& method) {
-  require(method == "capture" || method == "backward",
-          "alignment method must be 'capture' or 'backward', got '" + method + "'");
-  impl_->alignment_by_backward = method == "backward";
+  auto previous = impl_->alignment_method;
+  impl_->alignment_method = method;
+  try {
+    impl_->configureAlignment();
+  } catch (...) {
+    impl_->alignment_method = previous;
+    throw;
+  }
 }
 
 std::string Model::alignmentParameters() const {
   std::string out;
-  for (const auto& n : impl_->alignment.parameters()) out += (out.empty() ? "" : ",") + n;
+  for (const auto& n : impl_->alignment_names) out += (out.empty() ? "" : ",") + n;
   return out;
 }
 
@@ -384,23 +393,21 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   const int64_t T = window - 1;
   const double total_tokens = static_cast<double>(batch * T);
   const int64_t micro = batch / micro_batches;
-  const bool want_alignment = alignment != nullptr && m.alignment.enabled();
-  const bool capture = want_alignment && !m.alignment_by_backward;
-
+  // Forward, loss, backward per micro-batch with the alignment strategy's hooks around them, then clip and step.
+  AlignmentStrategy* align = alignment != nullptr ? m.alignment.get() : nullptr;
   clearGrads(m.params);
-  m.backward_grads.clear();
-  if (capture) m.alignment.beginStep(num_domains, m.device);
+  if (align) align->beginStep(num_domains);
+  Impl::StepAlignment scope(m, align);
   auto loss_per_domain = torch::zeros({num_domains}, torch::TensorOptions().dtype(torch::kFloat64).device(m.device));
   for (int mb = 0; mb < micro_batches; ++mb) {
     auto w = windows.narrow(0, mb * micro, micro);
     auto d = dom.narrow(0, mb * micro, micro);
-    if (capture) m.alignment.beginMicroBatch(d);
-    auto losses = m.tokenLosses(w);
-    auto window_sums = losses.sum(1);
+    if (align) align->beginMicroBatch(d);
+    auto window_sums = m.tokenLosses(w).sum(1);
     loss_per_domain.index_add_(0, d, window_sums.detach().to(torch::kFloat64));
-    if (want_alignment && !capture) m.accumulateByBackward(window_sums, d);
+    if (align) align->beforeBackward(window_sums);
     (window_sums.sum() / total_tokens).backward();
-    if (capture) m.alignment.endMicroBatch();
+    if (align) align->endMicroBatch();
   }
   auto counts = torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T);
   auto loss_host = loss_per_domain.to(torch::kCPU);
@@ -411,20 +418,7 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
     domain_tokens[k] = count_host[k].item<double>();
     total += domain_loss_sum[k];
   }
-  if (capture) m.alignment.finish(count_host, alignment);
-  if (want_alignment && !capture) {
-    std::fill(alignment, alignment + static_cast<size_t>(num_domains) * num_domains, 0.0);
-    std::vector<std::pair<int64_t, torch::Tensor>> rows;
-    for (auto& [d, grads] : m.backward_grads) {
-      std::vector<torch::Tensor> flat;
-      for (auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat64));
-      rows.emplace_back(d, torch::cat(flat) / count_host[d].item<double>());
-    }
-    for (size_t a = 0; a < rows.size(); ++a)
-      for (size_t b = 0; b < rows.size(); ++b)
-        alignment[rows[a].first * num_domains + rows[b].first] = torch::dot(rows[a].second, rows[b].second).item<double>();
-    m.backward_grads.clear();
-  }
+  if (align) align->finish(count_host, alignment);
   const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
   const double lr = m.adam.step(m.params, m.opt);
   stats[0] = total / total_tokens;

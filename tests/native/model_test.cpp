@@ -366,6 +366,31 @@ TEST(Alignment, CaptureEqualsThePerDomainBackwardMethodAndLeavesTheSameStep) {
   EXPECT_THROW(a.setAlignmentMethod("magic"), std::invalid_argument);
 }
 
+TEST(Alignment, MethodAndParametersInEitherOrderAndARejectedSettingChangesNothing) {
+  const int64_t B = 4, W = 9;
+  auto tokens = randomTokens(B * W, 384, 12);
+  std::vector<int32_t> domains{0, 1, 1, 0};
+  const std::string layers = "gpt_neox.layers.1.mlp.dense_4h_to_h.weight";
+  Model a("tiny", 6, "cpu"), b("tiny", 6, "cpu");
+  a.setAlignmentParameters(layers);
+  a.setAlignmentMethod("backward");
+  b.setAlignmentMethod("backward");
+  b.setAlignmentParameters(layers);
+  EXPECT_THROW(b.setAlignmentMethod("magic"), std::invalid_argument);
+  EXPECT_THROW(b.setAlignmentParameters(layers + "," + layers), std::invalid_argument);  // listed twice
+  EXPECT_THROW(b.setAlignmentParameters("gpt_neox.layers.1.mlp.dense_4h_to_h.bias"), std::invalid_argument);
+  EXPECT_EQ(b.alignmentParameters(), layers);
+  auto ra = step(a, tokens, B, W, domains, 2, 1, true);
+  auto rb = step(b, tokens, B, W, domains, 2, 1, true);
+  EXPECT_GT(ra.s[0], 0.0);
+  EXPECT_EQ(ra.s, rb.s);  // the same strategy either way, bit for bit
+  b.setAlignmentParameters("");
+  EXPECT_EQ(b.alignmentParameters(), "");
+  std::vector<double> l(2), c(2), st(4), s(4, 7.0);
+  b.trainStep(tokens.data(), B, W, domains.data(), 2, 1, l.data(), c.data(), st.data(), s.data());
+  EXPECT_EQ(s, std::vector<double>(4, 7.0)) << "S written with alignment off";
+}
+
 TEST(Checkpoint, ReferenceDistancesTravelInCheckpoints) {
   const std::string names = "gpt_neox.layers.0.mlp.dense_4h_to_h.weight,gpt_neox.layers.1.mlp.dense_4h_to_h.weight";
   const std::string path = ::testing::TempDir() + "/acodm_reference.ckpt";
