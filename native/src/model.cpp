@@ -108,36 +108,23 @@ struct Model::Impl {
 
   // GPT-NeoX init: small_init (std sqrt(2/(5d))) for embeddings and Linear weights, wang_init
   // (std 2/(L sqrt(d))) for the two projections that write into the residual stream; zero biases.
+  // The draws come in the layout's order from a CPU generator, so a seed gives the same weights on any device.
   void init(int64_t seed) {
-    const int d = shape.d_model, L = shape.layers, V = shape.vocab;
+    const int d = shape.d_model, L = shape.layers;
     const double small = std::sqrt(2.0 / (5.0 * d));
     const double wang = 2.0 / (L * std::sqrt(static_cast<double>(d)));
     auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
     auto opts = torch::TensorOptions().dtype(dtype);
-    auto normal = [&](std::vector<int64_t> size, double std) {
-      auto t = torch::empty(size, opts);
-      t.normal_(0.0, std, gen);
-      return t;
-    };
-    add("gpt_neox.embed_in.weight", normal({V, d}, small));
-    for (int i = 0; i < L; ++i) {
-      auto pre = layerPrefix(i);
-      add(pre + "input_layernorm.weight", torch::ones({d}, opts));
-      add(pre + "input_layernorm.bias", torch::zeros({d}, opts));
-      add(pre + "post_attention_layernorm.weight", torch::ones({d}, opts));
-      add(pre + "post_attention_layernorm.bias", torch::zeros({d}, opts));
-      add(pre + "attention.query_key_value.weight", normal({3 * d, d}, small));
-      add(pre + "attention.query_key_value.bias", torch::zeros({3 * d}, opts));
-      add(pre + "attention.dense.weight", normal({d, d}, wang));
-      add(pre + "attention.dense.bias", torch::zeros({d}, opts));
-      add(pre + "mlp.dense_h_to_4h.weight", normal({4 * d, d}, small));
-      add(pre + "mlp.dense_h_to_4h.bias", torch::zeros({4 * d}, opts));
-      add(pre + "mlp.dense_4h_to_h.weight", normal({d, 4 * d}, wang));
-      add(pre + "mlp.dense_4h_to_h.bias", torch::zeros({d}, opts));
+    for (const auto& spec : parameterLayout(shape)) {
+      torch::Tensor t;
+      switch (spec.init) {
+        case ParameterSpec::Init::kOnes: t = torch::ones(spec.sizes, opts); break;
+        case ParameterSpec::Init::kZeros: t = torch::zeros(spec.sizes, opts); break;
+        case ParameterSpec::Init::kSmall: t = torch::empty(spec.sizes, opts).normal_(0.0, small, gen); break;
+        case ParameterSpec::Init::kWang: t = torch::empty(spec.sizes, opts).normal_(0.0, wang, gen); break;
+      }
+      add(spec.name, std::move(t));
     }
-    add("gpt_neox.final_layer_norm.weight", torch::ones({d}, opts));
-    add("gpt_neox.final_layer_norm.bias", torch::zeros({d}, opts));
-    add("embed_out.weight", normal({V, d}, small));
     for (auto& t : params) t = t.to(device).set_requires_grad(true);
     adam.reset(params);
     // Rotary tables as in GPT-NeoX: inv_freq = base^(-2i/rd), angles t * inv_freq duplicated over halves.
@@ -258,6 +245,12 @@ struct Model::Impl {
     return params[it->second];
   }
 };
+
+std::string resolveModelConfig(const std::string& config, int64_t* parameters) {
+  const ModelShape shape = parseModelShape(config);
+  if (parameters != nullptr) *parameters = parameterCount(shape);
+  return canonical(shape);
+}
 
 Model::Model(const std::string& config, int64_t seed, const std::string& device) : impl_(new Impl) {
   impl_->shape = parseModelShape(config);

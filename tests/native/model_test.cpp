@@ -235,6 +235,43 @@ TEST(Config, PythiaShapesHaveTheirParameterCounts) {
   EXPECT_EQ(m.numParameterTensors(), 6 * 12 + 4);
 }
 
+TEST(Config, ResolvingWithoutAModelAgreesWithTheModel) {
+  for (const std::string spec : {"tiny", "small", "demo-proxy", "demo-target", "tiny:layers=3,d_model=96,heads=6",
+                                 "tiny:vocab=300,seq=48", "bench-256:layers=1", "tiny:rotary_pct=0.5,rotary_base=500",
+                                 "tiny:dtype=float64,d_model=32,heads=2"}) {
+    Model m(spec, 1, "cpu");
+    int64_t n = -1;
+    EXPECT_EQ(acodm::resolveModelConfig(spec, &n), m.configString()) << spec;
+    EXPECT_EQ(n, m.numParameters()) << spec;
+    EXPECT_EQ(acodm::resolveModelConfig(m.configString(), &n), m.configString()) << "canonical form of " << spec;
+    EXPECT_EQ(n, m.numParameters()) << spec;
+  }
+  EXPECT_EQ(acodm::resolveModelConfig("tiny:vocab=300", nullptr),
+            "name=tiny,layers=2,d_model=64,heads=4,vocab=384,seq=64,rotary_pct=0.25,rotary_base=10000,dtype=float32");
+}
+
+TEST(Config, PythiaSizesResolveWithoutAllocating) {
+  // Hugging Face's totals for the Pythia checkpoints (untied embeddings, vocabulary 50,304).
+  const std::vector<std::pair<std::string, int64_t>> pythia = {
+      {"70m", 70426624}, {"160m", 162322944}, {"410m", 405334016}, {"1b", 1011781632}};
+  for (const auto& [name, count] : pythia) {
+    int64_t n = -1;
+    acodm::resolveModelConfig(name, &n);
+    EXPECT_EQ(n, count) << name;
+  }
+  auto message = [](const std::string& spec) {
+    try {
+      acodm::resolveModelConfig(spec, nullptr);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(resolved)");
+  };
+  EXPECT_EQ(message("2b"), "unknown model config '2b' (known: 70m, 160m, 410m, 1b, tiny, small, demo-proxy, demo-target, bench-256)");
+  EXPECT_NE(message("tiny:depth=3").find("unknown key 'depth'"), std::string::npos) << message("tiny:depth=3");
+  EXPECT_NE(message("tiny:heads=5").find("not divisible by heads 5"), std::string::npos) << message("tiny:heads=5");
+}
+
 TEST(BadInput, ClearErrors) {
   EXPECT_THROW(Model("nope", 1, "cpu"), std::invalid_argument);
   EXPECT_THROW(Model("tiny:widht=3", 1, "cpu"), std::invalid_argument);

@@ -96,6 +96,12 @@ class Model {
   std::unique_ptr<Impl> impl_;
 };
 
+// Resolves a model configuration as the constructor does ("410m", "tiny:layers=3,d_model=96", or a canonical
+// string) without building the model: it allocates no tensors (train --dry-run sizes a 1B model with it).
+// Returns the canonical string (what configString() of that model returns) and, when `parameters` is not null,
+// stores the model's parameter count there. Throws std::invalid_argument naming the bad name or key.
+std::string resolveModelConfig(const std::string& config, int64_t* parameters);
+
 // Build facts for `acodm info`: libtorch version, threads, CUDA kernels compiled, GPUs visible.
 std::string buildInfo();
 // Number of CUDA devices usable right now (0 when there is no GPU or no CUDA build).

@@ -176,19 +176,20 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * The plan of a run without training and without allocating the model (a 1B model would take ~4 GB just to
-     * count its weights): sizes come from {@link ModelShapes}. When data.path holds prepared data, the domains,
+     * count its weights): sizes come from the engine's config parser ({@link Model#shape}). When data.path holds prepared data, the domains,
      * the vocabulary, the context and the initial weights are checked as a real start would; when it does not
      * (planning a Pile run before preparing The Pile), the plan says so instead of failing.
      */
     public static Plan plan(ConfigTree tree) throws IOException {
         RunConfig cfg = tree.bind(RunConfig.class);
         Object settings = PolicyFactory.settings(cfg, tree);
-        GptNeoxDims dims;
+        Model.Shape shape;
         try {
-            dims = ModelShapes.resolve(cfg.model().config());
+            shape = Model.shape(cfg.model().config());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(tree.locate("model.config") + ": model.config: " + e.getMessage(), e);
         }
+        GptNeoxDims dims = GptNeoxDims.parse(shape.config());
         DataSection data = cfg.data();
         if (data.seqLen() > dims.maxSeq())
             throw new IllegalArgumentException(tree.locate("data.seq_len") + ": data.seq_len " + data.seqLen()
@@ -220,7 +221,7 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        return new Plan(model, ModelShapes.parameterCount(dims), domains, cfg.train().steps(), data.batchSize(), data.seqLen(),
+        return new Plan(model, shape.parameters(), domains, cfg.train().steps(), data.batchSize(), data.seqLen(),
                 tokensPerStep, weights, cfg.mixing().method().key(), notes);
     }
 

@@ -108,7 +108,7 @@ class MethodsEndToEndTest {
         for (JsonNode s : steps.subList(1, steps.size())) moved |= Math.abs(s.get("weights").get("Bible").asDouble() - 0.25) > 1e-6;
         assertTrue(moved, "the frozen actor never chose anything but uniform weights");
         assertFalse(Files.exists(run.resolve(ActorExport.FILE_NAME)), "a frozen actor run has no actor of its own to export");
-        assertEquals(ModelShapes.parameterCount(ModelShapes.resolve("tiny:layers=3")),
+        assertEquals(Model.shape("tiny:layers=3").parameters(),
                 TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).get("parameters").asLong());
     }
 
