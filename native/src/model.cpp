@@ -90,6 +90,11 @@ struct Model::Impl {
     Impl& m_;
   };
 
+  // Checkpoint keys of the AdamW moments: "exp_avg/<parameter name>", "exp_avg_sq/<parameter name>".
+  Adam::Key momentKeys() const {
+    return [this](const std::string& moment, size_t i) { return moment + "/" + names[i]; };
+  }
+
   void configureAlignment() {
     std::vector<torch::Tensor> weights;
     for (const auto& n : alignment_names) weights.push_back(params[index.at(n)]);
@@ -484,7 +489,7 @@ void Model::save(const std::string& path) const {
   archive.write("optimizer", m.opt.toTensor(OptimizerSettings::LastField::kGradClip));
   for (size_t i = 0; i < m.params.size(); ++i)
     archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
-  m.adam.write(archive, [&](const std::string& moment, size_t i) { return moment + "/" + m.names[i]; });
+  m.adam.write(archive, m.momentKeys());
   std::string refs;
   for (const auto& [name, t] : m.reference) {
     refs += (refs.empty() ? "" : ",") + name;
@@ -516,7 +521,7 @@ void Model::load(const std::string& path) {
     archive.read("param/" + m.names[i], p, true);
     m.params[i].copy_(p);
   }
-  m.adam.read(archive, [&](const std::string& moment, size_t i) { return moment + "/" + m.names[i]; });
+  m.adam.read(archive, m.momentKeys());
   m.adam.setSteps(step.toInt());
   m.reference.clear();
   c10::IValue refs;
