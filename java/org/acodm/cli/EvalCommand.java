@@ -9,7 +9,7 @@ import org.acodm.data.Split;
 import org.acodm.engine.Model;
 import org.acodm.train.Checkpoints;
 import org.acodm.train.Evaluator;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import org.acodm.train.config.RunConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.acodm.train.Trainer;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

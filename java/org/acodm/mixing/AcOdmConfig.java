@@ -1,9 +1,9 @@
 package org.acodm.mixing;
 
 import java.util.Map;
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Doc;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
 
 /**
  * Section {@code mixing.acodm}: the DDPG agent of AC-ODM. Defaults are DESIGN.md section 5 (the paper's sizes and

@@ -1,8 +1,8 @@
 package org.acodm.mixing;
 
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Doc;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
 
 /** Section {@code mixing.frozen_actor}: a saved AC-ODM actor drives this run, never updated, no reward computed. */
 @Doc("Frozen actor: a proxy run's AC-ODM actor picks the weights of this run")

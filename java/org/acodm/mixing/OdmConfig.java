@@ -1,9 +1,9 @@
 package org.acodm.mixing;
 
 import java.util.Map;
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Doc;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
 
 /** Section {@code mixing.odm}: online data mixing as a multi-armed bandit over domains, rewarded by training loss. */
 @Doc("ODM: online data mixing with a loss-rewarded bandit (smoothed mean or EXP3)")

@@ -1,7 +1,7 @@
 package org.acodm.mixing;
 
 import java.util.Map;
-import org.acodm.train.config.Doc;
+import org.acodm.config.Doc;
 
 /** Section {@code mixing.static}: fixed domain weights for the whole run. */
 @Doc("Static mixing: the same domain weights at every step")

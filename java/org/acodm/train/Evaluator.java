@@ -9,7 +9,7 @@ import org.acodm.data.Split;
 import org.acodm.data.ValidationWindows;
 import org.acodm.engine.Model;
 import org.acodm.engine.StepResult;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import org.acodm.train.config.RunConfig;
 
 /**

@@ -17,7 +17,7 @@ import org.acodm.mixing.OdmPolicy;
 import org.acodm.mixing.StaticConfig;
 import org.acodm.mixing.StaticPolicy;
 import org.acodm.mixing.WeightSource;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import org.acodm.train.config.RunConfig;
 
 /** Builds the run's mixing policy from its config: binds mixing.METHOD to that policy's settings record. */

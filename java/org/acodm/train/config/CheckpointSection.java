@@ -1,5 +1,9 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
+
 /** Resumable checkpoints of everything a run needs to continue bit for bit. */
 public record CheckpointSection(
         @Doc("Write a checkpoint every this many steps (and after the last step); 0 writes only the final one.") long interval,

@@ -1,5 +1,8 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

@@ -1,5 +1,9 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
+
 /** Per-domain validation loss, perplexity and bits per byte. */
 public record EvalSection(
         @Doc("Evaluate every this many steps (and after the last step); 0 evaluates only after the last step.") long interval,

@@ -1,5 +1,9 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Doc;
+import org.acodm.config.Key;
 import java.util.Map;
 
 /**
@@ -19,7 +23,7 @@ public record MixingSection(
     public enum Method {
         STATIC, ODM, DOGE, ACODM, FROZEN_ACTOR;
 
-        public String key() { return RecordSchema.enumName(this); }
+        public String key() { return ConfigWriter.enumName(this); }
 
         /** Baselines are what AC-ODM is compared against in reports. */
         public boolean isBaseline() { return this != ACODM && this != FROZEN_ACTOR; }

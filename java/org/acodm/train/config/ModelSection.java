@@ -1,5 +1,9 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
+
 /** Which GPT-NeoX shape to train. */
 public record ModelSection(
         @Doc("Native model config: a named shape (70m, 160m, 410m, 1b, tiny, demo-proxy, demo-target) optionally with overrides, e.g. 'tiny:layers=3,d_model=96'.") String config)

@@ -1,5 +1,9 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
+
 /** AdamW with linear warmup and cosine decay, as GPT-NeoX/Pythia train. */
 public record OptimizerSection(
         @Doc("Peak learning rate, reached at the end of warmup.") double lr,

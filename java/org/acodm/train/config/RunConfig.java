@@ -1,5 +1,11 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.ConfigException;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

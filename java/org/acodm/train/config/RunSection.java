@@ -1,5 +1,10 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
+
 /** Identity and placement of a run. */
 public record RunSection(
         @Doc("Run name; the run directory and the report's legends use it.") String name,
@@ -11,7 +16,7 @@ public record RunSection(
     /** Device choice; {@code auto} picks CUDA when a GPU is present. */
     public enum Device { CPU, CUDA, AUTO;
         /** The engine's device string ("cpu", "cuda", "auto"). */
-        public String engineName() { return RecordSchema.enumName(this); }
+        public String engineName() { return ConfigWriter.enumName(this); }
     }
 
     public static RunSection defaults() {

@@ -1,5 +1,9 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
+
 /** Length of training. */
 public record TrainSection(
         @Doc("Optimizer steps; the learning-rate schedule and the policies' schedules span exactly these.") long steps)

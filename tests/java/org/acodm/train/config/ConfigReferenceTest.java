@@ -1,5 +1,8 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Doc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,10 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.ConfigException;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.Doc;
+import org.acodm.config.Validated;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,8 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigDiff;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

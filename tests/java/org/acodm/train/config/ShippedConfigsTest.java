@@ -1,5 +1,6 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

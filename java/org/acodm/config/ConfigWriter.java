@@ -1,4 +1,4 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -93,6 +93,9 @@ public final class ConfigWriter {
         throw new IllegalArgumentException("cannot write a config value of type " + value.getClass().getName());
     }
 
+    /** The YAML spelling of an enum constant, as the loader reads it back: {@code FROZEN_ACTOR} is {@code frozen_actor}. */
+    public static String enumName(Enum<?> e) { return RecordSchema.enumName(e); }
+
     /** A section record as nested plain maps, e.g. to put a bound mixing section back into {@code mixing.acodm}. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> toMap(Object record) {
@@ -115,7 +118,8 @@ public final class ConfigWriter {
         writeAtomically(file, toYaml(record).getBytes(StandardCharsets.UTF_8));
     }
 
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    /** Writes {@code bytes} to {@code file} through a temporary file (fsynced, then renamed over it). */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -1,4 +1,4 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
