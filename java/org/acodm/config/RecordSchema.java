@@ -8,6 +8,8 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,23 +19,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * The reflective view of a config section record: its keys in declaration order, their types and docs,
  * its {@code static defaults()} instance and its canonical constructor. Loader, writer, comparison and the
  * reference page all read sections through this one class so they cannot disagree on a key's name.
+ * A {@link KeyPerConstant} component contributes one key per constant of its map's key enum.
  */
 final class RecordSchema {
-    /** One key of a section. */
-    record Field(String key, RecordComponent component, Type type, Class<?> raw, String doc) {
+    /** One key of a section: a whole component, or ({@code constant} set) one entry of a {@link KeyPerConstant} map. */
+    record Field(String key, RecordComponent component, Type type, Class<?> raw, String doc, Enum<?> constant) {
         Object get(Object record) {
+            Object value;
             try {
                 Method m = component.getAccessor();
                 m.setAccessible(true);
-                return m.invoke(record);
+                value = m.invoke(record);
             } catch (IllegalAccessException | InvocationTargetException e) {
                 throw new IllegalStateException("cannot read " + component, e);
             }
+            return constant == null || value == null ? value : ((Map<?, ?>) value).get(constant);
         }
     }
 
     private final Class<?> type;
     private final List<Field> fields;
+    private final RecordComponent[] components;
     private final Constructor<?> constructor;
     private final String doc;
 
@@ -42,15 +48,19 @@ final class RecordSchema {
     private RecordSchema(Class<?> type) {
         if (!type.isRecord()) throw new IllegalStateException(type.getName() + " is not a record; config sections must be records");
         this.type = type;
-        RecordComponent[] comps = type.getRecordComponents();
-        List<Field> fs = new ArrayList<>(comps.length);
-        Class<?>[] types = new Class<?>[comps.length];
-        for (int i = 0; i < comps.length; i++) {
-            RecordComponent c = comps[i];
+        this.components = type.getRecordComponents();
+        List<Field> fs = new ArrayList<>(components.length);
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
+            types[i] = c.getType();
+            if (c.isAnnotationPresent(KeyPerConstant.class)) {
+                fs.addAll(perConstant(type, c));
+                continue;
+            }
             Doc d = c.getAnnotation(Doc.class);
             if (d == null) throw new IllegalStateException(type.getName() + "." + c.getName() + " has no @Doc; every config key is documented");
-            fs.add(new Field(keyOf(c), c, c.getGenericType(), c.getType(), d.value()));
-            types[i] = c.getType();
+            fs.add(new Field(keyOf(c), c, c.getGenericType(), c.getType(), expandChoices(d.value(), c.getType()), null));
         }
         this.fields = List.copyOf(fs);
         try {
@@ -61,6 +71,33 @@ final class RecordSchema {
         }
         Doc d = type.getAnnotation(Doc.class);
         this.doc = d == null ? "" : d.value();
+    }
+
+    /** The keys of a {@link KeyPerConstant} component: one per constant of its map's key enum. */
+    private static List<Field> perConstant(Class<?> type, RecordComponent c) {
+        String where = type.getName() + "." + c.getName();
+        Class<?> keys = c.getType() == Map.class ? rawClass(typeArgument(c.getGenericType(), 0)) : null;
+        if (keys == null || !keys.isEnum() || !DescribedConstant.class.isAssignableFrom(keys))
+            throw new IllegalStateException(where + ": @KeyPerConstant needs a Map keyed by an enum implementing DescribedConstant");
+        Type value = typeArgument(c.getGenericType(), 1);
+        List<Field> out = new ArrayList<>();
+        for (Object k : keys.getEnumConstants()) {
+            Enum<?> e = (Enum<?>) k;
+            out.add(new Field(enumName(e), c, value, rawClass(value), ((DescribedConstant) e).keyDoc(), e));
+        }
+        return out;
+    }
+
+    /** {@code {choices}} in the doc of an enum key: its constants, each with its summary when it has one. */
+    private static String expandChoices(String doc, Class<?> raw) {
+        if (!doc.contains("{choices}")) return doc;
+        if (!raw.isEnum()) throw new IllegalStateException("{choices} in a @Doc needs an enum key, not " + raw.getName());
+        List<String> items = new ArrayList<>();
+        for (Object k : raw.getEnumConstants()) {
+            String summary = k instanceof DescribedConstant dc ? dc.summary() : "";
+            items.add(enumName((Enum<?>) k) + (summary.isEmpty() ? "" : " (" + summary + ")"));
+        }
+        return doc.replace("{choices}", String.join(", ", items));
     }
 
     static RecordSchema of(Class<?> type) {
@@ -97,8 +134,21 @@ final class RecordSchema {
         }
     }
 
-    /** Calls the canonical constructor; a compact constructor's IllegalArgumentException comes back as is. */
-    Object construct(Object[] args) {
+    /**
+     * Calls the canonical constructor with one value per {@link #fields() field}, the entries of a
+     * {@link KeyPerConstant} map gathered back into it; a compact constructor's IllegalArgumentException comes back as is.
+     */
+    Object construct(Object[] fieldValues) {
+        Object[] args = new Object[components.length];
+        for (int i = 0, f = 0; i < components.length; i++) {
+            if (!components[i].isAnnotationPresent(KeyPerConstant.class)) {
+                args[i] = fieldValues[f++];
+                continue;
+            }
+            Map<Object, Object> entries = new LinkedHashMap<>();
+            for (; f < fields.size() && fields.get(f).component().equals(components[i]); f++) entries.put(fields.get(f).constant(), fieldValues[f]);
+            args[i] = Collections.unmodifiableMap(entries);
+        }
         try {
             return constructor.newInstance(args);
         } catch (InvocationTargetException e) {

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.acodm.data.Manifest;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
 
@@ -70,9 +69,10 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.importance = new double[k];
     }
 
-    public static AcOdmPolicy from(AcOdmConfig c, List<String> domains, long totalSteps, long seed, Manifest manifest) {
-        return new AcOdmPolicy(domains, c, totalSteps, seed,
-                InitialWeights.resolve(c.initialSource(), c.initialFile(), c.initialWeights(), domains, manifest));
+    /** {@link MixingMethod#ACODM}'s factory. */
+    static AcOdmPolicy create(AcOdmConfig c, PolicyContext run) {
+        return new AcOdmPolicy(run.domains(), c, run.totalSteps(), run.seed(),
+                run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
     @Override public String kind() { return "ac-odm"; }

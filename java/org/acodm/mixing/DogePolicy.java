@@ -35,8 +35,9 @@ public final class DogePolicy implements MixingPolicy {
         this.alphaSum = new double[k];
     }
 
-    public static DogePolicy from(DogeConfig c, List<String> domains, org.acodm.data.Manifest manifest) {
-        return new DogePolicy(domains, c, InitialWeights.resolve(c.initialSource(), c.initialFile(), c.initialWeights(), domains, manifest));
+    /** {@link MixingMethod#DOGE}'s factory. */
+    static DogePolicy create(DogeConfig c, PolicyContext run) {
+        return new DogePolicy(run.domains(), c, run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
     @Override public String kind() { return "doge"; }

@@ -41,9 +41,17 @@ public final class FrozenActorPolicy implements MixingPolicy {
         java.util.Arrays.fill(alpha, 1.0 / k);
     }
 
-    public static FrozenActorPolicy from(FrozenActorConfig c, List<String> domains) {
-        Configs.check(c, "mixing.frozen_actor");
-        return new FrozenActorPolicy(Path.of(c.actor()), domains, c.device());
+    /** {@link MixingMethod#FROZEN_ACTOR}'s factory; errors name mixing.frozen_actor.actor and where it was set. */
+    static FrozenActorPolicy create(FrozenActorConfig c, PolicyContext run) {
+        String actorKey = run.key("actor");
+        if (c.actor() == null || c.actor().isBlank())
+            throw new IllegalArgumentException(run.locate("actor") + ": " + actorKey + " is required");
+        try {
+            return new FrozenActorPolicy(Path.of(c.actor()), run.domains(), c.device());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The actor's own message says what differs (domains, state size); the prefix says which key to fix.
+            throw new IllegalArgumentException(run.locate("actor") + ": " + actorKey + " '" + c.actor() + "': " + e.getMessage(), e);
+        }
     }
 
     public ActorExport export() { return export; }

@@ -39,8 +39,9 @@ public final class OdmPolicy implements MixingPolicy {
         this.prevEps = 1.0 / k;
     }
 
-    public static OdmPolicy from(OdmConfig c, List<String> domains, org.acodm.data.Manifest manifest) {
-        return new OdmPolicy(domains, c, InitialWeights.resolve(c.initialSource(), c.initialFile(), c.initialWeights(), domains, manifest));
+    /** {@link MixingMethod#ODM}'s factory. */
+    static OdmPolicy create(OdmConfig c, PolicyContext run) {
+        return new OdmPolicy(run.domains(), c, run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
     @Override public String kind() { return "odm"; }

@@ -3,7 +3,6 @@ package org.acodm.mixing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.acodm.data.Manifest;
 
 /** The same weights at every step (The Pile's proportions, uniform, proportional to tokens, or any named map). */
 public final class StaticPolicy implements MixingPolicy {
@@ -20,8 +19,9 @@ public final class StaticPolicy implements MixingPolicy {
         this.alpha = alpha.clone();
     }
 
-    public static StaticPolicy from(StaticConfig c, List<String> domains, Manifest manifest) {
-        return new StaticPolicy(domains, InitialWeights.resolve(c.source(), c.file(), c.weights(), domains, manifest));
+    /** {@link MixingMethod#STATIC}'s factory. */
+    static StaticPolicy create(StaticConfig c, PolicyContext run) {
+        return new StaticPolicy(run.domains(), run.weights("source", "weights", "file", c.source(), c.weights(), c.file()));
     }
 
     @Override public String kind() { return "static"; }

@@ -32,6 +32,7 @@ import org.acodm.mixing.AcOdmConfig;
 import org.acodm.mixing.AcOdmPolicy;
 import org.acodm.mixing.ActorExport;
 import org.acodm.mixing.DeltaReference;
+import org.acodm.mixing.MixingMethod;
 import org.acodm.mixing.MixingPolicy;
 import org.acodm.mixing.StepObservation;
 import org.acodm.config.ConfigDiff;
@@ -84,7 +85,7 @@ public final class Trainer implements AutoCloseable {
     public Trainer(ConfigTree tree, Path runDir, PrintStream out) throws IOException {
         this.tree = tree;
         this.cfg = tree.bind(RunConfig.class);
-        PolicyFactory.settings(cfg, tree);  // the method's settings are checked before any heavy work
+        cfg.mixing().bindSettings(tree);  // the method's settings are checked before any heavy work
         this.runDir = runDir;
         this.out = out;
         DataSection data = cfg.data();
@@ -105,7 +106,7 @@ public final class Trainer implements AutoCloseable {
                     throw new IllegalArgumentException("domain '" + domains.get(j) + "' has no training tokens in " + dataDir);
             // The policy comes before the model: its errors (weights naming unknown domains, an actor exported for
             // other domains) are config errors too, and should not wait for a model of possibly billions of weights.
-            p = PolicyFactory.create(cfg, tree, domains, manifest);
+            p = cfg.mixing().createPolicy(tree, domains, manifest, cfg.train().steps(), cfg.run().seed());
             Model.setNumThreads(cfg.run().threads());
             m = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
             this.numericEnvironment = Model.numericEnvironment().with("device", m.deviceName());
@@ -182,7 +183,7 @@ public final class Trainer implements AutoCloseable {
      */
     public static Plan plan(ConfigTree tree) throws IOException {
         RunConfig cfg = tree.bind(RunConfig.class);
-        Object settings = PolicyFactory.settings(cfg, tree);
+        Object settings = cfg.mixing().bindSettings(tree);
         GptNeoxDims dims;
         try {
             dims = ModelShapes.resolve(cfg.model().config());
@@ -215,7 +216,7 @@ public final class Trainer implements AutoCloseable {
                 weights = new double[domains.size()];
                 java.util.Arrays.fill(weights, 1.0 / domains.size());
             } else {
-                try (MixingPolicy p = PolicyFactory.create(cfg, tree, domains, manifest)) {
+                try (MixingPolicy p = cfg.mixing().createPolicy(tree, domains, manifest, cfg.train().steps(), cfg.run().seed())) {
                     weights = p.weights();
                 }
             }
@@ -236,14 +237,14 @@ public final class Trainer implements AutoCloseable {
         JsonNode state = MetricsLog.JSON.readTree(stateFile.toFile());
         ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
         RunConfig cfg = tree.bind(RunConfig.class);
-        if (cfg.mixing().method() != org.acodm.train.config.MixingSection.Method.ACODM)
+        if (cfg.mixing().method() != MixingMethod.ACODM)
             throw new IllegalArgumentException("checkpoint " + ckpt + " is of a '" + cfg.mixing().method().key()
                     + "' run; only an acodm run trains an actor to export");
         if (!state.path("domains").isArray())
             throw new IllegalArgumentException(stateFile + " lists no domains (a checkpoint written before domains were recorded)");
         List<String> domains = new ArrayList<>();
         state.path("domains").forEach(d -> domains.add(d.asText()));
-        AcOdmConfig c = ((AcOdmConfig) PolicyFactory.settings(cfg, tree)).withDevice("cpu");
+        AcOdmConfig c = ((AcOdmConfig) cfg.mixing().bindSettings(tree)).withDevice("cpu");
         // Initial weights only matter at step 0; load() replaces them with the checkpoint's.
         double[] uniform = new double[domains.size()];
         java.util.Arrays.fill(uniform, 1.0 / domains.size());

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.acodm.config.ConfigWriter;
 import org.acodm.config.ReferencePage;
+import org.acodm.mixing.MixingMethod;
+import org.acodm.mixing.MixingSection;
 
 /**
  * Generates docs/config.md, the configuration reference, from the section records: every key with its type,
@@ -24,11 +26,7 @@ public final class ConfigReference {
         Map<String, Class<?>> m = new LinkedHashMap<>();
         m.put("", RunConfig.class);
         // The policies' settings are bound separately (mixing.METHOD); document every key of each.
-        m.put("mixing.static", org.acodm.mixing.StaticConfig.class);
-        m.put("mixing.odm", org.acodm.mixing.OdmConfig.class);
-        m.put("mixing.doge", org.acodm.mixing.DogeConfig.class);
-        m.put("mixing.acodm", org.acodm.mixing.AcOdmConfig.class);
-        m.put("mixing.frozen_actor", org.acodm.mixing.FrozenActorConfig.class);
+        for (MixingMethod method : MixingMethod.values()) m.put(MixingSection.settingsKey(method), method.settingsClass());
         return m;
     }
 

@@ -6,6 +6,7 @@ import org.acodm.config.ConfigTree;
 import org.acodm.config.ConfigWriter;
 import org.acodm.config.Doc;
 import org.acodm.config.Validated;
+import org.acodm.mixing.MixingSection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

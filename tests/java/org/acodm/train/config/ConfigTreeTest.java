@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.mixing.MixingMethod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +57,7 @@ class ConfigTreeTest {
         assertEquals(3e-4, c.optimizer().lr());
         assertEquals(0.95, c.optimizer().beta2());
         assertEquals(TrainSection.defaults(), c.train());
-        assertEquals(MixingSection.Method.STATIC, c.mixing().method());
+        assertEquals(MixingMethod.STATIC, c.mixing().method());
     }
 
     @Test
@@ -143,9 +144,14 @@ class ConfigTreeTest {
     @Test
     void enumsAreCaseInsensitiveAndSuggest() {
         assertEquals(RunSection.Device.CUDA, bind(MINIMAL + "run: {device: CUDA}\n").run().device());
-        assertEquals(MixingSection.Method.FROZEN_ACTOR, bind(MINIMAL + "mixing: {method: frozen-actor}\n").mixing().method());
+        assertEquals(MixingMethod.FROZEN_ACTOR, bind(MINIMAL + "mixing: {method: frozen-actor}\n").mixing().method());
         assertEquals(List.of("configs/x.yaml:3: mixing.method: expected one of static, odm, doge, acodm, frozen_actor, got 'acdom' (did you mean 'acodm'?)"),
                 errors(MINIMAL + "mixing: {method: acdom}\n"));
+        // Every registered method has its settings key in the section; a misspelt one is suggested.
+        assertEquals(List.of("configs/x.yaml:3: unknown key 'mixing.acdom' (did you mean 'mixing.acodm'?)"),
+                errors(MINIMAL + "mixing: {method: acodm, acdom: {hidden: 64}}\n"));
+        for (MixingMethod m : MixingMethod.values())
+            assertEquals(Map.of("k", 1), bind(MINIMAL + "mixing: {method: " + m.key() + ", " + m.key() + ": {k: 1}}\n").mixing().settings(m));
     }
 
     @Test
@@ -180,7 +186,7 @@ class ConfigTreeTest {
         assertEquals(List.of("Github", "ArXiv"), c.data().domains());
         assertEquals(RunSection.Device.CPU, c.run().device());
         assertEquals(42, c.train().steps());
-        assertEquals(Map.of("gamma", 0.9, "hidden", List.of(64, 64)), c.mixing().acodm());
+        assertEquals(Map.of("gamma", 0.9, "hidden", List.of(64, 64)), c.mixing().settings(MixingMethod.ACODM));
     }
 
     @Test

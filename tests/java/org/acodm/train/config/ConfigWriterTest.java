@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.acodm.mixing.MixingMethod;
+import org.acodm.mixing.MixingSection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +26,7 @@ class ConfigWriterTest {
         // Strings YAML would read as other types must survive the round trip as strings.
         DataSection data = new DataSection("data/x", 128, 12, 3, DataSection.DomainGranularity.WINDOW,
                 List.of("yes", "null", "1e5", "Wikipedia (en)", "Gutenberg (PG-19)", "0x10"), 4);
-        MixingSection mixing = d.mixing().withSettings(MixingSection.Method.STATIC,
+        MixingSection mixing = d.mixing().withSettings(MixingMethod.STATIC,
                 Map.of("weights", Map.of("Github", 0.25, "ArXiv", 0.75)));
         return new RunConfig(new RunSection("2024", 7, RunSection.Device.CUDA, 2), new ModelSection("410m"), data,
                 new OptimizerSection(3e-4, 3e-5, 10, 0.1, 0.9, 0.95, 1e-8, 0.0), new TrainSection(20_000_000_000L),
@@ -77,7 +79,7 @@ class ConfigWriterTest {
                 new DataSection(a.data().path(), a.data().seqLen(), a.data().batchSize(), a.data().microBatches(),
                         a.data().domainGranularity(), List.of("yes"), a.data().evalWindowsPerDomain()),
                 new OptimizerSection(6e-4, 3e-5, 10, 0.1, 0.9, 0.95, 1e-8, 0.0), new TrainSection(5),
-                a.eval(), a.checkpoint(), a.mixing().withSettings(MixingSection.Method.STATIC, Map.of("weights", Map.of("Github", 0.5, "ArXiv", 0.75))));
+                a.eval(), a.checkpoint(), a.mixing().withSettings(MixingMethod.STATIC, Map.of("weights", Map.of("Github", 0.5, "ArXiv", 0.75))));
         List<ConfigDiff.Difference> d = ConfigDiff.between(a, b);
         assertEquals(List.of("data.domains", "optimizer.lr", "train.steps", "mixing.static.weights.Github"),
                 d.stream().map(ConfigDiff.Difference::key).toList());
