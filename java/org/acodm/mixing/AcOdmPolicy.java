@@ -1,6 +1,7 @@
 package org.acodm.mixing;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
+import org.acodm.engine.StepResult;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
@@ -35,6 +37,7 @@ public final class AcOdmPolicy implements MixingPolicy {
     private final AgentNetworks agent;
     private final ReplayBuffer buffer;
     private final StateBuilder stateBuilder;
+    private final StateLayers stateLayers;
     private final OdmPolicy odm;
 
     private float[] state;         // s_t: the state the current action was chosen in (null before step 0's result)
@@ -57,6 +60,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.warmupSteps = config.warmupSteps(totalSteps);
         this.rewardDim = config.reward() == RewardMode.VECTOR ? k : 1;
         this.stateBuilder = new StateBuilder(k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
+        this.stateLayers = new StateLayers(config.stateLayers(), config.deltaReference());
         int stateDim = stateBuilder.dimension();
         this.buffer = new ReplayBuffer(config.bufferSize(), stateDim, k, rewardDim);
         OdmConfig odmConfig = OdmConfig.defaults().withSmoothing(config.warmupSmoothing());
@@ -79,10 +83,14 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return true; }
-    @Override public DeltaReference deltaReference() { return config.deltaReference(); }
 
-    @Override public List<String> stateLayers(int numLayers) {
-        return LayerSelection.names(LayerSelection.statePositions(numLayers, config.stateLayers()));
+    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers. */
+    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
+
+    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
+
+    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
+        observe(stateLayers.observation(domains, result, total, model));
     }
 
     @Override public List<String> rewardLayers(int numLayers) {
@@ -209,6 +217,13 @@ public final class AcOdmPolicy implements MixingPolicy {
         m.put("acodm/skipped_rewards", (double) skippedRewards);
         m.put("acodm/agent_lr", agent.learningRate(Math.max(0, agent.actorSteps() - 1)));
         return m;
+    }
+
+    /** The proxy's legacy: its actor, as {@code runDir/actor.pt}, for a frozen-actor run to load. */
+    @Override public void onRunComplete(Path runDir, PrintStream log) {
+        Path file = runDir.resolve(ActorExport.FILE_NAME);
+        exportActor(file);
+        log.println("actor exported to " + file);
     }
 
     /** Writes the actor with everything another run needs to use it (see {@link ActorExport}). Atomic. */

@@ -2,8 +2,10 @@ package org.acodm.mixing;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.acodm.engine.AgentNetworks;
 
@@ -44,6 +46,26 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalArgumentException(file + ": unreadable actor metadata: " + ex.getOriginalMessage(), ex);
         }
+    }
+
+    /**
+     * Exports the actor of an AC-ODM policy that {@link AcOdmPolicy#save} wrote into {@code policyDir} (a checkpoint's
+     * policy/) to {@code file}, with the metadata a finished run writes: the policy is rebuilt on the CPU from the
+     * run's domains, settings, length and seed, its state loaded, and its actor written under a temporary name and
+     * renamed, so a reader never sees half a file. Returns the metadata as read back from {@code file}.
+     */
+    public static ActorExport exportSaved(Path policyDir, List<String> domains, AcOdmConfig config, long totalSteps, long seed, Path file)
+            throws IOException {
+        // Initial weights only matter at step 0; load() replaces them with the saved ones.
+        double[] uniform = new double[domains.size()];
+        java.util.Arrays.fill(uniform, 1.0 / domains.size());
+        try (AcOdmPolicy p = new AcOdmPolicy(domains, config.withDevice("cpu"), totalSteps, seed, uniform)) {
+            p.load(policyDir);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            p.exportActor(tmp);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return read(file);
     }
 
     static void write(AgentNetworks agent, Path file, ActorExport metadata) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.acodm.engine.AgentNetworks;
+import org.acodm.engine.StepResult;
 
 /**
  * Transfer: an actor exported by a proxy run's {@link AcOdmPolicy} picks the weights of this run. It builds the
@@ -20,6 +21,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     private final Path actorFile;
     private final AgentNetworks actor;
     private final StateBuilder stateBuilder;
+    private final StateLayers stateLayers;
     private double[] alpha;
     private float[] state;
     private long lastStep = -1;
@@ -37,6 +39,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
             throw new IllegalArgumentException(actorFile + ": the actor's network takes " + actor.stateDim()
                     + " inputs but its metadata says " + export.stateDim());
         this.stateBuilder = new StateBuilder(k, export.stateLayers(), export.deltaReference(), export.config().stepFeatureScale());
+        this.stateLayers = new StateLayers(export.stateLayers(), export.deltaReference());
         this.alpha = new double[k];
         java.util.Arrays.fill(alpha, 1.0 / k);
     }
@@ -59,10 +62,14 @@ public final class FrozenActorPolicy implements MixingPolicy {
     @Override public String kind() { return "frozen-actor"; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
-    @Override public DeltaReference deltaReference() { return export.deltaReference(); }
 
-    @Override public List<String> stateLayers(int numLayers) {
-        return LayerSelection.names(LayerSelection.statePositions(numLayers, export.stateLayers()));
+    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (the proxy's rule). */
+    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
+
+    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
+
+    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
+        observe(stateLayers.observation(domains, result, total, model));
     }
 
     public float[] lastState() { return state == null ? null : state.clone(); }
