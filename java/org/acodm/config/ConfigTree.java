@@ -62,6 +62,11 @@ public final class ConfigTree {
         return new ConfigTree((ObjectNode) node, sourceName, origins);
     }
 
+    /** One YAML value (scalar, flow list or map) on its own, e.g. a {@link Default}; null for empty text. */
+    static JsonNode parseValue(String text, String sourceName) {
+        return readYaml(text, sourceName, "", new HashMap<>(), false);
+    }
+
     /** No file: every value from defaults; overrides may still be applied. */
     public static ConfigTree empty() {
         return new ConfigTree(NODES.objectNode(), "<defaults>", Map.of());
@@ -126,14 +131,14 @@ public final class ConfigTree {
 
     /**
      * Binds the sub-tree at {@code dottedKey} ("" for the root) to {@code recordClass}, filling missing keys from
-     * its {@code defaults()}; unknown keys, wrong types and values its validation rejects are errors naming
+     * its {@link Default}s; unknown keys, wrong types and values its validation rejects are errors naming
      * {@code dottedKey.key}. A missing sub-tree binds to the defaults.
      */
     public <R> R bind(String dottedKey, Class<R> recordClass) {
         return bind(dottedKey, recordClass, null);
     }
 
-    /** As {@link #bind(String, Class)}, with {@code defaults} instead of the record's own {@code defaults()}. */
+    /** As {@link #bind(String, Class)}, with {@code defaults} instead of the record's own {@link Default}s. */
     public <R> R bind(String dottedKey, Class<R> recordClass, R defaults) {
         ConfigErrors errors = ConfigErrors.root(this::locate);
         JsonNode node = dottedKey.isEmpty() ? root : node(dottedKey).orElse(null);

@@ -3,7 +3,6 @@ package org.acodm.config;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -16,14 +15,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The reflective view of a config section record: its keys in declaration order, their types and docs,
- * its {@code static defaults()} instance and its canonical constructor. Loader, writer, comparison and the
+ * The reflective view of a config section record: its keys in declaration order, their types, docs and
+ * {@link Default}s, the defaults instance built from those, and its canonical constructor. Loader, writer, comparison and the
  * reference page all read sections through this one class so they cannot disagree on a key's name.
  * A {@link KeyPerConstant} component contributes one key per constant of its map's key enum.
  */
 final class RecordSchema {
     /** One key of a section: a whole component, or ({@code constant} set) one entry of a {@link KeyPerConstant} map. */
-    record Field(String key, RecordComponent component, Type type, Class<?> raw, String doc, Enum<?> constant) {
+    record Field(String key, RecordComponent component, Type type, Class<?> raw, String doc, String defaultText, Enum<?> constant) {
         Object get(Object record) {
             Object value;
             try {
@@ -42,6 +41,7 @@ final class RecordSchema {
     private final RecordComponent[] components;
     private final Constructor<?> constructor;
     private final String doc;
+    private volatile Object defaults;
 
     private static final Map<Class<?>, RecordSchema> CACHE = new ConcurrentHashMap<>();
 
@@ -60,7 +60,7 @@ final class RecordSchema {
             }
             Doc d = c.getAnnotation(Doc.class);
             if (d == null) throw new IllegalStateException(type.getName() + "." + c.getName() + " has no @Doc; every config key is documented");
-            fs.add(new Field(keyOf(c), c, c.getGenericType(), c.getType(), expandChoices(d.value(), c.getType()), null));
+            fs.add(new Field(keyOf(c), c, c.getGenericType(), c.getType(), expandChoices(d.value(), c.getType()), defaultText(type, c), null));
         }
         this.fields = List.copyOf(fs);
         try {
@@ -83,9 +83,22 @@ final class RecordSchema {
         List<Field> out = new ArrayList<>();
         for (Object k : keys.getEnumConstants()) {
             Enum<?> e = (Enum<?>) k;
-            out.add(new Field(enumName(e), c, value, rawClass(value), ((DescribedConstant) e).keyDoc(), e));
+            out.add(new Field(enumName(e), c, value, rawClass(value), ((DescribedConstant) e).keyDoc(), defaultText(type, c), e));
         }
         return out;
+    }
+
+    /** The component's {@link Default} text; null when it has none, which only a reference-typed key may. */
+    private static String defaultText(Class<?> type, RecordComponent c) {
+        Default d = c.getAnnotation(Default.class);
+        String where = type.getName() + "." + c.getName();
+        if (isSection(c.getType())) {
+            if (d != null) throw new IllegalStateException(where + " is a section; its defaults are its own record's, not a @Default");
+            return null;
+        }
+        if (d == null && c.getType().isPrimitive())
+            throw new IllegalStateException(where + " has no @Default; every config key declares its default beside it");
+        return d == null ? null : d.value();
     }
 
     /** {@code {choices}} in the doc of an enum key: its constants, each with its summary when it has one. */
@@ -115,23 +128,24 @@ final class RecordSchema {
         return null;
     }
 
-    /** The section's {@code public static X defaults()}. */
+    /**
+     * The section with every key at its {@link Default} (nested sections at their own defaults), built once. Not
+     * validated: defaults may leave a required key (data.path) empty for the user to fill.
+     */
     Object defaults() {
-        try {
-            Method m = type.getDeclaredMethod("defaults");
-            if (!Modifier.isStatic(m.getModifiers()) || !type.isAssignableFrom(m.getReturnType()))
-                throw new IllegalStateException(type.getName() + ".defaults() must be static and return " + type.getSimpleName());
-            m.setAccessible(true);
-            Object d = m.invoke(null);
-            if (d == null) throw new IllegalStateException(type.getName() + ".defaults() returned null");
-            return d;
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException(type.getName() + " has no static defaults(); every config section declares its defaults", e);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        } catch (InvocationTargetException e) {
-            throw new IllegalStateException(type.getName() + ".defaults() failed: " + e.getCause(), e.getCause());
+        Object d = defaults;
+        if (d == null) {
+            Object[] values = new Object[fields.size()];
+            ConfigErrors errors = ConfigErrors.detached(type.getName() + " @Default");
+            for (int i = 0; i < values.length; i++) {
+                Field f = fields.get(i);
+                if (isSection(f.raw())) values[i] = RecordSchema.of(f.raw()).defaults();
+                else if (f.defaultText() != null) values[i] = RecordBinder.defaultValue(f.defaultText(), f.type(), f.key(), errors);
+            }
+            if (!errors.isEmpty()) throw new IllegalStateException("bad @Default: " + String.join("; ", errors.messages()));
+            defaults = d = construct(values);
         }
+        return d;
     }
 
     /**

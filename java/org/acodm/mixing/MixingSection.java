@@ -1,12 +1,14 @@
 package org.acodm.mixing;
 
-import java.util.EnumMap;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.acodm.config.ConfigTree;
+import org.acodm.config.Default;
 import org.acodm.config.Doc;
 import org.acodm.config.KeyPerConstant;
+import org.acodm.config.Sections;
 import org.acodm.data.Manifest;
 
 /**
@@ -16,8 +18,8 @@ import org.acodm.data.Manifest;
  * so that a resolved config records exactly what was written.
  */
 public record MixingSection(
-        @Doc("Mixing policy: {choices}.") MixingMethod method,
-        @KeyPerConstant Map<MixingMethod, Map<String, Object>> settings) {
+        @Default("static") @Doc("Mixing policy: {choices}.") MixingMethod method,
+        @Default("{}") @KeyPerConstant Map<MixingMethod, Map<String, Object>> settings) {
 
     /** The key of this section in a run config. */
     public static final String KEY = "mixing";
@@ -32,7 +34,7 @@ public record MixingSection(
     }
 
     public static MixingSection defaults() {
-        return new MixingSection(MixingMethod.STATIC, Map.of());
+        return Sections.defaults(MixingSection.class);
     }
 
     /** The dotted key of {@code m}'s settings ({@code mixing.acodm}), for {@code ConfigTree.bind}. */

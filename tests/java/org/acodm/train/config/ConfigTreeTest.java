@@ -1,10 +1,5 @@
 package org.acodm.train.config;
 
-import org.acodm.config.ConfigErrors;
-import org.acodm.config.ConfigException;
-import org.acodm.config.ConfigTree;
-import org.acodm.config.Doc;
-import org.acodm.config.Validated;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +10,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.ConfigException;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
 import org.acodm.mixing.MixingMethod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,11 +213,11 @@ class ConfigTreeTest {
     /** A section as a mixing policy would define it, bound from a sub-tree. */
     @Doc("Test policy settings.")
     public record PolicySettings(
-            @Doc("Discount.") double gamma,
-            @Doc("Hidden sizes.") List<Integer> hidden,
-            @Doc("Per-domain floors.") Map<String, Double> floors,
+            @Default("0.95") @Doc("Discount.") double gamma,
+            @Default("[1024, 1024]") @Doc("Hidden sizes.") List<Integer> hidden,
+            @Default("{}") @Doc("Per-domain floors.") Map<String, Double> floors,
             @Doc("Nested.") Inner inner) implements Validated {
-        public static PolicySettings defaults() { return new PolicySettings(0.95, List.of(1024, 1024), Map.of(), Inner.defaults()); }
+        public static PolicySettings defaults() { return Sections.defaults(PolicySettings.class); }
 
         @Override public void validate(ConfigErrors errors) {
             errors.check(gamma >= 0 && gamma <= 1, "gamma", "must lie in [0, 1], got " + gamma);
@@ -223,9 +225,7 @@ class ConfigTreeTest {
         }
     }
 
-    public record Inner(@Doc("Tau.") double tau) {
-        public static Inner defaults() { return new Inner(0.001); }
-    }
+    public record Inner(@Default("0.001") @Doc("Tau.") double tau) {}
 
     @Test
     void bindsASubTreeToAnyRecordWithFullKeys() {
@@ -241,8 +241,9 @@ class ConfigTreeTest {
         assertEquals("mixing.acodm", c.mixing().settingsKey());
         PolicySettings p = tree.bind(c.mixing().settingsKey(), PolicySettings.class);
         assertEquals(new PolicySettings(0.9, List.of(1024, 1024), Map.of("Github", 0.01), new Inner(0.001)), p);
-        // A section nobody wrote binds to the defaults.
+        // A section nobody wrote binds to the defaults, which are the @Default texts bound like values from a file.
         assertEquals(PolicySettings.defaults(), tree.bind("mixing.odm", PolicySettings.class));
+        assertEquals(new PolicySettings(0.95, List.of(1024, 1024), Map.of(), new Inner(0.001)), PolicySettings.defaults());
 
         ConfigTree bad = ConfigTree.parse(MINIMAL + """
                 mixing:

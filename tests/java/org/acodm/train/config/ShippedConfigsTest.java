@@ -1,12 +1,12 @@
 package org.acodm.train.config;
 
-import org.acodm.config.ConfigDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.ConfigDiff;
 import org.acodm.engine.TestPaths;
 import org.acodm.mixing.MixingMethod;
 import org.junit.jupiter.api.Test;
