@@ -54,7 +54,7 @@ public final class MixtureSampler {
         for (int i = 0; i < domains.length; i++) {
             IndexedDataset d = this.domains.dataset(domains[i]);
             long n = d.tokens();
-            long start = CounterRandom.below(n, config.seed(), step, rank, i, PURPOSE_START);
+            long start = CounterRandom.SAMPLER.below(n, config.seed(), step, rank, i, PURPOSE_START);
             starts[i] = start;
             readCyclic(d, start, tokens, i * w, w);
         }
@@ -70,7 +70,7 @@ public final class MixtureSampler {
         int[] forced = config.forceEachDomain() ? forcedDomains() : new int[0];
         for (int m = 0; m < config.microBatches(); m++) {
             int domain = m < forced.length ? forced[m]
-                    : order[pick(cum, CounterRandom.unitDouble(CounterRandom.bits(config.seed(), step, rank, m, PURPOSE_DOMAIN)))];
+                    : order[pick(cum, CounterRandom.unit(CounterRandom.SAMPLER.bits(config.seed(), step, rank, m, PURPOSE_DOMAIN)))];
             Arrays.fill(out, m * mb, (m + 1) * mb, domain);
         }
         return out;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.acodm.data.CounterRandom;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
 import org.acodm.engine.StepResult;
@@ -26,6 +27,8 @@ public final class AcOdmPolicy implements MixingPolicy {
     static final String STATE_FILE = "acodm.state";
     static final String AGENT_FILE = "agent.pt";
     static final String REPLAY_FILE = "replay.bin";
+    /** The purpose of the exploration noise's draws in {@link CounterRandom#POLICY}. */
+    static final long EXPLORATION = 1;
 
     private final List<String> domains;
     private final int k;
@@ -194,7 +197,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         double[] a = new double[k];
         double sum = 0;
         for (int i = 0; i < k; i++) {
-            double u = config.explorationNoise() * PolicyRandom.unit(seed, t, PolicyRandom.EXPLORATION, i);
+            double u = config.explorationNoise() * CounterRandom.unit(CounterRandom.POLICY.bits(seed, t, EXPLORATION, i));
             sum += a[i] = Math.max(0, mu[i] - u);
         }
         for (int i = 0; i < k; i++) a[i] = sum > 0 ? a[i] / sum : 1.0 / k;
