@@ -1,10 +1,10 @@
 package org.acodm.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.acodm.config.Mappers;
 import org.acodm.data.Split;
 import org.acodm.engine.Model;
 import org.acodm.train.Checkpoints;
@@ -45,7 +45,7 @@ public final class EvalCommand implements Callable<Integer> {
         ConfigTree tree = ConfigTree.load(run.resolve("config.yaml"));
         RunConfig cfg = tree.bind(RunConfig.class);
         Path ckpt = Checkpoints.find(run, checkpoint);
-        long step = new ObjectMapper().readTree(ckpt.resolve(Checkpoints.TRAINER_STATE).toFile()).path("next_step").asLong();
+        long step = Mappers.JSON.readTree(ckpt.resolve(Checkpoints.TRAINER_STATE).toFile()).path("next_step").asLong();
         Evaluator evaluator = Evaluator.forRun(cfg, tree, s);
         Model.setNumThreads(cfg.run().threads());
         Evaluator.Result r;

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +33,6 @@ import java.util.Optional;
  */
 public final class ConfigTree {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final YAMLFactory YAML = YAMLFactory.builder().build();
 
     private final ObjectNode root;
     private final String source;
@@ -174,7 +172,7 @@ public final class ConfigTree {
     // ---- streaming parser, recording the line of every key and list element on the way.
 
     private static JsonNode readYaml(String text, String sourceName, String basePath, Map<String, String> origins, boolean lines) {
-        try (JsonParser p = YAML.createParser(text)) {
+        try (JsonParser p = Mappers.YAML.getFactory().createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) return null;
             JsonNode node = readValue(p, new Reader(sourceName, origins, lines), basePath);

@@ -1,10 +1,10 @@
 package org.acodm.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import org.acodm.config.Mappers;
 
 /**
  * Draws a step's training windows from the domain mixture over a {@link DomainSelection}: weights and the drawn
@@ -149,18 +149,16 @@ public final class MixtureSampler {
     /** Saved form of a sampler; JSON through {@link #toJson()} / {@link #fromJson(String)}. */
     public record SamplerState(int version, SamplerConfig config, String split, List<String> domains, long[] tokens) {
         public static final int VERSION = 1;
-        private static final ObjectMapper JSON = new ObjectMapper();
-
         public String toJson() {
             try {
-                return JSON.writeValueAsString(this);
+                return Mappers.JSON.writeValueAsString(this);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         }
 
         public static SamplerState fromJson(String json) throws IOException {
-            return JSON.readValue(json, SamplerState.class);
+            return Mappers.JSON.readValue(json, SamplerState.class);
         }
     }
 }

@@ -1,12 +1,12 @@
 package org.acodm.mixing;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.acodm.config.Mappers;
 import org.acodm.engine.AgentNetworks;
 
 /**
@@ -27,8 +27,6 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
     public static final String STATE_LAYER_RULE =
             "mlp.dense_4h_to_h.weight of layer 1 and of layers round(j*N/(L-1)), j = 1..L-1 (1-based, N model layers)";
 
-    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     /** {@code path} itself, or {@code path/actor.pt} when it is a directory (a proxy run's output). */
     public static Path resolve(Path path) {
         return Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
@@ -39,7 +37,7 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
         Path file = resolve(path);
         String json = AgentNetworks.exportedMetadata(file);
         try {
-            ActorExport e = JSON.readValue(json, ActorExport.class);
+            ActorExport e = Mappers.JSON.readerFor(ActorExport.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
             if (e.formatVersion() != FORMAT_VERSION)
                 throw new IllegalArgumentException(file + ": exported actor format " + e.formatVersion() + ", this build reads " + FORMAT_VERSION);
             return e;
@@ -72,7 +70,7 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            agent.exportActor(file, JSON.writeValueAsString(metadata));
+            agent.exportActor(file, Mappers.JSON.writeValueAsString(metadata));
         } catch (java.io.IOException ex) {
             throw new java.io.UncheckedIOException("cannot export the actor to " + file, ex);
         }

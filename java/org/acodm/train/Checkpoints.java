@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.acodm.config.ConfigTree;
+import org.acodm.config.Mappers;
 import org.acodm.mixing.AcOdmConfig;
 import org.acodm.mixing.ActorExport;
 import org.acodm.mixing.MixingMethod;
@@ -104,7 +105,7 @@ public final class Checkpoints {
     public static ActorExport exportActor(Path ckpt, Path file) throws IOException {
         Path stateFile = ckpt.resolve(TRAINER_STATE);
         if (!Files.isRegularFile(stateFile)) throw new IllegalArgumentException(ckpt + " is not a complete checkpoint (no " + TRAINER_STATE + ")");
-        JsonNode state = MetricsLog.JSON.readTree(stateFile.toFile());
+        JsonNode state = Mappers.JSON.readTree(stateFile.toFile());
         ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
         RunConfig cfg = tree.bind(RunConfig.class);
         if (cfg.mixing().method() != MixingMethod.ACODM)

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.acodm.config.ConfigDiff;
 import org.acodm.config.ConfigTree;
 import org.acodm.config.ConfigWriter;
+import org.acodm.config.Mappers;
 import org.acodm.data.DomainSelection;
 import org.acodm.data.DomainShards;
 import org.acodm.data.Manifest;
@@ -171,7 +172,7 @@ public final class Trainer implements AutoCloseable {
         if (resume) {
             var latest = checkpoints.latest();
             if (latest.isPresent()) {
-                JsonNode state = MetricsLog.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
+                JsonNode state = Mappers.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
                 refuseOtherConfig(latest.get());
                 warnOnOtherEnvironment(latest.get(), state);
                 model.load(latest.get().resolve("model.ckpt"));
@@ -293,16 +294,16 @@ public final class Trainer implements AutoCloseable {
         model.save(tmp.resolve("model.ckpt"));
         policy.save(tmp.resolve("policy"));
         writeAtomically(tmp.resolve("config.yaml"), cfg.toYaml());
-        ObjectNode state = MetricsLog.JSON.createObjectNode();
+        ObjectNode state = Mappers.JSON.createObjectNode();
         state.put("next_step", step);
         state.put("metrics_offset", offset);
         state.put("policy", policy.kind());
         // The domains in the policy's order make a checkpoint self-describing (`acodm actor export --checkpoint`).
         ArrayNode ds = state.putArray("domains");
         domains.forEach(ds::add);
-        state.set("sampler", MetricsLog.JSON.valueToTree(sampler.state()));
-        state.set(NUMERIC_ENVIRONMENT, MetricsLog.JSON.valueToTree(numericEnvironment.values()));
-        writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        state.set("sampler", Mappers.JSON.valueToTree(sampler.state()));
+        state.set(NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment.values()));
+        writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         checkpoints.commit(tmp, step, cfg.checkpoint().keepLast());
     }
 
@@ -329,7 +330,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void writeRunJson(boolean complete) throws IOException {
-        ObjectNode n = MetricsLog.JSON.createObjectNode();
+        ObjectNode n = Mappers.JSON.createObjectNode();
         n.put("name", cfg.run().name());
         n.put("method", cfg.mixing().method().key());
         n.put("model", model.configString());
@@ -340,10 +341,10 @@ public final class Trainer implements AutoCloseable {
         n.put("tokens_per_step", (long) cfg.data().batchSize() * cfg.data().seqLen());
         n.put("tokenizer", train.manifest().tokenizer().spec());
         n.put("device", model.deviceName());
-        n.set(NUMERIC_ENVIRONMENT, MetricsLog.JSON.valueToTree(numericEnvironment.values()));
+        n.set(NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment.values()));
         n.put("complete", complete);
         n.set("config", ConfigWriter.toNode(cfg));
-        writeAtomically(runDir.resolve("run.json"), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        writeAtomically(runDir.resolve("run.json"), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
     }
 
     static void writeAtomically(Path file, String text) throws IOException {

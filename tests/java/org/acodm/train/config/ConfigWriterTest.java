@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +13,7 @@ import java.util.Set;
 import org.acodm.config.ConfigDiff;
 import org.acodm.config.ConfigTree;
 import org.acodm.config.ConfigWriter;
+import org.acodm.config.Mappers;
 import org.acodm.config.Sections;
 import org.acodm.mixing.MixingMethod;
 import org.acodm.mixing.MixingSection;
@@ -62,7 +62,7 @@ class ConfigWriterTest {
         assertEquals(12, n.at("/data/batch_size").asInt());
         assertEquals("static", n.at("/mixing/method").asText());
         // And it embeds in run.json as plain JSON.
-        String json = new ObjectMapper().writeValueAsString(n);
+        String json = Mappers.JSON.writeValueAsString(n);
         assertTrue(json.contains("\"seq_len\":128"), json);
         Map<String, Object> m = ConfigWriter.toMap(sample().optimizer());
         assertEquals(List.of("lr", "min_lr", "warmup_steps", "weight_decay", "beta1", "beta2", "eps", "grad_clip"), List.copyOf(m.keySet()));
@@ -90,8 +90,8 @@ class ConfigWriterTest {
 
     @Test
     void diffComparesNumbersByValueAndReportsAbsentKeys() throws Exception {
-        JsonNode saved = new ObjectMapper().readTree("{\"train\":{\"steps\":300.0},\"extra\":{\"x\":1}}");
-        JsonNode now = new ObjectMapper().readTree("{\"train\":{\"steps\":300},\"new\":true}");
+        JsonNode saved = Mappers.JSON.readTree("{\"train\":{\"steps\":300.0},\"extra\":{\"x\":1}}");
+        JsonNode now = Mappers.JSON.readTree("{\"train\":{\"steps\":300},\"new\":true}");
         List<ConfigDiff.Difference> d = ConfigDiff.between(saved, now);
         assertEquals(List.of(new ConfigDiff.Difference("extra", "{\"x\":1}", "<absent>"), new ConfigDiff.Difference("new", "<absent>", "true")), d);
     }
