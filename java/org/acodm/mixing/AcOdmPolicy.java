@@ -82,7 +82,7 @@ public final class AcOdmPolicy implements MixingPolicy {
                 run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
-    @Override public String kind() { return "ac-odm"; }
+    @Override public MixingMethod method() { return MixingMethod.ACODM; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return true; }
@@ -243,7 +243,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         StateFiles.writeAtomically(dir.resolve(REPLAY_FILE), buffer::write);
         odm.save(dir);
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             out.writeLong(totalSteps);
             out.writeLong(seed);
             out.writeUTF(config.reward().name());
@@ -265,7 +265,7 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             long savedTotal = in.readLong();
             long savedSeed = in.readLong();
             String savedReward = in.readUTF();

@@ -59,7 +59,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
 
     public ActorExport export() { return export; }
 
-    @Override public String kind() { return "frozen-actor"; }
+    @Override public MixingMethod method() { return MixingMethod.FROZEN_ACTOR; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
 
@@ -85,7 +85,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
 
     @Override public void save(Path dir) throws IOException {
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             out.writeInt(export.stateDim());
             stateBuilder.write(out);
             StateFiles.writeFloats(out, state);
@@ -97,7 +97,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             int dim = in.readInt();
             if (dim != export.stateDim()) throw new IOException(f + " was saved with a state of dimension " + dim + ", this actor takes " + export.stateDim());
             stateBuilder.read(in);

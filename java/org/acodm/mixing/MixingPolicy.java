@@ -25,8 +25,8 @@ import org.acodm.engine.StepResult;
  */
 public interface MixingPolicy extends AutoCloseable {
 
-    /** "static", "odm", "doge", "ac-odm", "frozen-actor". */
-    String kind();
+    /** The method this policy implements; its key names the policy in state files and trainer.json. */
+    MixingMethod method();
 
     /** The domains, in the fixed order of every array. */
     List<String> domains();

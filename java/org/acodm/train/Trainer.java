@@ -297,7 +297,7 @@ public final class Trainer implements AutoCloseable {
         ObjectNode state = Mappers.JSON.createObjectNode();
         state.put("next_step", step);
         state.put("metrics_offset", offset);
-        state.put("policy", policy.kind());
+        state.put("policy", policy.method().key());
         // The domains in the policy's order make a checkpoint self-describing (`acodm actor export --checkpoint`).
         ArrayNode ds = state.putArray("domains");
         domains.forEach(ds::add);
