@@ -133,14 +133,9 @@ public final class ConfigTree {
      * {@code dottedKey.key}. A missing sub-tree binds to the defaults.
      */
     public <R> R bind(String dottedKey, Class<R> recordClass) {
-        return bind(dottedKey, recordClass, null);
-    }
-
-    /** As {@link #bind(String, Class)}, with {@code defaults} instead of the record's own {@link Default}s. */
-    public <R> R bind(String dottedKey, Class<R> recordClass, R defaults) {
         ConfigErrors errors = ConfigErrors.root(this::locate);
         JsonNode node = dottedKey.isEmpty() ? root : node(dottedKey).orElse(null);
-        R value = new RecordBinder(errors).bindSection(node, recordClass, dottedKey, defaults);
+        R value = new RecordBinder(errors).bindSection(node, recordClass, dottedKey);
         errors.throwIfAny();
         return value;
     }

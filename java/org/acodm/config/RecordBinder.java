@@ -30,9 +30,8 @@ final class RecordBinder {
     }
 
     /** Binds {@code node} (null or missing: all defaults) at {@code path}; on errors returns null and leaves them in {@code errors}. */
-    <R> R bindSection(JsonNode node, Class<R> type, String path, R defaults) {
-        Object d = defaults != null ? defaults : RecordSchema.of(type).defaults();
-        Object r = section(node, type, path, d);
+    <R> R bindSection(JsonNode node, Class<R> type, String path) {
+        Object r = section(node, type, path, RecordSchema.of(type).defaults());
         return r == FAILED ? null : type.cast(r);
     }
 

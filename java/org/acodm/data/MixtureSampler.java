@@ -43,9 +43,7 @@ public final class MixtureSampler {
 
     public SamplerConfig config() { return config; }
 
-    public DomainSelection domains() { return domains; }
-
-    /** Draws the windows of {@code step} for {@code rank}; weights and the batch's domains index {@link #domains()}. */
+    /** Draws the windows of {@code step} for {@code rank}; weights and the batch's domains index the sampler's selection. */
     public SampledBatch sample(long step, int rank, double[] weights) {
         int[] domains = drawDomains(step, rank, weights);
         int w = config.windowLength();
@@ -61,7 +59,7 @@ public final class MixtureSampler {
         return new SampledBatch(tokens, domains, starts, config.batchSize(), w);
     }
 
-    /** The domain (index into {@link #domains()}) of each window of {@code step} for {@code rank}, without reading tokens. */
+    /** The domain (index into the selection) of each window of {@code step} for {@code rank}, without reading tokens. */
     public int[] drawDomains(long step, int rank, double[] weights) {
         double[] cum = cumulative(weights);
         int[] order = domains.drawOrder();

@@ -37,7 +37,6 @@ public final class ReplayBuffer {
 
     public int size() { return size; }
     public int capacity() { return capacity; }
-    public long added() { return added; }
 
     /** Adds a transition, overwriting the oldest when full. */
     public void add(float[] s, float[] a, float[] r, float[] s2) {

@@ -94,11 +94,4 @@ public final class WeightMaps {
         }
         return out;
     }
-
-    /** A map from α in domain order (for reports and files). */
-    public static Map<String, Double> named(List<String> domains, double[] alpha) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (int i = 0; i < alpha.length; i++) out.put(domains.get(i), alpha[i]);
-        return out;
-    }
 }
