@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The reflective view of a config section record: its keys in declaration order, their types, docs and
- * {@link Default}s, the defaults instance built from those, and its canonical constructor. Loader, writer, comparison and the
- * reference page all read sections through this one class so they cannot disagree on a key's name.
- * A {@link KeyPerConstant} component contributes one key per constant of its map's key enum.
+ * {@link Default}s, the defaults instance built from those, and its canonical constructor. Loader, writer,
+ * comparison and the reference page all read sections through this one class so they cannot disagree on a
+ * key's name. A {@link KeyPerConstant} component contributes one key per constant of its map's key enum.
  */
 final class RecordSchema {
     /** One key of a section: a whole component, or ({@code constant} set) one entry of a {@link KeyPerConstant} map. */
