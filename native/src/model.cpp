@@ -418,10 +418,17 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   }
   if (align) align->finish(count_host, alignment);
   const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
-  const double lr = m.adam.step(m.params, m.opt);
   stats[0] = total / total_tokens;
   stats[1] = grad_norm;
-  stats[2] = lr;
+  if (!std::isfinite(stats[0]) || !std::isfinite(grad_norm)) {
+    // One such update would turn every weight and moment into NaN for good: nothing is updated, not even the step
+    // count (so the schedule does not advance either, as Megatron skips an iteration); the caller sees why in stats.
+    clearGrads(m.params);
+    stats[2] = m.opt.learningRate(m.adam.steps());
+    stats[3] = static_cast<double>(m.adam.steps());
+    return;
+  }
+  stats[2] = m.adam.step(m.params, m.opt);
   stats[3] = static_cast<double>(m.adam.steps() - 1);
 }
 

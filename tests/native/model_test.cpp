@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <random>
 #include <string>
@@ -451,4 +452,51 @@ TEST(Checkpoint, ReferenceDistancesTravelInCheckpoints) {
   EXPECT_EQ(e[0], d[0]);
   EXPECT_EQ(e[1], d[1]);
   std::remove(path.c_str());
+}
+
+// A step whose loss is not finite changes nothing (parameters, moments, step count), so the next good step is
+// exactly the step the model would have taken without it.
+TEST(NonFinite, StepIsSkippedAndLeavesNoTrace) {
+  const int64_t B = 2, W = 9;
+  std::vector<int32_t> domains{0, 1};
+  auto a = randomTokens(B * W, 384, 11), bad = randomTokens(B * W, 384, 12), c = randomTokens(B * W, 384, 13);
+  Model skipped("tiny", 3, "cpu"), straight("tiny", 3, "cpu");
+  for (Model* m : {&skipped, &straight}) m->setOptimizer(1e-3, 1e-4, 1, 10, 0.1, 0.9, 0.95, 1e-8, 1.0);
+  step(skipped, a, B, W, domains, 2);
+  step(straight, a, B, W, domains, 2);
+
+  auto snapshot = [](const Model& m) {
+    std::vector<std::vector<float>> out;
+    for (int i = 0; i < m.numParameterTensors(); ++i) {
+      auto name = m.parameterName(i);
+      std::vector<float> v(static_cast<size_t>(m.parameterSize(name)));
+      m.getParameter(name, v.data(), static_cast<int64_t>(v.size()));
+      out.push_back(std::move(v));
+    }
+    return out;
+  };
+  const std::string poisoned = "gpt_neox.final_layer_norm.weight";
+  std::vector<float> saved(static_cast<size_t>(skipped.parameterSize(poisoned)));
+  skipped.getParameter(poisoned, saved.data(), static_cast<int64_t>(saved.size()));
+  auto nan = saved;
+  nan[0] = std::nanf("");
+  skipped.setParameter(poisoned, nan.data(), static_cast<int64_t>(nan.size()));
+  auto before = snapshot(skipped);
+  auto r = step(skipped, bad, B, W, domains, 2);
+  EXPECT_TRUE(std::isnan(r.stats[0])) << r.stats[0];
+  EXPECT_EQ(skipped.stepCount(), 1) << "a skipped step does not count";
+  EXPECT_EQ(r.stats[3], 1);
+  EXPECT_EQ(r.stats[2], skipped.learningRate(1));
+  auto after = snapshot(skipped);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(0, std::memcmp(before[i].data(), after[i].data(), before[i].size() * sizeof(float))) << skipped.parameterName(i);
+
+  skipped.setParameter(poisoned, saved.data(), static_cast<int64_t>(saved.size()));
+  auto rs = step(skipped, c, B, W, domains, 2), rt = step(straight, c, B, W, domains, 2);
+  EXPECT_EQ(rs.stats[0], rt.stats[0]);
+  EXPECT_EQ(rs.stats[1], rt.stats[1]);
+  EXPECT_EQ(skipped.stepCount(), 2);
+  auto ps = snapshot(skipped), pt = snapshot(straight);
+  for (size_t i = 0; i < ps.size(); ++i) EXPECT_EQ(ps[i], pt[i]) << skipped.parameterName(i);
 }

@@ -58,7 +58,9 @@ class Model {
   // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
   // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).
   // Outputs (caller-allocated): domain_loss_sum[K] (sum of token losses per domain), domain_tokens[K],
-  // stats[4] = {mean loss, gradient norm before clipping, learning rate used, step index}.
+  // stats[4] = {mean loss, gradient norm before clipping, learning rate used, step index}. When the loss or the
+  // gradient norm is not finite the step updates nothing (parameters, moments, step count) and drops the gradients;
+  // stats then hold the non-finite value, the rate and the index the update would have had.
   // When alignment parameters are set and `alignment` is not null, alignment[K*K] receives
   // S_ij = <g_i, g_j>, g_i the gradient of domain i's mean token loss over those parameters (rows and
   // columns of domains absent from the batch are 0).
