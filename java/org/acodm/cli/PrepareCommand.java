@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 /** {@code acodm prepare}: corpus files to per-domain token shards and {@code manifest.json}. */
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = {"Tokenise a Pile-style corpus into one Megatron indexed dataset (.bin + .idx) per split and domain, plus manifest.json.",
-                "Re-running with the same inputs reuses finished splits; an interrupted or failed run leaves earlier output intact."})
+                "Re-running with the same inputs reuses finished splits (and redoes those whose files changed); an interrupted or failed",
+                "run leaves earlier output intact. Output of another prepare is replaced only with --overwrite."})
 public final class PrepareCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -61,10 +62,14 @@ public final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--overwrite", description = {"Replace data of another prepare (other inputs, tokenizer or options) in --out, and allow",
+            "an --out that holds other files (they are kept: prepare never deletes a file it did not write)."})
+    boolean overwrite;
+
     @Override public Integer call() throws Exception {
         List<SourceFile> sources = CorpusSource.resolve(inputs);
         PileReader.Options ro = new PileReader.Options(FieldPath.parse(textField), FieldPath.parse(domainField), maxBadLines);
-        ShardPreparer.Options opts = ShardPreparer.Options.defaults().withReader(ro).withMinDomainTokens(minDomainTokens);
+        ShardPreparer.Options opts = ShardPreparer.Options.defaults().withReader(ro).withMinDomainTokens(minDomainTokens).withOverwrite(overwrite);
         if (threads != null) opts = opts.withThreads(threads);
         Manifest m;
         try (Tokenizer tok = Tokenizer.fromSpec(tokenizer); ProgressListener progress = new ProgressListener(quiet)) {

@@ -9,15 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.acodm.io.AtomicFile;
 
 /**
  * Writes bound sections back out: as a Jackson tree (for {@code run.json}), as plain maps, or as YAML that
@@ -79,21 +75,8 @@ public final class ConfigWriter {
         }
     }
 
-    /** Writes {@link #toYaml} to {@code file} atomically (temporary file, fsync, rename), so a crash leaves the old file or the new one. */
+    /** Writes {@link #toYaml} to {@code file} through {@link AtomicFile}, so a crash leaves the old file or the new one. */
     public static void writeYaml(Object record, Path file) throws IOException {
-        writeAtomically(file, toYaml(record).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Writes {@code bytes} to {@code file} through a temporary file (fsynced, then renamed over it). */
-    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) ch.write(buf);
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, toYaml(record));
     }
 }

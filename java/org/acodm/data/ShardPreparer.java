@@ -2,13 +2,8 @@ package org.acodm.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -28,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.acodm.io.AtomicFile;
+import org.acodm.io.DirectoryLock;
 
 /**
  * The {@code prepare} job: tokenises corpus files into one indexed dataset per (split, domain) and writes
@@ -46,22 +43,27 @@ import java.util.stream.Stream;
  * between them is bounded, which bounds memory.
  */
 public final class ShardPreparer {
-    /** Options of one run. */
-    public record Options(PileReader.Options reader, int threads, long minDomainTokens) {
+    /**
+     * Options of one run. {@code overwrite}: output of another prepare (other inputs, tokenizer or options) may be
+     * replaced, and the run may write beside files it did not write; without it both are refused.
+     */
+    public record Options(PileReader.Options reader, int threads, long minDomainTokens, boolean overwrite) {
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
             if (minDomainTokens < 0) throw new IllegalArgumentException("minDomainTokens must be >= 0");
         }
 
         public static Options defaults() {
-            return new Options(PileReader.Options.pile(), Runtime.getRuntime().availableProcessors(), 10_000);
+            return new Options(PileReader.Options.pile(), Runtime.getRuntime().availableProcessors(), 10_000, false);
         }
 
-        public Options withReader(PileReader.Options r) { return new Options(r, threads, minDomainTokens); }
+        public Options withReader(PileReader.Options r) { return new Options(r, threads, minDomainTokens, overwrite); }
 
-        public Options withThreads(int t) { return new Options(reader, t, minDomainTokens); }
+        public Options withThreads(int t) { return new Options(reader, t, minDomainTokens, overwrite); }
 
-        public Options withMinDomainTokens(long m) { return new Options(reader, threads, m); }
+        public Options withMinDomainTokens(long m) { return new Options(reader, threads, m, overwrite); }
+
+        public Options withOverwrite(boolean o) { return new Options(reader, threads, minDomainTokens, o); }
     }
 
     /** Progress callbacks, all on the calling thread. */
@@ -76,37 +78,75 @@ public final class ShardPreparer {
         Listener NONE = new Listener() {};
     }
 
-    /** What {@code DIR/<split>/split.json} records. */
-    record SplitRecord(String fingerprint, Map<String, Manifest.DomainStats> domains, List<Manifest.SourceInfo> sources) {}
+    /**
+     * What {@code DIR/<split>/split.json} records. {@code identity} is the fingerprint without the input files' sizes and
+     * times: the same prepare run again on updated files (null in records written before it was kept).
+     */
+    record SplitRecord(String fingerprint, String identity, Map<String, Manifest.DomainStats> domains, List<Manifest.SourceInfo> sources) {}
 
     static final String SPLIT_RECORD = "split.json";
     static final String STAGING = ".staging";
+    static final String LOCK_FILE = ".prepare.lock";
     private static final int CHUNK_CHARS = 2 << 20;
     private static final int CHUNK_DOCS = 4096;
 
     private ShardPreparer() {}
 
     public static Manifest prepare(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
-        Files.createDirectories(outDir);
-        try (FileChannel lockFile = FileChannel.open(outDir.resolve(".prepare.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = tryLock(lockFile, outDir);
-            try {
-                return prepareLocked(sources, tokenizer, outDir, options, listener);
-            } finally {
-                lock.release();
-            }
+        boolean existed = Files.isDirectory(outDir);
+        try (DirectoryLock lock = DirectoryLock.acquire(outDir, LOCK_FILE, "prepare")) {
+            if (existed) refuseForeignDirectory(outDir, options);
+            return prepareLocked(sources, tokenizer, outDir, options, listener);
         }
     }
 
-    private static FileLock tryLock(FileChannel ch, Path outDir) throws IOException {
-        FileLock l;
-        try {
-            l = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
+    /**
+     * A folder that holds files but no prepare output (no manifest, no split, no staging) is someone's directory: prepare
+     * writes into it only with --overwrite, and even then deletes nothing of it.
+     */
+    private static void refuseForeignDirectory(Path outDir, Options options) throws IOException {
+        if (options.overwrite() || Files.exists(outDir.resolve(Manifest.FILE_NAME)) || Files.exists(outDir.resolve(STAGING))) return;
+        for (Split split : Split.values()) if (Files.isRegularFile(outDir.resolve(split.dirName()).resolve(SPLIT_RECORD))) return;
+        List<String> entries = new ArrayList<>();
+        try (Stream<Path> s = Files.list(outDir)) {
+            for (Path p : s.sorted().toList()) if (!p.getFileName().toString().equals(LOCK_FILE)) entries.add(p.getFileName().toString());
         }
-        if (l == null) throw new IOException(outDir + ": another prepare is writing this directory");
-        return l;
+        if (!entries.isEmpty())
+            throw new IOException(outDir + " is not empty and holds no prepared data (" + names(entries) + "); choose a new or empty --out, "
+                    + "or --overwrite to write beside these files (prepare never deletes a file it did not write). Nothing was changed");
+    }
+
+    private static String names(List<String> items) {
+        return String.join(", ", items.subList(0, Math.min(5, items.size()))) + (items.size() > 5 ? " and " + (items.size() - 5) + " more" : "");
+    }
+
+    /** Files under {@code splitDir} that prepare did not write: all but split.json, the shards it lists, and temporaries. */
+    private static List<String> foreignFiles(Path outDir, Path splitDir, SplitRecord rec) throws IOException {
+        Set<String> own = new HashSet<>();
+        own.add(SPLIT_RECORD);
+        if (rec != null)
+            for (Manifest.DomainStats d : rec.domains().values()) {
+                String stem = Path.of(d.shard()).getFileName().toString();
+                own.add(stem + ".bin");
+                own.add(stem + ".idx");
+            }
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(splitDir)) return out;
+        try (Stream<Path> s = Files.walk(splitDir)) {
+            for (Path p : s.sorted().toList()) {
+                if (p.equals(splitDir)) continue;
+                boolean mine = p.getParent().equals(splitDir) && Files.isRegularFile(p)
+                        && (own.contains(p.getFileName().toString()) || AtomicFile.isTemporary(p));
+                if (!mine && !(Files.isDirectory(p) && hasOnlyDirectories(p))) out.add(outDir.relativize(p).toString());
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasOnlyDirectories(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.allMatch(Files::isDirectory);
+        }
     }
 
     private static Manifest prepareLocked(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
@@ -114,49 +154,92 @@ public final class ShardPreparer {
         for (SourceFile s : sources) bySplit.computeIfAbsent(s.split(), k -> new ArrayList<>()).add(s);
         Path staging = outDir.resolve(STAGING);
 
+        // What this run keeps, rebuilds and removes is decided, and checked, before any work or any change.
+        Map<Split, String> fingerprints = new EnumMap<>(Split.class), identities = new EnumMap<>(Split.class);
         Map<Split, SplitRecord> records = new EnumMap<>(Split.class);
         List<Split> toCommit = new ArrayList<>();
+        List<String> replaced = new ArrayList<>(), foreign = new ArrayList<>();
         for (Map.Entry<Split, List<SourceFile>> e : bySplit.entrySet()) {
             Split split = e.getKey();
-            String fp = fingerprint(e.getValue(), tokenizer, options);
-            SplitRecord inPlace = readRecord(outDir.resolve(split.dirName()));
-            if (inPlace != null && inPlace.fingerprint().equals(fp)) {
+            fingerprints.put(split, fingerprint(e.getValue(), tokenizer, options));
+            identities.put(split, identity(e.getValue(), tokenizer, options));
+            Path target = outDir.resolve(split.dirName());
+            SplitRecord inPlace = readRecord(target);
+            if (inPlace != null && inPlace.fingerprint().equals(fingerprints.get(split))) {
                 records.put(split, inPlace);
+                continue;
+            }
+            toCommit.add(split);
+            SplitRecord written = readRecordFile(target);
+            foreign.addAll(foreignFiles(outDir, target, written));
+            // The same prepare over updated input files is a refresh; anything else replaces another prepare's output.
+            if (written != null && !identities.get(split).equals(written.identity()))
+                replaced.add(split.dirName() + "/ (prepared from " + describeSources(written) + ")");
+        }
+        List<Split> toDelete = new ArrayList<>();
+        for (Split split : Split.values()) {
+            if (bySplit.containsKey(split)) continue;
+            SplitRecord written = readRecordFile(outDir.resolve(split.dirName()));
+            if (written == null) continue;
+            toDelete.add(split);
+            foreign.addAll(foreignFiles(outDir, outDir.resolve(split.dirName()), written));
+            replaced.add(split.dirName() + "/ (not among these inputs)");
+        }
+        if (!foreign.isEmpty())
+            throw new IOException(outDir + ": preparing here would delete files that prepare did not write: " + names(foreign)
+                    + "; move them out of the way first. Nothing was changed");
+        if (!replaced.isEmpty() && !options.overwrite())
+            throw new IOException(outDir + " holds data of another prepare: " + String.join("; ", replaced) + ". Use --overwrite to replace it, "
+                    + "or choose another --out. Nothing was changed");
+
+        for (Split split : bySplit.keySet()) {
+            if (!toCommit.contains(split)) {
                 listener.splitFinished(split, true);
                 continue;
             }
             Path stagedDir = staging.resolve(split.dirName());
             SplitRecord staged = readRecord(stagedDir);
-            if (staged == null || !staged.fingerprint().equals(fp)) {
+            if (staged == null || !staged.fingerprint().equals(fingerprints.get(split))) {
                 deleteTree(stagedDir);
-                staged = tokenizeSplit(split, e.getValue(), tokenizer, stagedDir, options, fp, listener);
+                staged = tokenizeSplit(split, bySplit.get(split), tokenizer, stagedDir, options, fingerprints.get(split), identities.get(split), listener);
                 listener.splitFinished(split, false);
             } else {
                 listener.splitFinished(split, true);
             }
             records.put(split, staged);
-            toCommit.add(split);
         }
+        if (records.values().stream().allMatch(r -> r.domains().isEmpty()))
+            throw new IOException("no documents in " + describeInputs(sources) + " (read the text from \"" + options.reader().textField()
+                    + "\" and the domain from \"" + options.reader().domainField() + "\" of each line; see --text-field, --domain-field): "
+                    + "nothing to train on, " + outDir + " was not changed");
 
         Path manifestFile = outDir.resolve(Manifest.FILE_NAME);
-        Files.deleteIfExists(manifestFile);
+        if (Files.deleteIfExists(manifestFile)) AtomicFile.syncFolder(outDir);
         for (Split split : toCommit) {
             Path target = outDir.resolve(split.dirName());
             Path old = staging.resolve(split.dirName() + ".old");
             deleteTree(old);
-            if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(staging.resolve(split.dirName()), target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.syncTree(staging.resolve(split.dirName()));
+            if (Files.exists(target)) AtomicFile.move(target, old);
+            AtomicFile.move(staging.resolve(split.dirName()), target);
             deleteTree(old);
         }
         // A split prepared earlier but absent from these inputs would otherwise linger beside a manifest that ignores it.
-        for (Split split : Split.values()) {
-            if (!bySplit.containsKey(split) && readRecord(outDir.resolve(split.dirName())) != null) deleteTree(outDir.resolve(split.dirName()));
-        }
+        for (Split split : toDelete) deleteTree(outDir.resolve(split.dirName()));
         deleteTree(staging);
 
         Manifest m = buildManifest(records, tokenizer, options);
         m.write(outDir);
         return m;
+    }
+
+    private static String describeSources(SplitRecord r) {
+        List<String> paths = r.sources().stream().map(Manifest.SourceInfo::path).toList();
+        return paths.isEmpty() ? "no files" : names(new ArrayList<>(paths));
+    }
+
+    private static String describeInputs(List<SourceFile> sources) {
+        return names(new ArrayList<>(sources.stream().map(f -> f.path().toString()).toList()));
     }
 
     private static Manifest buildManifest(Map<Split, SplitRecord> records, Tokenizer tokenizer, Options options) {
@@ -188,13 +271,35 @@ public final class ShardPreparer {
 
     /** Everything that decides a split's shards; a change in any of it means redo. */
     static String fingerprint(List<SourceFile> files, Tokenizer tokenizer, Options options) {
-        StringBuilder sb = new StringBuilder("v1|").append(tokenizer.fingerprint())
-                .append('|').append(options.reader().textField()).append('|').append(options.reader().domainField())
-                .append('|').append(options.reader().maxBadLines());
+        StringBuilder sb = new StringBuilder(settings(tokenizer, options));
         for (SourceFile f : files) {
             sb.append('|').append(f.path().toAbsolutePath().normalize()).append(':').append(f.bytes()).append(':').append(f.modifiedMillis());
         }
         return sb.toString();
+    }
+
+    /** The prepare a split comes from: its settings and input paths, without the files' sizes and times. */
+    static String identity(List<SourceFile> files, Tokenizer tokenizer, Options options) {
+        StringBuilder sb = new StringBuilder(settings(tokenizer, options));
+        for (SourceFile f : files) sb.append('|').append(f.path().toAbsolutePath().normalize());
+        return sb.toString();
+    }
+
+    private static String settings(Tokenizer tokenizer, Options options) {
+        return "v1|" + tokenizer.fingerprint() + '|' + options.reader().textField() + '|' + options.reader().domainField()
+                + '|' + options.reader().maxBadLines();
+    }
+
+    /** split.json as written, or null when there is none or it is unreadable; the shards are not checked. */
+    private static SplitRecord readRecordFile(Path splitDir) {
+        Path f = splitDir.resolve(SPLIT_RECORD);
+        if (!Files.isRegularFile(f)) return null;
+        try {
+            SplitRecord r = Manifest.readJson(f, SplitRecord.class);
+            return r.domains() == null || r.sources() == null ? null : r;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static SplitRecord readRecord(Path splitDir) {
@@ -220,7 +325,7 @@ public final class ShardPreparer {
     private static final Chunk END = new Chunk(null, null, null, null, 0);
 
     private static SplitRecord tokenizeSplit(Split split, List<SourceFile> files, Tokenizer tokenizer, Path dir, Options options,
-                                             String fingerprint, Listener listener) throws IOException {
+                                             String fingerprint, String identity, Listener listener) throws IOException {
         Files.createDirectories(dir);
         long inputBytes = files.stream().mapToLong(SourceFile::bytes).sum();
         listener.splitStarted(split, files.size(), inputBytes);
@@ -297,7 +402,7 @@ public final class ShardPreparer {
         }
         List<Manifest.SourceInfo> infos;
         synchronized (sourceInfos) { infos = List.copyOf(sourceInfos); }
-        SplitRecord rec = new SplitRecord(fingerprint, domains, infos);
+        SplitRecord rec = new SplitRecord(fingerprint, identity, domains, infos);
         Manifest.writeJsonAtomically(dir.resolve(SPLIT_RECORD), rec);
         return rec;
     }

@@ -240,9 +240,9 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         agent.save(dir.resolve(AGENT_FILE));
-        StateFiles.writeAtomically(dir.resolve(REPLAY_FILE), buffer::write);
+        StateFiles.write(dir.resolve(REPLAY_FILE), buffer::write);
         odm.save(dir);
-        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+        StateFiles.write(dir.resolve(STATE_FILE), out -> {
             StateFiles.writeHeader(out, method(), domains);
             out.writeLong(totalSteps);
             out.writeLong(seed);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.acodm.config.Mappers;
 import org.acodm.engine.AgentNetworks;
@@ -49,8 +48,8 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
     /**
      * Exports the actor of an AC-ODM policy that {@link AcOdmPolicy#save} wrote into {@code policyDir} (a checkpoint's
      * policy/) to {@code file}, with the metadata a finished run writes: the policy is rebuilt on the CPU from the
-     * run's domains, settings, length and seed, its state loaded, and its actor written under a temporary name and
-     * renamed, so a reader never sees half a file. Returns the metadata as read back from {@code file}.
+     * run's domains, settings, length and seed, its state loaded, and its actor written by the native archive writer
+     * (temporary, fsync, rename), so a reader never sees half a file. Returns the metadata as read back from {@code file}.
      */
     public static ActorExport exportSaved(Path policyDir, List<String> domains, AcOdmConfig config, long totalSteps, long seed, Path file)
             throws IOException {
@@ -59,9 +58,7 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
         java.util.Arrays.fill(uniform, 1.0 / domains.size());
         try (AcOdmPolicy p = new AcOdmPolicy(domains, config.withDevice("cpu"), totalSteps, seed, uniform)) {
             p.load(policyDir);
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            p.exportActor(tmp);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            p.exportActor(file);  // the native archive writer: temporary, fsync, rename, folder fsync
         }
         return read(file);
     }

@@ -111,7 +111,7 @@ public final class DogePolicy implements MixingPolicy {
     }
 
     @Override public void save(Path dir) throws IOException {
-        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+        StateFiles.write(dir.resolve(STATE_FILE), out -> {
             StateFiles.writeHeader(out, method(), domains);
             StateFiles.writeDoubles(out, logAlpha);
             StateFiles.writeDoubles(out, alphaSum);

@@ -84,7 +84,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     }
 
     @Override public void save(Path dir) throws IOException {
-        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+        StateFiles.write(dir.resolve(STATE_FILE), out -> {
             StateFiles.writeHeader(out, method(), domains);
             out.writeInt(export.stateDim());
             stateBuilder.write(out);

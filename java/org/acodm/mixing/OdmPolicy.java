@@ -103,7 +103,7 @@ public final class OdmPolicy implements MixingPolicy {
     }
 
     @Override public void save(Path dir) throws IOException {
-        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+        StateFiles.write(dir.resolve(STATE_FILE), out -> {
             StateFiles.writeHeader(out, method(), domains);
             out.writeUTF(config.variant().name());
             StateFiles.writeDoubles(out, reward);

@@ -1,24 +1,21 @@
 package org.acodm.mixing;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.acodm.io.AtomicFile;
 
 /**
  * Binary policy state files: a magic string, a version, the method's key and the domains, then the policy's own
  * fields. Doubles are written bit for bit (NaN included), so a restored policy is exactly the saved one. Files
- * are written under a temporary name, synced, and renamed: a crash never leaves a file that looks complete.
+ * are written through {@link AtomicFile}: a crash never leaves a file that looks complete.
  */
 final class StateFiles {
     static final String MAGIC = "acodm-policy-state";
@@ -29,16 +26,13 @@ final class StateFiles {
 
     private StateFiles() {}
 
-    static void writeAtomically(Path file, Writer body) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            body.write(out);
-        }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    /** Writes a state file through {@link AtomicFile}. */
+    static void write(Path file, Writer body) throws IOException {
+        AtomicFile.write(file, out -> {
+            DataOutputStream data = new DataOutputStream(out);
+            body.write(data);
+            data.flush();
+        });
     }
 
     static <T> T read(Path file, Reader<T> body) throws IOException {

@@ -33,7 +33,7 @@ public final class StaticPolicy implements MixingPolicy {
     }
 
     @Override public void save(Path dir) throws IOException {
-        StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
+        StateFiles.write(dir.resolve(STATE_FILE), out -> {
             StateFiles.writeHeader(out, method(), domains);
             StateFiles.writeDoubles(out, alpha);
             out.writeLong(lastStep);

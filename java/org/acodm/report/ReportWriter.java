@@ -2,22 +2,20 @@ package org.acodm.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.acodm.config.Mappers;
+import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * {@code acodm report}: reads run directories, compares them, and writes {@code report.html} with its PNG plots
- * into an output directory. Every file is written under a temporary name and renamed, so a reader never sees a
+ * into an output directory. Every file is written through {@link AtomicFile}, so a reader never sees a
  * half-written plot or page.
  */
 public final class ReportWriter {
@@ -43,7 +41,7 @@ public final class ReportWriter {
             warnings.addAll(r.warnings());
         }
         Comparison c = new Comparison(runs);
-        Files.createDirectories(outDir);
+        Directories.create(outDir);
         List<Path> files = new ArrayList<>();
         List<HtmlPage.Plot> weightPlots = new ArrayList<>();
         files.add(null);  // the page, filled in last
@@ -57,24 +55,14 @@ public final class ReportWriter {
             weightPlots.add(new HtmlPage.Plot(name, "Domain weights of " + c.label(r)));
         }
         Path page = outDir.resolve(HTML);
-        writeAtomically(page, HtmlPage.render(c, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(page, HtmlPage.render(c, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
         files.set(0, page);
         return new Result(c, List.copyOf(files), List.copyOf(warnings));
     }
 
     private static Path png(Chart<?, ?> chart, Path file) throws IOException {
-        writeAtomically(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        AtomicFile.write(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
         return file;
-    }
-
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) ch.write(buf);
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static String fileSafe(String s) {

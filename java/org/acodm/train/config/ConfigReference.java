@@ -1,12 +1,11 @@
 package org.acodm.train.config;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.acodm.config.ConfigWriter;
 import org.acodm.config.ReferencePage;
+import org.acodm.io.AtomicFile;
 import org.acodm.mixing.MixingMethod;
 import org.acodm.mixing.MixingSection;
 
@@ -36,7 +35,7 @@ public final class ConfigReference {
             System.exit(2);
         }
         Path out = Path.of(args[0]);
-        ConfigWriter.writeAtomically(out, markdown().getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(out, markdown());
         System.out.println("wrote " + out);
     }
 

@@ -2,13 +2,11 @@ package org.acodm.train.export;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.acodm.config.Mappers;
+import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 
 /**
  * A model directory that {@code transformers.GPTNeoXForCausalLM.from_pretrained(dir)} loads: {@code model.safetensors}
@@ -73,16 +71,11 @@ public final class HuggingFaceExport {
                 throw new IllegalArgumentException(name + ": shape " + java.util.Arrays.toString(params.shape(name)) + " does not match the config's "
                         + java.util.Arrays.toString(expected));
         }
-        Files.createDirectories(outDir);
+        Directories.create(outDir);
         Path weights = outDir.resolve(WEIGHTS);
         SafetensorsWriter.write(params, weights, Map.of("producer", "acodm"));
         Path cfg = outDir.resolve(CONFIG);
-        Path tmp = cfg.resolveSibling(CONFIG + ".tmp");
-        Files.write(tmp, Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, cfg, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(cfg, Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
         return new Path[] {weights, cfg};
     }
 }

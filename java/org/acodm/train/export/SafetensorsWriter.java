@@ -6,16 +6,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.acodm.config.Mappers;
+import org.acodm.io.AtomicFile;
 
 /**
  * Writes float32 tensors in the safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -27,7 +25,7 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter() {}
 
-    /** Writes {@code file} atomically (temporary name, fsync, rename); {@code metadata} lands in {@code __metadata__}. */
+    /** Writes {@code file} through {@link AtomicFile}; {@code metadata} lands in {@code __metadata__}. */
     public static void write(ParameterSource source, Path file, Map<String, String> metadata) throws IOException {
         List<String> names = source.names();
         Set<String> seen = new HashSet<>();
@@ -66,8 +64,8 @@ public final class SafetensorsWriter {
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
 
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (AtomicFile f = AtomicFile.create(file)) {
+            FileChannel ch = f.channel();
             writeFully(ch, head);
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < names.size(); i++) {
@@ -82,12 +80,8 @@ public final class SafetensorsWriter {
                     writeFully(ch, buf);
                 }
             }
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+            f.commit();
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

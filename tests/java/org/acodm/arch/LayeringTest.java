@@ -1,5 +1,6 @@
 package org.acodm.arch;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -12,7 +13,7 @@ import com.tngtech.archunit.lang.ArchRule;
 /**
  * The package layering of DESIGN.md section 3, enforced on the compiled main classes:
  * cli → train / report → mixing → data / engine → nativeapi, each package using only packages below it, and
- * {@code config} a foundation every package may use that itself uses none. Only {@code engine} reaches the
+ * {@code config} a foundation every package may use that itself uses only {@code io}, the file-writing foundation below it. Only {@code engine} reaches the
  * JavaCPP surface ({@code nativeapi}, {@code org.bytedeco}); no two packages depend on each other.
  */
 @AnalyzeClasses(packages = "org.acodm", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -27,6 +28,7 @@ class LayeringTest {
             .layer("engine").definedBy("org.acodm.engine..")
             .layer("nativeapi").definedBy("org.acodm.nativeapi..")
             .layer("config").definedBy("org.acodm.config..")
+            .layer("io").definedBy("org.acodm.io..")
             .whereLayer("cli").mayNotBeAccessedByAnyLayer()
             .whereLayer("train").mayOnlyBeAccessedByLayers("cli")
             .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
@@ -34,7 +36,13 @@ class LayeringTest {
             .whereLayer("data").mayOnlyBeAccessedByLayers("cli", "train", "report", "mixing")
             .whereLayer("engine").mayOnlyBeAccessedByLayers("cli", "train", "report", "mixing")
             .whereLayer("nativeapi").mayOnlyBeAccessedByLayers("engine");
-    // config is open to every layer; that it uses none of them follows from the lists above, which never name it.
+    // config and io are open to every layer; that config uses none of the others follows from the lists above, which
+    // never name it (it may use io); io uses nothing of the project at all:
+
+    @ArchTest
+    static final ArchRule ioIsTheBottom = classes().that().resideInAPackage("org.acodm.io..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("org.acodm.io..", "java..")
+            .because("the one safe-write and lock mechanism sits below every package that writes files");
 
     @ArchTest
     static final ArchRule onlyTheEngineTouchesJavaCpp = noClasses()

@@ -32,9 +32,13 @@ class PrepareFailureTest {
     }
 
     private static Manifest prepare(Path out, List<String> inputs, int maxBadLines, List<String> events) throws IOException {
+        return prepare(out, inputs, maxBadLines, events, false);
+    }
+
+    private static Manifest prepare(Path out, List<String> inputs, int maxBadLines, List<String> events, boolean overwrite) throws IOException {
         try (Tokenizer t = Tokenizer.fromSpec("byte")) {
             return ShardPreparer.prepare(CorpusSource.resolve(inputs), t, out,
-                    ShardPreparer.Options.defaults().withReader(PileReader.Options.pile().withMaxBadLines(maxBadLines)),
+                    ShardPreparer.Options.defaults().withReader(PileReader.Options.pile().withMaxBadLines(maxBadLines)).withOverwrite(overwrite),
                     new ShardPreparer.Listener() {
                         @Override public void splitFinished(Split split, boolean reused) { events.add((reused ? "reused " : "made ") + split); }
                     });
@@ -74,7 +78,7 @@ class PrepareFailureTest {
 
         Path broken = corpus("train2.jsonl", 30, "{\"text\": \"x\", \"meta\": {\"pile_set_name\": 5}}");
         CorpusFormatException e = assertThrows(CorpusFormatException.class,
-                () -> prepare(out, List.of(train.toString(), "train=" + broken, val.toString()), 0, new ArrayList<>()));
+                () -> prepare(out, List.of(train.toString(), "train=" + broken, val.toString()), 0, new ArrayList<>(), true));
         assertTrue(e.getMessage().startsWith(broken + ":31: key \"meta.pile_set_name\" is a number, expected a string"), e.getMessage());
         assertEquals(before, digest(out), "the failed run must not touch the finished output");
         assertEquals(first, Manifest.read(out));
@@ -147,7 +151,7 @@ class PrepareFailureTest {
 
         Path bad = TestData.write(tmp.resolve("in/bad.jsonl"), List.of(new byte[]{'{', (byte) 0xFF, '}'}));
         se.getBuffer().setLength(0);
-        rc = cl.execute("prepare", "--input", bad.toString(), "--tokenizer", "byte", "--out", out.toString(), "--quiet");
+        rc = cl.execute("prepare", "--input", bad.toString(), "--tokenizer", "byte", "--out", tmp.resolve("cli-out2").toString(), "--quiet");
         assertEquals(1, rc);
         assertTrue(se.toString().startsWith("acodm: " + bad + ":1: byte 0xFF"), se.toString());
         assertEquals(1, se.toString().strip().lines().count(), "one line, no stack trace");

@@ -14,6 +14,7 @@ import org.acodm.config.Default;
 import org.acodm.config.Doc;
 import org.acodm.config.Sections;
 import org.acodm.engine.TestPaths;
+import org.acodm.io.AtomicFile;
 import org.junit.jupiter.api.Test;
 
 /** docs/config.md is generated from the records and must be current; every key carries a doc and a default. */
@@ -23,7 +24,7 @@ class ConfigReferenceTest {
         Path page = TestPaths.root().resolve("docs/config.md");
         String generated = ConfigReference.markdown();
         if (Boolean.getBoolean("acodm.updateDocs")) {
-            ConfigWriter.writeAtomically(page, generated.getBytes(StandardCharsets.UTF_8));
+            AtomicFile.write(page, generated);
         }
         assertTrue(Files.exists(page), "docs/config.md is missing; regenerate it with -Dacodm.updateDocs=true");
         assertEquals(generated, Files.readString(page),
