@@ -3,9 +3,9 @@ package org.acodm.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.acodm.io.AtomicFile;
 import org.acodm.mixing.ActorExport;
 import org.acodm.train.Checkpoints;
 import picocli.CommandLine;
@@ -55,17 +55,13 @@ public final class ActorCommand implements Runnable {
                 Path actor = source.run.resolve(ActorExport.FILE_NAME);
                 if (Files.isRegularFile(actor)) {
                     meta = ActorExport.read(actor);  // refuses a file that is not an exported actor before copying it
-                    Path parent = out.toAbsolutePath().getParent();
-                    if (parent != null) Files.createDirectories(parent);
-                    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-                    Files.copy(actor, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    AtomicFile.copy(actor, out);
                     from = actor.toString();
                 } else {
                     // An unfinished (or interrupted) proxy run has no actor.pt yet; its newest checkpoint has the agent.
                     Path ckpt = Checkpoints.find(source.run, "latest");
-                    w.println("run " + source.run + " has no " + ActorExport.FILE_NAME + " (not finished): exporting its newest checkpoint");
-                    meta = Checkpoints.exportActor(ckpt, out);
+                    meta = Checkpoints.exportActor(ckpt, out);  // refuses a run without an agent before anything is said or written
+                    w.println("run " + source.run + " has no " + ActorExport.FILE_NAME + " (not finished): exported its newest checkpoint");
                     from = ckpt.toString();
                 }
             } else {

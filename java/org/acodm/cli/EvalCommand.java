@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.acodm.config.Mappers;
+import java.nio.file.Files;
 import org.acodm.data.Split;
 import org.acodm.engine.Model;
 import org.acodm.train.Checkpoints;
@@ -42,11 +42,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         Split s = Split.parse(split);
         if (s == Split.TRAIN) throw new IllegalArgumentException("--split: evaluate on val or test, not on the training split");
+        java.util.List<String> missing = java.util.stream.Stream.of("config.yaml", "run.json").filter(f -> !Files.isRegularFile(run.resolve(f))).toList();
+        if (!missing.isEmpty())
+            throw new IllegalArgumentException("--run " + run + " is not a run directory (" + (Files.isDirectory(run) ? "it has no " + String.join(" or ", missing)
+                    : "no such directory") + "; a run directory is what `acodm train --out` writes)");
         ConfigTree tree = ConfigTree.load(run.resolve("config.yaml"));
         RunConfig cfg = tree.bind(RunConfig.class);
         Path ckpt = Checkpoints.find(run, checkpoint);
-        long step = Mappers.JSON.readTree(ckpt.resolve(Checkpoints.TRAINER_STATE).toFile()).path("next_step").asLong();
-        Evaluator evaluator = Evaluator.forRun(cfg, tree, s);
+        long step = Checkpoints.stepOf(ckpt);
+        Evaluator evaluator = Evaluator.forCheckpoint(cfg, tree, s, ckpt);
         Model.setNumThreads(cfg.run().threads());
         Evaluator.Result r;
         try (Model model = new Model(cfg.model().config(), cfg.run().seed(), device != null ? device : cfg.run().device().engineName())) {

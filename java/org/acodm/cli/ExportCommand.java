@@ -45,12 +45,20 @@ public final class ExportCommand implements Runnable {
         Integer eos;
 
         @Override public Integer call() throws Exception {
+            if (java.nio.file.Files.isDirectory(checkpoint)) {
+                Path inside = checkpoint.resolve("model.ckpt");
+                throw new IllegalArgumentException("--checkpoint " + checkpoint + " is a directory; pass a model checkpoint file"
+                        + (java.nio.file.Files.isRegularFile(inside) ? ", e.g. " + inside
+                        : ", e.g. RUN_DIR/checkpoints/step-NNNNNNNNN/model.ckpt"));
+            }
             try (Model model = new Model(config, 0, "cpu")) {
                 model.load(checkpoint);
                 ModelParameters params = new ModelParameters(model);
                 GptNeoxDims dims = params.dims();
                 HuggingFaceExport.TokenIds guess = HuggingFaceExport.TokenIds.guess(dims);
                 HuggingFaceExport.TokenIds ids = new HuggingFaceExport.TokenIds(bos != null ? bos : guess.bos(), eos != null ? eos : guess.eos());
+                checkTokenId("--bos-token-id", ids.bos(), dims.vocab());
+                checkTokenId("--eos-token-id", ids.eos(), dims.vocab());
                 Path[] files = HuggingFaceExport.write(params, dims, ids, out);
                 var o = spec.commandLine().getOut();
                 o.printf("exported %,d parameters (%d tensors, %d layers, d_model %d) to %s and %s%n", model.numParameters(), params.names().size(),
@@ -58,6 +66,11 @@ public final class ExportCommand implements Runnable {
                 o.flush();
             }
             return 0;
+        }
+
+        private static void checkTokenId(String option, int id, int vocab) {
+            if (id < 0 || id >= vocab)
+                throw new IllegalArgumentException(option + " " + id + " is outside the model's vocabulary [0, " + vocab + ")");
         }
     }
 }

@@ -47,7 +47,33 @@ public final class ConfigTree {
     /** Reads a YAML file; its path as given is the source named in errors. A missing file is an IOException. */
     public static ConfigTree load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "config file not found");
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        return parse(utf8(Files.readAllBytes(file), file.toString()), file.toString());
+    }
+
+    /** The text of a config file, which must be UTF-8; the error names the line and the byte offset of the first bad byte. */
+    static String utf8(byte[] bytes, String sourceName) {
+        var decoder = StandardCharsets.UTF_8.newDecoder();
+        var in = java.nio.ByteBuffer.wrap(bytes);
+        var out = java.nio.CharBuffer.allocate(bytes.length);
+        var result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int at = in.position(), line = 1;
+            for (int i = 0; i < at; i++) if (bytes[i] == '\n') line++;
+            throw new ConfigException(String.format(java.util.Locale.ROOT, "%s:%d: not UTF-8 text: byte 0x%02X at offset %d is not valid UTF-8 "
+                    + "(a config file is UTF-8 YAML; convert it, e.g. iconv -f latin1 -t utf-8)", sourceName, line, bytes[at] & 0xFF, at));
+        }
+        decoder.flush(out);
+        out.flip();
+        for (int i = 0; i < out.length(); i++) {
+            char c = out.charAt(i);
+            if (c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t')) {
+                int line = 1;
+                for (int j = 0; j < i; j++) if (out.charAt(j) == '\n') line++;
+                throw new ConfigException(String.format(java.util.Locale.ROOT, "%s:%d: control character U+%04X at character %d: this is not a "
+                        + "text file (a config is UTF-8 YAML)", sourceName, line, (int) c, i));
+            }
+        }
+        return out.toString();
     }
 
     /** Parses YAML text; {@code sourceName} is what errors call it. An empty text is an empty tree (all defaults). */
@@ -221,7 +247,12 @@ public final class ConfigTree {
                 }
             case VALUE_NUMBER_FLOAT:
                 try {
-                    return NODES.numberNode(p.getDoubleValue());
+                    double v = p.getDoubleValue();
+                    // 1e400 parses to Infinity without complaint, and a learning rate of Infinity trains to NaN.
+                    if (!Double.isFinite(v))
+                        throw new ConfigException(r.at(p.currentTokenLocation()) + ": " + (path.isEmpty() ? "" : path + ": ")
+                                + "'" + p.getText() + "' is not a finite number (it is beyond the range of a double)");
+                    return NODES.numberNode(v);
                 } catch (JsonProcessingException e) {
                     // SnakeYAML's ".inf"/".nan" reach here; no config value is meant to be infinite.
                     throw new ConfigException(r.at(p.currentTokenLocation()) + ": " + (path.isEmpty() ? "" : path + ": ")

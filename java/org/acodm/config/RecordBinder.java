@@ -117,6 +117,11 @@ final class RecordBinder {
         }
         if (raw == double.class || raw == Double.class || raw == float.class || raw == Float.class) {
             if (!node.isNumber()) return wrongType(here, "a number", node);
+            double d = node.doubleValue();
+            if (!Double.isFinite(d) || ((raw == float.class || raw == Float.class) && !Float.isFinite((float) d))) {
+                here.add("", "must be a finite number, got " + node.asText());
+                return FAILED;
+            }
             return raw == float.class || raw == Float.class ? (Object) node.floatValue() : (Object) node.doubleValue();
         }
         if (raw == String.class) {

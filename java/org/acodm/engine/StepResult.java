@@ -8,6 +8,14 @@ package org.acodm.engine;
 public record StepResult(double loss, double gradNorm, double learningRate, long step,
                          double[] domainLossSum, double[] domainTokens, double[][] alignment) {
 
+    /**
+     * False when a train step's loss or gradient norm was not finite: the engine then changed nothing (parameters, AdamW
+     * moments, step count and schedule stay as they were), since one such update would turn every weight into NaN.
+     */
+    public boolean updated() {
+        return Double.isFinite(loss) && Double.isFinite(gradNorm);
+    }
+
     /** Mean token loss of domain k in this step, NaN when the domain had no tokens. */
     public double domainMeanLoss(int k) {
         return domainTokens[k] > 0 ? domainLossSum[k] / domainTokens[k] : Double.NaN;

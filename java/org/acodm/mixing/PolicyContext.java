@@ -47,7 +47,9 @@ public record PolicyContext(ConfigTree tree, String settingsKey, List<String> do
         try {
             return InitialWeights.resolve(s, file, map, domains, manifest);
         } catch (IllegalArgumentException | UncheckedIOException e) {
-            throw new IllegalArgumentException(tree.locate(named) + ": " + named + ": " + e.getMessage(), e);
+            // An UncheckedIOException's own message is its cause's class name and message; the cause's message says it all.
+            String why = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            throw new IllegalArgumentException(tree.locate(named) + ": " + named + ": " + why, e);
         }
     }
 

@@ -23,7 +23,8 @@ public final class WeightMaps {
 
     /** Reads a YAML file whose top level is a map of domain name to weight. */
     public static Map<String, Double> readYaml(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such weight map");
+        if (!Files.isRegularFile(file))
+            throw new NoSuchFileException(file.toString(), null, "no such weight map" + (file.isAbsolute() ? "" : " (relative to " + Path.of("").toAbsolutePath() + ")"));
         JsonNode root;
         try {
             root = Mappers.YAML.readTree(file.toFile());

@@ -43,14 +43,21 @@ public final class Evaluator {
     }
 
     /**
-     * The evaluator a run of {@code cfg} uses, on {@code split}: its domains, data.seq_len windows,
-     * data.eval_windows_per_domain of them per domain, batches of data.batch_size. The windows are copied, so no
-     * shard stays open.
+     * The evaluator a run of {@code cfg} uses for its checkpoint {@code ckpt}, on {@code split}: its domains, data.seq_len
+     * windows, data.eval_windows_per_domain of them per domain, batches of data.batch_size. The windows are copied, so no
+     * shard stays open. Refused when data.path was prepared again from other input since the checkpoint was written.
      */
-    public static Evaluator forRun(RunConfig cfg, ConfigTree tree, Split split) throws IOException {
+    public static Evaluator forCheckpoint(RunConfig cfg, ConfigTree tree, Split split, Path ckpt) throws IOException {
         Path dataDir = Trainer.dataDirectory(cfg, tree);
+        TrainerState state = TrainerState.read(ckpt.resolve(Checkpoints.TRAINER_STATE));
         try (DomainShards shards = DomainShards.open(dataDir, split)) {
             Manifest manifest = shards.manifest();
+            if (state.data() != null) {
+                String diff = state.data().difference(DataIdentity.of(manifest));
+                if (diff != null)
+                    throw new IllegalArgumentException(dataDir + " is not the data checkpoint " + ckpt + " was trained on: it was prepared again "
+                            + "since, and " + diff + " differ; evaluate on the data the run trained on (prepare it again from the same input)");
+            }
             List<String> domains = Trainer.resolveDomains(tree, cfg.data(), manifest, dataDir);
             return new Evaluator(ValidationWindows.build(shards, cfg.data().seqLen(), cfg.data().evalWindowsPerDomain()), domains,
                     manifestIds(domains, manifest), manifest, split, cfg.data().batchSize());

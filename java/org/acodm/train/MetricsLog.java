@@ -26,10 +26,11 @@ final class MetricsLog implements AutoCloseable {
     /** Opens for appending after {@code offset} bytes (everything beyond is dropped); 0 starts afresh. */
     static MetricsLog open(Path path, long offset) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        if (ch.size() < offset) {
+        long size = ch.size();
+        if (size < offset) {
             ch.close();
-            throw new IOException(path + " has " + ch.size() + " bytes but the checkpoint recorded " + offset
-                    + " (the metrics log was truncated or replaced)");
+            throw new IOException(path + " has " + size + " bytes but the checkpoint recorded " + offset
+                    + " (the metrics log was cut or replaced); nothing was changed");
         }
         ch.truncate(offset);
         ch.position(offset);

@@ -1,14 +1,11 @@
 package org.acodm.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +30,8 @@ import org.acodm.engine.Model;
 import org.acodm.engine.NumericEnvironment;
 import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
+import org.acodm.io.AtomicFile;
+import org.acodm.io.DirectoryLock;
 import org.acodm.mixing.MixingPolicy;
 import org.acodm.mixing.TrainedModel;
 import org.acodm.train.config.DataSection;
@@ -50,7 +49,9 @@ public final class Trainer implements AutoCloseable {
     static final String NUMERIC_ENVIRONMENT = "numeric_environment";
     /** Keys a resume may change without invalidating the checkpoint. */
     private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "train.steps",
-            "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
+            "train.skip_nonfinite_steps", "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
+    /** The lock file in the run directory that {@link #run} holds (see {@link DirectoryLock}). */
+    static final String LOCK_FILE = "train.lock";
 
     private final RunConfig cfg;
     private final ConfigTree tree;
@@ -68,7 +69,10 @@ public final class Trainer implements AutoCloseable {
     private final NumericEnvironment numericEnvironment;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final DataIdentity data;
     private long maxSteps = Long.MAX_VALUE;
+    /** Non-finite steps skipped so far in the whole run (restored on resume), against train.skip_nonfinite_steps. */
+    private long skippedSteps;
 
     public Trainer(ConfigTree tree, Path runDir, PrintStream out) throws IOException {
         this.tree = tree;
@@ -87,6 +91,7 @@ public final class Trainer implements AutoCloseable {
             trainShards = DomainShards.open(dataDir, Split.TRAIN);
             valShards = DomainShards.open(dataDir, Split.VAL);
             Manifest manifest = trainShards.manifest();
+            this.data = DataIdentity.of(manifest);
             this.domains = resolveDomains(tree, data, manifest, dataDir);
             DomainSelection trainDomains = trainShards.select(domains);
             for (int j = 0; j < domains.size(); j++)
@@ -164,29 +169,61 @@ public final class Trainer implements AutoCloseable {
     /** Asks the loop to finish the current step, checkpoint and return (what SIGTERM does). */
     public void requestStop() { stopRequested.set(true); }
 
-    /** Runs (or resumes) to train.steps. Returns the number of the next step to run. */
+    /**
+     * Runs (or resumes) to train.steps. Returns the number of the next step to run. The run directory is locked for the
+     * whole call (a second process on it is refused, naming this one's pid); a resume checks the checkpoint it
+     * continues from, the metrics log, the config and the data before it changes anything.
+     */
     public long run(boolean resume) throws IOException {
-        Files.createDirectories(runDir);
+        try (DirectoryLock lock = DirectoryLock.acquire(runDir, LOCK_FILE, "train")) {
+            return runLocked(resume);
+        }
+    }
+
+    private long runLocked(boolean resume) throws IOException {
         long start = 0;
         long metricsOffset = 0;
+        Path metrics = runDir.resolve("metrics.jsonl");
         if (resume) {
-            var latest = checkpoints.latest();
-            if (latest.isPresent()) {
-                JsonNode state = Mappers.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
-                refuseOtherConfig(latest.get());
-                warnOnOtherEnvironment(latest.get(), state);
-                model.load(latest.get().resolve("model.ckpt"));
-                policy.load(latest.get().resolve("policy"));
-                start = state.path("next_step").asLong();
-                metricsOffset = state.path("metrics_offset").asLong();
-                out.printf(Locale.ROOT, "resuming %s from %s (step %d of %d)%n", cfg.run().name(), latest.get(), start, cfg.train().steps());
+            Checkpoints.Selection sel = checkpoints.selectForResume();
+            if (sel.chosen() == null && !sel.rejected().isEmpty())
+                throw new IllegalStateException("cannot resume " + runDir + ": no usable checkpoint (" + Checkpoints.describe(sel.rejected())
+                        + "); nothing was changed");
+            if (sel.chosen() != null) {
+                Checkpoints.Checked c = sel.chosen();
+                TrainerState state = c.state();
+                long size = Files.exists(metrics) ? Files.size(metrics) : 0;
+                if (size < state.metricsOffset())
+                    throw new IllegalStateException("cannot resume " + runDir + ": " + metrics + " has " + size + " bytes, but checkpoint "
+                            + c.dir().getFileName() + " was written when it had " + state.metricsOffset()
+                            + " (the log was cut or replaced since); restore the log from a backup, or move " + c.dir()
+                            + " (and any newer checkpoint) away to resume from an older one, or train into another --out. Nothing was changed");
+                refuseOtherConfig(c.dir());
+                refuseOtherData(c.dir(), state);
+                warnOnOtherEnvironment(c.dir(), state);
+                model.load(c.dir().resolve("model.ckpt"));
+                policy.load(c.dir().resolve("policy"));
+                // Only now, with everything read and checked, is anything on disk changed.
+                for (Checkpoints.Checked bad : sel.rejected())
+                    out.println("acodm: warning: checkpoint " + bad.dir() + " is damaged (" + bad.describeProblems() + "); moved it to "
+                            + checkpoints.setAside(bad.dir()) + " and resuming from the newest usable one, " + c.dir().getFileName());
+                for (String note : c.notes()) out.println("acodm: note: checkpoint " + c.dir().getFileName() + " was " + note);
+                start = state.nextStep();
+                metricsOffset = state.metricsOffset();
+                skippedSteps = state.skippedSteps();
+                out.printf(Locale.ROOT, "resuming %s from %s (step %d of %d)%n", cfg.run().name(), c.dir(), start, cfg.train().steps());
             } else {
+                refuseForeignDirectory();
                 out.println("no complete checkpoint in " + checkpoints.directory() + ": starting from step 0");
             }
         } else if (!checkpoints.list().isEmpty()) {
             throw new IllegalStateException(runDir + " already holds checkpoints of a run; use --resume to continue it or another --out");
+        } else {
+            refuseForeignDirectory();
         }
-        writeAtomically(runDir.resolve("config.yaml"), cfg.toYaml());
+        for (Path p : checkpoints.removeStale()) out.println("removed " + p + ", left by an interrupted checkpoint");
+        for (Path p : AtomicFile.removeTemporaries(runDir)) out.println("removed " + p + ", left by an interrupted write");
+        AtomicFile.write(runDir.resolve("config.yaml"), cfg.toYaml());
         writeRunJson(start >= cfg.train().steps());
         Thread hook = new Thread(() -> {
             requestStop();
@@ -197,7 +234,7 @@ public final class Trainer implements AutoCloseable {
             }
         }, "acodm-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (MetricsLog log = MetricsLog.open(runDir.resolve("metrics.jsonl"), metricsOffset)) {
+        try (MetricsLog log = MetricsLog.open(metrics, metricsOffset)) {
             long next = loop(log, start);
             if (next >= cfg.train().steps()) {
                 writeRunJson(true);
@@ -212,6 +249,21 @@ public final class Trainer implements AutoCloseable {
                 // the JVM is exiting because of the signal; the hook is already running
             }
         }
+    }
+
+    /** A new run goes into an empty folder or a run directory; anything else there might be the user's and get overwritten. */
+    private void refuseForeignDirectory() throws IOException {
+        if (Files.isRegularFile(runDir.resolve("run.json"))) return;
+        List<String> foreign = new ArrayList<>();
+        try (var s = Files.list(runDir)) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString();
+                if (!n.equals(LOCK_FILE) && !AtomicFile.isTemporary(p)) foreign.add(n);
+            }
+        }
+        if (!foreign.isEmpty())
+            throw new IllegalStateException(runDir + " is not empty and is not a run directory (it holds " + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
+                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "") + "); train into a new or empty directory (--out)");
     }
 
     private long loop(MetricsLog log, long start) throws IOException {
@@ -229,12 +281,18 @@ public final class Trainer implements AutoCloseable {
             long ts = System.nanoTime();
             policy.beforeStep(step, trainedModel);
             StepResult r = model.trainStep(batch.tokens(), b, batch.windowLength(), batch.domains(), k, microBatches, policy.needsAlignment());
-            policy.afterStep(r, total, trainedModel);
+            // The engine applies no update when the loss or the gradient norm is not finite; the policy does not see such a step.
+            if (r.updated()) policy.afterStep(r, total, trainedModel);
+            else skipOrStop(step + 1, r);
             double seconds = (System.nanoTime() - ts) / 1e9;
             step++;
             ran++;
-            writeStep(log, r, alpha, seconds, (System.nanoTime() - t0) / 1e9);
-            progress.update(step, r.loss());
+            if (r.updated()) {
+                writeStep(log, step, r, alpha, seconds, (System.nanoTime() - t0) / 1e9);
+                progress.update(step, r.loss());
+            } else {
+                writeSkipped(log, step, r, alpha);
+            }
             boolean last = step == total;
             if (last || (evalEvery > 0 && step % evalEvery == 0)) writeEval(log, step);
             boolean stop = stopRequested.get() || ran >= maxSteps;
@@ -248,8 +306,41 @@ public final class Trainer implements AutoCloseable {
         return step;
     }
 
-    private void writeStep(MetricsLog log, StepResult r, double[] alpha, double seconds, double elapsed) throws IOException {
-        ObjectNode n = log.record("step", r.step() + 1);
+    /**
+     * Step {@code step} (1-based) came back with a non-finite loss or gradient norm and changed nothing: within the budget
+     * of train.skip_nonfinite_steps it is skipped (said on the console and in the log), past it the run stops here, before
+     * anything of this step is written, with the last checkpoint as it was.
+     */
+    private void skipOrStop(long step, StepResult r) throws IOException {
+        long budget = cfg.train().skipNonfiniteSteps();
+        String what = String.format(Locale.ROOT, "step %d of %d has a non-finite %s (loss %s, gradient norm %s)", step, cfg.train().steps(),
+                Double.isFinite(r.loss()) ? "gradient norm" : "loss", r.loss(), r.gradNorm());
+        if (skippedSteps < budget) {
+            skippedSteps++;
+            out.printf(Locale.ROOT, "acodm: warning: %s: skipped, the model is not updated (%d of train.skip_nonfinite_steps %d used)%n",
+                    what, skippedSteps, budget);
+            return;
+        }
+        var latest = checkpoints.list();
+        String kept = latest.isEmpty() ? "no checkpoint was written yet" : "the last checkpoint, " + latest.get(latest.size() - 1) + ", is intact";
+        throw new IllegalStateException(what + ": the run stops here and nothing of this step is written; " + kept
+                + ". Lower optimizer.lr (now " + cfg.optimizer().lr() + ") or clip gradients (optimizer.grad_clip, now " + cfg.optimizer().gradClip()
+                + "), or let train.skip_nonfinite_steps (now " + budget + ") skip such steps, then continue with --resume");
+    }
+
+    private void writeSkipped(MetricsLog log, long step, StepResult r, double[] alpha) throws IOException {
+        ObjectNode n = log.record("skipped_step", step);
+        n.put("reason", Double.isFinite(r.loss()) ? "non-finite gradient norm" : "non-finite loss");
+        n.put("loss", r.loss());
+        n.put("grad_norm", r.gradNorm());
+        ObjectNode w = n.putObject("weights");
+        for (int j = 0; j < domains.size(); j++) w.put(domains.get(j), alpha[j]);
+        n.put("skipped_steps", skippedSteps);
+        log.write(n);
+    }
+
+    private void writeStep(MetricsLog log, long step, StepResult r, double[] alpha, double seconds, double elapsed) throws IOException {
+        ObjectNode n = log.record("step", step);
         n.put("loss", r.loss());
         ObjectNode dl = n.putObject("domain_loss");
         for (int j = 0; j < domains.size(); j++) if (r.domainTokens()[j] > 0) dl.put(domains.get(j), r.domainMeanLoss(j));
@@ -290,35 +381,39 @@ public final class Trainer implements AutoCloseable {
 
     private void checkpoint(MetricsLog log, long step) throws IOException {
         long offset = log.sync();
-        Path tmp = checkpoints.begin(step);
-        model.save(tmp.resolve("model.ckpt"));
-        policy.save(tmp.resolve("policy"));
-        writeAtomically(tmp.resolve("config.yaml"), cfg.toYaml());
-        ObjectNode state = Mappers.JSON.createObjectNode();
-        state.put("next_step", step);
-        state.put("metrics_offset", offset);
-        state.put("policy", policy.method().key());
-        // The domains in the policy's order make a checkpoint self-describing (`acodm actor export --checkpoint`).
-        ArrayNode ds = state.putArray("domains");
-        domains.forEach(ds::add);
-        state.set("sampler", Mappers.JSON.valueToTree(sampler.state()));
-        state.set(NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment.values()));
-        writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
-        checkpoints.commit(tmp, step, cfg.checkpoint().keepLast());
+        TrainerState state = new TrainerState(TrainerState.FORMAT_VERSION, step, offset, policy.method().key(), domains,
+                Mappers.JSON.valueToTree(sampler.state()), numericEnvironment.values(), data, skippedSteps);
+        try (Checkpoints.Pending c = checkpoints.begin(step)) {
+            c.write("model.ckpt", model::save);
+            c.write("policy", policy::save);
+            c.write("config.yaml", p -> AtomicFile.write(p, cfg.toYaml()));
+            c.write(Checkpoints.TRAINER_STATE, p -> AtomicFile.write(p, state.toBytes()));
+            c.commit(cfg.checkpoint().keepLast());
+        }
     }
 
     /**
      * A resume under other threads, another BLAS or CPU, or another libtorch continues the run correctly but not
      * bit for bit as an uninterrupted run would have: say so, naming what differs.
      */
-    private void warnOnOtherEnvironment(Path ckpt, JsonNode state) {
-        JsonNode saved = state.path(NUMERIC_ENVIRONMENT);
-        Map<String, String> then = new java.util.TreeMap<>();
-        saved.fields().forEachRemaining(e -> then.put(e.getKey(), e.getValue().asText()));
-        List<String> diffs = new NumericEnvironment(then).differences(numericEnvironment);
+    private void warnOnOtherEnvironment(Path ckpt, TrainerState state) {
+        List<String> diffs = new NumericEnvironment(state.numericEnvironment()).differences(numericEnvironment);
         if (diffs.isEmpty()) return;
         out.println("acodm: warning: checkpoint " + ckpt + " was written under another numeric environment; the run continues, "
                 + "but its numbers will not be bit-identical to an uninterrupted run's (" + String.join("; ", diffs) + ")");
+    }
+
+    /** The data directory prepared again from other input since the checkpoint: refused, naming what changed. */
+    private void refuseOtherData(Path ckpt, TrainerState state) {
+        if (state.data() == null) {
+            out.println("acodm: note: checkpoint " + ckpt.getFileName() + " does not record its data (written before data fingerprints); "
+                    + "not checked that " + cfg.data().path() + " is what it trained on");
+            return;
+        }
+        String diff = state.data().difference(data);
+        if (diff != null)
+            throw new IllegalArgumentException("checkpoint " + ckpt + " was trained on other data than " + cfg.data().path()
+                    + " holds now: it was prepared again since, and " + diff + " differ; resume with the data it trained on, or train into another --out");
     }
 
     private void refuseOtherConfig(Path ckpt) throws IOException {
@@ -342,15 +437,10 @@ public final class Trainer implements AutoCloseable {
         n.put("tokenizer", train.manifest().tokenizer().spec());
         n.put("device", model.deviceName());
         n.set(NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment.values()));
+        n.set("data", data.toJson());
         n.put("complete", complete);
         n.set("config", ConfigWriter.toNode(cfg));
-        writeAtomically(runDir.resolve("run.json"), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-    }
-
-    static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(runDir.resolve("run.json"), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
     }
 
     /** What the policy may read of the model around a step (TrainedModel), and nothing else of the engine. */

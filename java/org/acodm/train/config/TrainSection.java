@@ -8,7 +8,10 @@ import org.acodm.config.Validated;
 
 /** Length of training. */
 public record TrainSection(
-        @Default("300") @Doc("Optimizer steps; the learning-rate schedule and the policies' schedules span exactly these.") long steps)
+        @Default("300") @Doc("Optimizer steps; the learning-rate schedule and the policies' schedules span exactly these.") long steps,
+        @Default("0") @Doc("Steps with a non-finite loss or gradient norm that may be skipped (no update of the model, the optimizer or "
+                + "the policy; logged as skipped_step records) in the whole run before it stops at the next one. 0: stop at the "
+                + "first, leaving the last checkpoint as it was.") long skipNonfiniteSteps)
         implements Validated {
 
     public static TrainSection defaults() {
@@ -17,5 +20,6 @@ public record TrainSection(
 
     @Override public void validate(ConfigErrors errors) {
         errors.check(steps >= 1, "steps", "must be >= 1, got " + steps);
+        errors.check(skipNonfiniteSteps >= 0, "skip_nonfinite_steps", "must be >= 0, got " + skipNonfiniteSteps);
     }
 }

@@ -70,7 +70,7 @@ class ActorCommandTest {
         assertFalse(Files.exists(partial.resolve(ActorExport.FILE_NAME)));
         Path out = dir.resolve("from-partial.pt");
         TrainFixtures.CliResult r = export("--run", partial.toString(), "--out", out.toString());
-        assertTrue(r.out().contains("has no actor.pt (not finished): exporting its newest checkpoint"), r.out());
+        assertTrue(r.out().contains("has no actor.pt (not finished): exported its newest checkpoint"), r.out());
         assertEquals(5, ActorExport.read(out).stepsTrained());
     }
 
@@ -80,6 +80,7 @@ class ActorCommandTest {
         TrainFixtures.CliResult r = TrainFixtures.cli("actor", "export", "--run", s.toString(), "--out", dir.resolve("no.pt").toString());
         assertEquals(1, r.rc(), r.all());
         assertTrue(r.err().contains("is of a 'static' run; only an acodm run trains an actor to export"), r.err());
+        assertFalse(r.out().contains("not finished"), "the refusal comes first, alone:\n" + r.out());
         assertFalse(Files.exists(dir.resolve("no.pt")));
 
         r = TrainFixtures.cli("actor", "export", "--run", run.toString(), "--checkpoint", run.toString(), "--out", dir.resolve("no.pt").toString());

@@ -168,9 +168,14 @@ public final class TrainFixtures {
      * {@code log}; {@code env} is added to the inherited environment.
      */
     public static Process childCli(List<String> args, Path log, java.util.Map<String, String> env) throws IOException {
+        return childJava("org.acodm.cli.Main", args, log, env);
+    }
+
+    /** {@code mainClass ARGS} in a child JVM with this JVM's classpath (test classes included), output to {@code log}. */
+    public static Process childJava(String mainClass, List<String> args, Path log, java.util.Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "-Dacodm.root=" + TestPaths.root(), "org.acodm.cli.Main"));
+                "-Dacodm.root=" + TestPaths.root(), mainClass));
         cmd.addAll(args);
         return startLogged(cmd, log, env);
     }
