@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +26,7 @@ class DiskFullTest {
     private Path mount;
 
     @AfterEach void unmount() throws Exception {
-        if (mount != null) run("umount", "-l", mount.toString());
+        if (mount != null) TrainFixtures.command("umount", "-l", mount.toString());
     }
 
     @Test void aFullDiskWhileCheckpointingStopsCleanlyAndTheRunResumesOnceThereIsRoom() throws Exception {
@@ -39,7 +38,7 @@ class DiskFullTest {
         long size = (checkpointBytes * 3 / 2 + (256 << 10)) / 4096 * 4096;
         mount = dir.resolve("tmpfs");
         Files.createDirectories(mount);
-        int rc = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mount.toString());
+        int rc = TrainFixtures.command("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mount.toString());
         if (rc != 0) mount = null;
         assumeTrue(rc == 0, "mounting a tmpfs needs root and a mount namespace that allows it (mount exited " + rc + ")");
 
@@ -58,7 +57,7 @@ class DiskFullTest {
             assertTrue(Checkpoints.check(runDir.resolve("checkpoints").resolve(Checkpoints.name(2))).usable(), "step 2 intact");
         }
 
-        assertEquals(0, run("mount", "-o", "remount,size=" + size * 4, mount.toString()));
+        assertEquals(0, TrainFixtures.command("mount", "-o", "remount,size=" + size * 4, mount.toString()));
         TrainFixtures.CliResult r = TrainFixtures.cli("train", "--config", config.toString(), "--out", runDir.toString(), "--resume");
         assertEquals(0, r.rc(), r.all());
         assertTrue(r.all().contains("(step 2 of 8)"), r.all());
@@ -85,13 +84,5 @@ class DiskFullTest {
         try (Stream<Path> s = Files.list(d)) {
             return new ArrayList<>(s.map(p -> p.getFileName().toString()).sorted().toList());
         }
-    }
-
-    private static int run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
-        if (rc != 0) System.err.println(String.join(" ", cmd) + ": " + out);
-        return rc;
     }
 }

@@ -192,6 +192,15 @@ public final class TrainFixtures {
         return startLogged(cmd, log, e);
     }
 
+    /** Runs a system command (the fault tests' mount and umount) and returns its exit code; its output goes to stderr when it fails. */
+    public static int command(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        if (rc != 0) System.err.println(String.join(" ", cmd) + ": " + out);
+        return rc;
+    }
+
     private static Process startLogged(List<String> cmd, Path log, java.util.Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
