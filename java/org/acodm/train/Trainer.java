@@ -321,11 +321,31 @@ public final class Trainer implements AutoCloseable {
                     what, skippedSteps, budget);
             return;
         }
-        var latest = checkpoints.list();
-        String kept = latest.isEmpty() ? "no checkpoint was written yet" : "the last checkpoint, " + latest.get(latest.size() - 1) + ", is intact";
-        throw new IllegalStateException(what + ": the run stops here and nothing of this step is written; " + kept
-                + ". Lower optimizer.lr (now " + cfg.optimizer().lr() + ") or clip gradients (optimizer.grad_clip, now " + cfg.optimizer().gradClip()
-                + "), or let train.skip_nonfinite_steps (now " + budget + ") skip such steps, then continue with --resume");
+        throw new IllegalStateException(what + ": the run stops here and nothing of this step is written; " + lastCheckpoint()
+                + ". " + divergenceRemedy() + ", or resume with train.skip_nonfinite_steps (now " + budget + ") set to skip such steps");
+    }
+
+    /**
+     * An eval whose loss (or perplexity) is not finite: the training steps since the last checkpoint had finite losses and
+     * gradients, but their updates left weights that no longer compute finite numbers. Skipping cannot help, so the run
+     * stops before the eval record (which report would refuse) or the checkpoint of this step is written.
+     */
+    private void refuseNonFiniteEval(long step, Evaluator.Result e) throws IOException {
+        if (Double.isFinite(e.loss()) && Double.isFinite(e.ppl())) return;
+        throw new IllegalStateException(String.format(Locale.ROOT, "the eval after step %d of %d has a non-finite %s (loss %s, perplexity %s): "
+                + "the weights diverged; the run stops here and neither this eval nor a checkpoint of this step is written; %s. %s", step,
+                cfg.train().steps(), Double.isFinite(e.loss()) ? "perplexity" : "loss", e.loss(), e.ppl(), lastCheckpoint(), divergenceRemedy()));
+    }
+
+    private String lastCheckpoint() throws IOException {
+        var all = checkpoints.list();
+        return all.isEmpty() ? "no checkpoint was written yet" : "the last checkpoint, " + all.get(all.size() - 1) + ", is intact";
+    }
+
+    /** A resume keeps the optimizer settings (they are part of the checkpointed run), so the fix is a new run. */
+    private String divergenceRemedy() {
+        return "To train on, start a new run (another --out) with a lower optimizer.lr (now " + cfg.optimizer().lr()
+                + ") or a tighter optimizer.grad_clip (now " + (cfg.optimizer().gradClip() > 0 ? cfg.optimizer().gradClip() + ")" : "0: off)");
     }
 
     private void writeSkipped(MetricsLog log, long step, StepResult r, double[] alpha) throws IOException {
@@ -364,6 +384,7 @@ public final class Trainer implements AutoCloseable {
 
     private void writeEval(MetricsLog log, long step) throws IOException {
         Evaluator.Result e = evaluator.evaluate(model);
+        refuseNonFiniteEval(step, e);
         ObjectNode n = log.record("eval", step);
         n.put("loss", e.loss());
         n.put("ppl", e.ppl());

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.acodm.config.Mappers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,13 +49,38 @@ class NonFiniteTest {
         assertEquals(1, r.rc(), r.all());
         Path last = run.resolve("checkpoints").resolve(Checkpoints.name(1));
         assertTrue(r.err().contains("acodm: step 2 of 8 has a non-finite loss (loss NaN, gradient norm NaN): the run stops here and nothing of "
-                + "this step is written; the last checkpoint, " + last + ", is intact. Lower optimizer.lr"), r.err());
+                + "this step is written; the last checkpoint, " + last + ", is intact. To train on, start a new run (another --out) with a lower "
+                + "optimizer.lr (now 1000000.0) or a tighter optimizer.grad_clip (now 1.0), or resume with train.skip_nonfinite_steps (now 0) "
+                + "set to skip such steps"), r.err());
         List<JsonNode> steps = TrainFixtures.records(TrainFixtures.metrics(run), "step");
         assertEquals(1, steps.size(), "only step 1 is logged");
         assertEquals(List.of(Checkpoints.name(1)), checkpointNames(run));
         Checkpoints.Checked c = Checkpoints.check(last);
         assertTrue(c.usable(), c.problems().toString());
         assertEquals(Files.size(run.resolve("metrics.jsonl")), c.state().metricsOffset(), "the log ends where the last checkpoint left it");
+    }
+
+    @Test void anEvalWithANonFiniteLossStopsTheRunBeforeTheEvalOrACheckpointIsWritten() throws IOException {
+        // optimizer.lr 1e3: every training step has a finite loss and gradient norm, but the last update leaves weights whose
+        // eval is NaN; the run used to finish with "ppl":"NaN", which report refuses.
+        Path cfg = config("diverge"), run = dir.resolve("diverge");
+        TrainFixtures.CliResult r = TrainFixtures.cli("train", "--config", cfg.toString(), "--out", run.toString(),
+                "--set", "optimizer.lr=1e3", "--set", "train.steps=3");
+        assertEquals(1, r.rc(), r.all());
+        Path last = run.resolve("checkpoints").resolve(Checkpoints.name(2));
+        assertTrue(r.err().contains("acodm: the eval after step 3 of 3 has a non-finite loss (loss NaN, perplexity NaN): the weights diverged; "
+                + "the run stops here and neither this eval nor a checkpoint of this step is written; the last checkpoint, " + last
+                + ", is intact. To train on, start a new run (another --out) with a lower optimizer.lr (now 1000.0)"), r.err());
+        List<JsonNode> all = TrainFixtures.metrics(run);
+        assertEquals(3, TrainFixtures.records(all, "step").size(), "every step had a finite loss");
+        for (JsonNode n : TrainFixtures.records(all, "step")) assertTrue(n.get("loss").isNumber(), n.toString());
+        List<JsonNode> evals = TrainFixtures.records(all, "eval");
+        assertEquals(1, evals.size(), "only the eval at step 0");
+        assertEquals(0, evals.get(0).get("step").asInt());
+        assertTrue(evals.get(0).get("ppl").isNumber(), evals.get(0).toString());
+        assertEquals(List.of(Checkpoints.name(1), Checkpoints.name(2)), checkpointNames(run));
+        assertTrue(Checkpoints.check(last).usable());
+        assertFalse(Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
     }
 
     @Test void skippedStepsChangeNothingAndTheBudgetSpansResumes() throws IOException {
@@ -75,9 +101,10 @@ class NonFiniteTest {
         TrainerState s = Checkpoints.check(run.resolve("checkpoints").resolve(Checkpoints.name(3))).state();
         assertEquals(2, s.skippedSteps());
 
-        // One more allowed on resume: step 4 is skipped as the third, step 5 stops the run.
+        // One more allowed on resume: step 4 is skipped as the third, step 5 stops the run. (Step 1's update at lr 1e6 left
+        // weights that compute NaN, so the eval after step 4 would stop the run first: evals are off for this resume.)
         r = TrainFixtures.cli("train", "--config", cfg.toString(), "--out", run.toString(), "--resume",
-                "--set", "optimizer.lr=1e6", "--set", "train.skip_nonfinite_steps=3");
+                "--set", "optimizer.lr=1e6", "--set", "train.skip_nonfinite_steps=3", "--set", "eval.interval=0");
         assertEquals(1, r.rc(), r.all());
         assertTrue(r.out().contains("step 4 of 8 has a non-finite loss") && r.out().contains("(3 of train.skip_nonfinite_steps 3 used)"), r.out());
         assertTrue(r.err().contains("acodm: step 5 of 8 has a non-finite loss"), r.err());
