@@ -59,7 +59,7 @@ public final class ActorCommand implements Runnable {
                     from = actor.toString();
                 } else {
                     // An unfinished (or interrupted) proxy run has no actor.pt yet; its newest checkpoint has the agent.
-                    Path ckpt = Checkpoints.find(source.run, "latest");
+                    Path ckpt = Checkpoints.find(source.run, "latest", w::println);
                     meta = Checkpoints.exportActor(ckpt, out);  // refuses a run without an agent before anything is said or written
                     w.println("run " + source.run + " has no " + ActorExport.FILE_NAME + " (not finished): exported its newest checkpoint");
                     from = ckpt.toString();

@@ -48,7 +48,8 @@ public final class EvalCommand implements Callable<Integer> {
                     : "no such directory") + "; a run directory is what `acodm train --out` writes)");
         ConfigTree tree = ConfigTree.load(run.resolve("config.yaml"));
         RunConfig cfg = tree.bind(RunConfig.class);
-        Path ckpt = Checkpoints.find(run, checkpoint);
+        PrintWriter w = spec.commandLine().getOut();
+        Path ckpt = Checkpoints.find(run, checkpoint, w::println);
         long step = Checkpoints.stepOf(ckpt);
         Evaluator evaluator = Evaluator.forCheckpoint(cfg, tree, s, ckpt);
         Model.setNumThreads(cfg.run().threads());
@@ -57,7 +58,6 @@ public final class EvalCommand implements Callable<Integer> {
             model.load(ckpt.resolve("model.ckpt"));
             r = evaluator.evaluate(model);
         }
-        PrintWriter w = spec.commandLine().getOut();
         w.printf(Locale.ROOT, "run         %s (%s, %s)%n", run, cfg.run().name(), cfg.mixing().method().key());
         w.printf(Locale.ROOT, "checkpoint  %s (after step %d of %d)%n", ckpt, step, cfg.train().steps());
         w.printf(Locale.ROOT, "split       %s: up to %d windows of %d tokens per domain%n", s, cfg.data().evalWindowsPerDomain(), cfg.data().seqLen());

@@ -324,9 +324,11 @@ public final class Checkpoints {
 
     /**
      * A usable checkpoint of the run in {@code runDir}: {@code latest} (the newest usable one), a step number, or the path
-     * of a checkpoint directory. The error lists the checkpoints there are, or says what is wrong with the one named.
+     * of a checkpoint directory. The error lists the checkpoints there are, or says what is wrong with the one named. Newer
+     * checkpoints that {@code latest} passes over as damaged are told to {@code warnings} (and left where they are: only
+     * a resume, which holds the run's lock, sets them aside).
      */
-    public static Path find(Path runDir, String which) throws IOException {
+    public static Path find(Path runDir, String which, java.util.function.Consumer<String> warnings) throws IOException {
         Checkpoints c = new Checkpoints(runDir);
         List<Path> all = c.list();
         if (which == null || which.equals("latest")) {
@@ -336,6 +338,9 @@ public final class Checkpoints {
                     throw new IllegalArgumentException(runDir + " holds no complete checkpoint (no " + c.directory() + "/step-*/" + MANIFEST + ")");
                 throw new IllegalArgumentException("no usable checkpoint in " + c.directory() + ": " + describe(s.rejected()));
             }
+            for (Checked bad : s.rejected())
+                warnings.accept("acodm: warning: checkpoint " + bad.dir() + " is damaged (" + bad.describeProblems() + "); using the newest usable one, "
+                        + s.chosen().dir().getFileName());
             return s.chosen().dir();
         }
         Path p;

@@ -79,6 +79,13 @@ class ResumeValidationTest {
         assertFalse(c.usable());
         assertTrue(c.describeProblems().matches("model.ckpt has CRC32C [0-9a-f]{8}, the manifest recorded [0-9a-f]{8} \\(its content changed\\)"),
                 c.describeProblems());
+        // eval of the latest checkpoint says which one it passed over and why, and leaves it where it is.
+        TrainFixtures.CliResult e = TrainFixtures.cli("eval", "--run", run.toString());
+        assertEquals(0, e.rc(), e.all());
+        assertTrue(e.out().contains("acodm: warning: checkpoint " + ckpt(run, 6) + " is damaged (model.ckpt has CRC32C "), e.out());
+        assertTrue(e.out().contains("; using the newest usable one, " + Checkpoints.name(4)), e.out());
+        assertTrue(e.out().contains("checkpoint  " + ckpt(run, 4) + " (after step 4 of 8)"), e.out());
+        assertTrue(Files.isDirectory(ckpt(run, 6)), "eval moves nothing");
         TrainFixtures.CliResult r = TrainFixtures.cli("train", "--config", config.toString(), "--out", run.toString(), "--resume");
         assertEquals(0, r.rc(), r.all());
         assertTrue(r.all().contains("(step 4 of 8)"), r.all());
