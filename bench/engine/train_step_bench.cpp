@@ -2,6 +2,7 @@
 //   --interleave    plain, capture and K-backward steps in turns on three identical models (the reward cost)
 //   --roofline      after every step, the step's own matrix products replayed at the BLAS's rate (StepGemms):
 //                   per-step fraction of that roofline, step FLOP/s and the sgemm rate of each shape
+//   --loss plain|N  the LM head + cross-entropy over the full logits, or in chunks of N tokens (default: the engine's)
 //   --lockstep      one step per "step" line on stdin, answered by "lockstep done MS ..." on stdout, so
 //                   bench/lockstep.py can take turns with another process (bench/pytorch_compare.sh)
 // Peak step memory (resident set above the resting set after setup, or the GPU allocator's peak) is printed last.
@@ -26,6 +27,7 @@ struct Args {
   std::string config = "bench-256";
   int batch = 8, seq = 256, steps = 20, threads = 0, domains = 1;
   std::string alignment, method = "capture";
+  int64_t loss_chunk = -1;  // -1: the engine's default; 0: the plain path (full logits); N: chunks of N tokens
   bool interleave = false;  // plain, capture and backward steps round-robin on three identical models
   bool roofline = false;
   bool lockstep = false;
@@ -47,11 +49,15 @@ Args parse(int argc, char** argv) {
     else if (k == "--domains") a.domains = std::stoi(value());
     else if (k == "--alignment") a.alignment = value();
     else if (k == "--method") a.method = value();
+    else if (k == "--loss") {
+      const std::string v = value();
+      a.loss_chunk = v == "plain" ? 0 : std::stoll(v);
+    }
     else if (k == "--interleave") a.interleave = true;
     else if (k == "--roofline") a.roofline = true;
     else if (k == "--lockstep") a.lockstep = true;
     else throw std::invalid_argument("unknown option " + k +
-                                     " (--config --batch --seq --steps --threads --domains --alignment --method"
+                                     " (--config --batch --seq --steps --threads --domains --alignment --method --loss plain|CHUNK"
                                      " --interleave --roofline --lockstep)");
   }
   return a;
@@ -82,6 +88,7 @@ int run(const Args& a, const std::vector<std::string>& variants) {
   for (const auto& v : variants) {
     models.push_back(std::make_unique<acodm::Model>(a.config, 1234, "auto"));
     models.back()->setOptimizer(6e-4, 6e-5, 2, a.steps, 0.1, 0.9, 0.95, 1e-8, 1.0);
+    if (a.loss_chunk >= 0) models.back()->setLossChunk(a.loss_chunk);
     if (v != "plain") {
       models.back()->setAlignmentParameters(a.alignment);
       models.back()->setAlignmentMethod(v);
@@ -91,8 +98,9 @@ int run(const Args& a, const std::vector<std::string>& variants) {
   const std::string device = first.deviceName();
   std::unique_ptr<acodm::StepGemms> gemms;
   if (a.roofline) gemms = std::make_unique<acodm::StepGemms>(a.config, a.batch, a.seq, 99);
-  std::printf("engine: %s, %lld parameters, threads %d, device %s\n", first.configString().c_str(),
-              static_cast<long long>(first.numParameters()), acodm::numThreads(), device.c_str());
+  const std::string loss_path = first.lossChunk() == 0 ? "plain (full logits)" : "chunks of " + std::to_string(first.lossChunk()) + " tokens";
+  std::printf("engine: %s, %lld parameters, threads %d, device %s, LM head + loss %s\n", first.configString().c_str(),
+              static_cast<long long>(first.numParameters()), acodm::numThreads(), device.c_str(), loss_path.c_str());
   std::mt19937 rng(7);
   std::uniform_int_distribution<int32_t> tok(0, first.vocabSize() - 1);
   const int64_t window = a.seq + 1;
@@ -103,8 +111,8 @@ int run(const Args& a, const std::vector<std::string>& variants) {
   std::vector<double> gemm_ms, fractions;
   std::vector<std::vector<double>> product_ms(gemms ? gemms->count() : 0);
   // Resting memory: the models, their optimizer state and the GEMM operands, before any step.
-  const int64_t resting = acodm::currentMemoryBytes(device);
   acodm::resetPeakMemory(device);
+  const int64_t resting = acodm::currentMemoryBytes(device);
   if (a.lockstep) std::printf("lockstep ready\n");
   std::fflush(stdout);
   for (int step = 0;; ++step) {

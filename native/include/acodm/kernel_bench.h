@@ -59,8 +59,9 @@ class StepGemms {
 };
 
 // Peak memory of a stretch of work on `device` ("cpu", "cuda", "cuda:N"): on the CPU the resident set's high-water
-// mark (VmHWM, reset through /proc/self/clear_refs); on a GPU the caching allocator's peak allocated bytes.
-// Returns -1 where the platform cannot say (no /proc, or a GPU without a CUDA libtorch).
+// mark (VmHWM; the reset first returns the allocator's free memory to the system, then resets the mark through
+// /proc/self/clear_refs), on a GPU the caching allocator's peak allocated bytes. Call resetPeakMemory, read
+// currentMemoryBytes (the resting set), do the work, read peakMemoryBytes. -1 where the platform cannot say.
 void resetPeakMemory(const std::string& device);
 int64_t peakMemoryBytes(const std::string& device);
 int64_t currentMemoryBytes(const std::string& device);

@@ -43,27 +43,43 @@ public final class StepGroup {
 
     record Measured(double train, Lockstep.Spread fraction) {}
 
-    static Measured measure(Shape shape, Lockstep.Settings settings) throws Exception {
-        try (Model model = new Model(shape.config(), 1, "cpu")) {
-            // A tiny constant learning rate keeps the model (and so the work per step) stable across rounds.
-            model.setOptimizer(OptimizerSettings.defaults(1e-6, 1e-6, 0, 1_000_000));
-            int window = shape.seq() + 1;
-            int vocab = shape.config().startsWith("bench") ? model.vocabSize() : 257;
-            Random r = new Random(3);
-            int[] tokens = new int[shape.batch() * window];
-            for (int i = 0; i < tokens.length; i++) tokens[i] = r.nextInt(vocab);
-            int[] domains = new int[shape.batch()];
-            for (int b = 0; b < shape.batch(); b++) domains[b] = b % 4;
+    /** A fresh model of the shape, its optimizer set as in the timed runs; loss chunk -1 keeps the engine's default. */
+    static Model model(Shape shape, long lossChunk) {
+        Model model = new Model(shape.config(), 1, "cpu");
+        // A tiny constant learning rate keeps the model (and so the work per step) stable across rounds.
+        model.setOptimizer(OptimizerSettings.defaults(1e-6, 1e-6, 0, 1_000_000));
+        if (lossChunk >= 0) model.setLossChunk(lossChunk);
+        return model;
+    }
 
+    /** Peak memory of a fresh model's first step above the resident set before it, in MB, and that set. */
+    static double[] firstStepMemory(Shape shape, long lossChunk, int[] tokens, int[] domains) {
+        try (Model model = model(shape, lossChunk)) {
             String device = model.deviceName();
-            long resting = PeakMemory.currentBytes(device);
             PeakMemory.reset(device);
-            double first = model.trainStep(tokens, shape.batch(), window, domains, 4, 1, false).loss();
+            long resting = PeakMemory.currentBytes(device);
+            double loss = model.trainStep(tokens, shape.batch(), shape.seq() + 1, domains, 4, 1, false).loss();
             long peak = PeakMemory.peakBytes(device) - resting;
             // Random tokens against a freshly initialised model: the loss is close to ln(vocabulary).
             double expected = Math.log(model.vocabSize());
-            if (!(Math.abs(first - expected) < 1.5)) throw new IllegalStateException(shape.label() + ": first loss " + first + ", expected about " + expected);
+            if (!(Math.abs(loss - expected) < 1.5)) throw new IllegalStateException(shape.label() + ": first loss " + loss + ", expected about " + expected);
+            return new double[] {peak / 1048576.0, resting / 1048576.0};
+        }
+    }
 
+    static Measured measure(Shape shape, Lockstep.Settings settings) throws Exception {
+        int window = shape.seq() + 1;
+        boolean bench = shape.config().startsWith("bench");
+        Random r = new Random(3);
+        int[] tokens = new int[shape.batch() * window];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = r.nextInt(bench ? 50304 : 257);
+        int[] domains = new int[shape.batch()];
+        for (int b = 0; b < shape.batch(); b++) domains[b] = b % 4;
+        // Before the timed model exists, so nothing else shares the resident set; the bench config also with the
+        // plain loss path (the full B*T x V logits), the memory the chunked LM head saves.
+        double[] mem = firstStepMemory(shape, -1, tokens, domains);
+        double[] plainMem = bench ? firstStepMemory(shape, 0, tokens, domains) : null;
+        try (Model model = model(shape, -1)) {
             try (StepGemms gemms = new StepGemms(shape.config(), shape.batch(), shape.seq(), 99)) {
                 Lockstep.Result res = Lockstep.run(List.of(
                         new Lockstep.Side("train", () -> model.trainStep(tokens, shape.batch(), window, domains, 4, 1, false).loss()),
@@ -78,8 +94,11 @@ public final class StepGroup {
                 System.out.printf(Locale.ROOT, "%-18s step %.1f GFLOP (matrix products): %.1f GFLOP/s; the same products alone %.2f ms = %.1f GFLOP/s; "
                                 + "fraction of BLAS roofline %.3f %s%n",
                         "", flops / 1e9, flops / train / 1e6, g, flops / g / 1e6, fraction.median(), fraction.describe("%.3f"));
-                System.out.printf(Locale.ROOT, "%-18s peak step memory: %.1f MB above %.1f MB resting (resident set, first step)%n", "",
-                        peak / 1048576.0, resting / 1048576.0);
+                System.out.printf(Locale.ROOT, "%-18s peak step memory: %.1f MB above %.1f MB resting (resident set, a fresh model's first step, "
+                        + "LM head + loss in chunks of %d tokens)%n", "", mem[0], mem[1], model.lossChunk());
+                if (plainMem != null)
+                    System.out.printf(Locale.ROOT, "%-18s peak step memory, plain loss path (full logits): %.1f MB above %.1f MB resting%n", "",
+                            plainMem[0], plainMem[1]);
                 if (shape.config().startsWith("bench")) {
                     for (int i = 0; i < gemms.count(); i++) {
                         // The last round's per-product times: a breakdown, not a measurement of record.
