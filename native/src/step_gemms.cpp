@@ -69,14 +69,16 @@ StepGemms::StepGemms(const std::string& config, int64_t batch, int64_t seq, int6
     t.uniform_(-1.0, 1.0, gen);
     return t.to(opts);
   };
+  // Outputs are written once here, so their pages belong to the resting set a peak-memory probe starts from.
+  auto output = [&](std::vector<int64_t> size) { return torch::zeros(size, opts); };
   const int64_t n = batch * seq, d = s.d_model, v = s.vocab, h = s.heads, hs = s.headSize(), bh = batch * h;
   auto& ps = impl_->products;
   // A Linear y = x W^T (x [n, in], W [out, in]): forward, input gradient dy W, weight gradient dy^T x.
   auto linear = [&](const std::string& what, int64_t in, int64_t out, int64_t times) {
     auto x = random({n, in}), w = random({out, in}), dy = random({n, out});
-    ps.push_back({what + " forward", times, false, x, w.t(), torch::empty({n, out}, opts)});
-    ps.push_back({what + " dX", times, false, dy, w, torch::empty({n, in}, opts)});
-    ps.push_back({what + " dW", times, false, dy.t(), x, torch::empty({out, in}, opts)});
+    ps.push_back({what + " forward", times, false, x, w.t(), output({n, out})});
+    ps.push_back({what + " dX", times, false, dy, w, output({n, in})});
+    ps.push_back({what + " dW", times, false, dy.t(), x, output({out, in})});
   };
   const int64_t L = s.layers;
   linear("attention.query_key_value", d, 3 * d, L);
@@ -84,12 +86,12 @@ StepGemms::StepGemms(const std::string& config, int64_t batch, int64_t seq, int6
   {
     auto q = random({bh, seq, hs}), k = random({bh, seq, hs}), vv = random({bh, seq, hs});
     auto p = random({bh, seq, seq}), dctx = random({bh, seq, hs}), dscores = random({bh, seq, seq});
-    ps.push_back({"attention scores q k^T", L, true, q, k.transpose(1, 2), torch::empty({bh, seq, seq}, opts)});
-    ps.push_back({"attention ctx p v", L, true, p, vv, torch::empty({bh, seq, hs}, opts)});
-    ps.push_back({"attention dP = dctx v^T", L, true, dctx, vv.transpose(1, 2), torch::empty({bh, seq, seq}, opts)});
-    ps.push_back({"attention dV = p^T dctx", L, true, p.transpose(1, 2), dctx, torch::empty({bh, seq, hs}, opts)});
-    ps.push_back({"attention dQ = dS k", L, true, dscores, k, torch::empty({bh, seq, hs}, opts)});
-    ps.push_back({"attention dK = dS^T q", L, true, dscores.transpose(1, 2), q, torch::empty({bh, seq, hs}, opts)});
+    ps.push_back({"attention scores q k^T", L, true, q, k.transpose(1, 2), output({bh, seq, seq})});
+    ps.push_back({"attention ctx p v", L, true, p, vv, output({bh, seq, hs})});
+    ps.push_back({"attention dP = dctx v^T", L, true, dctx, vv.transpose(1, 2), output({bh, seq, seq})});
+    ps.push_back({"attention dV = p^T dctx", L, true, p.transpose(1, 2), dctx, output({bh, seq, hs})});
+    ps.push_back({"attention dQ = dS k", L, true, dscores, k, output({bh, seq, hs})});
+    ps.push_back({"attention dK = dS^T q", L, true, dscores.transpose(1, 2), q, output({bh, seq, hs})});
   }
   linear("attention.dense", d, d, L);
   linear("mlp.dense_h_to_4h", d, 4 * d, L);
