@@ -1,21 +1,20 @@
-// DDPG actor and critic for AC-ODM on plain libtorch tensors. Adam is written out (as in model.cpp) so the
-// checkpoint holds every bit of optimizer state and a resumed agent takes exactly the same steps.
+// DDPG actor and critic for AC-ODM on plain libtorch tensors. The optimizer is optim.h's, shared with the model,
+// so the checkpoint holds every bit of optimizer state and a resumed agent takes exactly the same steps.
 #include "acodm/agent.h"
 
 #include <torch/torch.h>
 
 #include <cmath>
-#include <cstdio>
-#include <fcntl.h>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 #include <vector>
 
 #include <ATen/Parallel.h>
 
+#include "archive.h"
 #include "compute_env.h"
 #include "device.h"
+#include "optim.h"
 
 namespace acodm {
 namespace {
@@ -30,38 +29,6 @@ constexpr double kFinalInit = 3e-3;
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
-}
-
-void fsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-void saveAtomically(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  fsyncPath(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
-}
-
-void openArchive(torch::serialize::InputArchive& archive, const std::string& path, const char* magic,
-                 const std::string& what) {
-  if (::access(path.c_str(), R_OK) != 0) throw std::invalid_argument(what + " " + path + " does not exist or is not readable");
-  try {
-    archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error(path + " is not a readable " + what + ": " + e.what_without_backtrace());
-  }
-  c10::IValue m, v;
-  if (!archive.try_read("magic", m) || !m.isString() || m.toStringRef() != magic)
-    throw std::runtime_error(path + " is not an acodm " + what + " (no magic '" + magic + "')");
-  archive.read("version", v);
-  if (v.toInt() != kAgentVersion)
-    throw std::runtime_error(what + " " + path + " has version " + std::to_string(v.toInt()) + ", this build reads " +
-                             std::to_string(kAgentVersion));
 }
 
 // A LayerNorm MLP: per hidden layer {W, b, gain, shift}, then the output {W, b}.
@@ -117,75 +84,20 @@ struct Mlp {
   }
 };
 
-struct Schedule {
-  double max_lr = 0.01, min_lr = 0.001;
-  int64_t warmup = 0, total = 1;
-  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  bool decoupled = true;
+// DESIGN.md section 5: warmup to 0.01, cosine to 0.001, decay 0.1, AdamW; the agent never clips gradients.
+OptimizerSettings agentDefaults() {
+  OptimizerSettings s;
+  s.max_lr = 0.01;
+  s.min_lr = 0.001;
+  s.beta2 = 0.999;
+  s.decoupled = true;
+  s.grad_clip = 0;
+  return s;
+}
 
-  double lrAt(int64_t s) const {
-    if (warmup > 0 && s < warmup) return max_lr * static_cast<double>(s + 1) / warmup;
-    const double span = static_cast<double>(std::max<int64_t>(1, total - warmup));
-    const double progress = std::min(1.0, static_cast<double>(s - warmup) / span);
-    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + std::cos(M_PI * progress));
-  }
-
-  torch::Tensor asTensor() const {
-    return torch::tensor({max_lr, min_lr, static_cast<double>(warmup), static_cast<double>(total), weight_decay, beta1,
-                          beta2, eps, decoupled ? 1.0 : 0.0},
-                         torch::kFloat64);
-  }
-
-  static Schedule fromTensor(const torch::Tensor& t) {
-    auto o = t.accessor<double, 1>();
-    Schedule s;
-    s.max_lr = o[0], s.min_lr = o[1], s.warmup = static_cast<int64_t>(o[2]), s.total = static_cast<int64_t>(o[3]);
-    s.weight_decay = o[4], s.beta1 = o[5], s.beta2 = o[6], s.eps = o[7], s.decoupled = o[8] != 0.0;
-    return s;
-  }
-};
-
-// Adam over one network's parameters, with its own step count (the actor and the critic step separately).
-struct Adam {
-  std::vector<torch::Tensor> exp_avg, exp_avg_sq;
-  int64_t step = 0;
-
-  void init(const Mlp& net) {
-    exp_avg.clear();
-    exp_avg_sq.clear();
-    for (const auto& p : net.params) {
-      exp_avg.push_back(torch::zeros_like(p).set_requires_grad(false));
-      exp_avg_sq.push_back(torch::zeros_like(p).set_requires_grad(false));
-    }
-    step = 0;
-  }
-
-  // torch.optim.AdamW (decoupled) or torch.optim.Adam with weight_decay (L2), single-tensor form; decay on
-  // matrices only: shrinking LayerNorm gains and biases towards 0 regularises nothing useful.
-  void apply(Mlp& net, const Schedule& s) {
-    const double lr = s.lrAt(step);
-    ++step;
-    const double bc1 = 1.0 - std::pow(s.beta1, static_cast<double>(step));
-    const double bc2 = 1.0 - std::pow(s.beta2, static_cast<double>(step));
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < net.params.size(); ++i) {
-      auto& p = net.params[i];
-      if (!p.grad().defined()) continue;
-      auto grad = p.grad();
-      const bool decay = p.dim() >= 2 && s.weight_decay != 0.0;
-      if (decay && s.decoupled) p.mul_(1.0 - lr * s.weight_decay);
-      if (decay && !s.decoupled) grad = grad.add(p, s.weight_decay);
-      exp_avg[i].lerp_(grad, 1.0 - s.beta1);
-      exp_avg_sq[i].mul_(s.beta2).addcmul_(grad, grad, 1.0 - s.beta2);
-      auto denom = (exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(s.eps);
-      p.addcdiv_(exp_avg[i], denom, -lr / bc1);
-    }
-  }
-};
-
-void zeroGrad(Mlp& net) {
-  for (auto& p : net.params)
-    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+// An Adam state's archive keys beside its network's parameter names: "actor.exp_avg.0.linear.weight".
+Adam::Key adamKeys(const std::string& prefix, const Mlp& net) {
+  return [prefix, &net](const std::string& moment, size_t i) { return net.name(prefix + "." + moment, i); };
 }
 
 void copyInto(Mlp& dst, const Mlp& src) {
@@ -227,8 +139,8 @@ struct AgentNetworks::Impl {
   int state_dim = 0, actions = 0, hidden = 0, layers = 0, critic_outputs = 0;
   torch::Device device = torch::kCPU;
   Mlp actor, critic, actor_target, critic_target;
-  Adam actor_opt, critic_opt;
-  Schedule schedule;
+  Adam actor_opt, critic_opt;  // each network steps on its own count
+  OptimizerSettings opt = agentDefaults();
   int threads = 0;
 
   bool hasCritic() const { return critic_outputs > 0; }
@@ -282,12 +194,12 @@ AgentNetworks::AgentNetworks(int state_dim, int num_actions, int hidden, int lay
   m.actor.init(state_dim, hidden, layers, num_actions, gen, m.device);
   m.actor_target.init(state_dim, hidden, layers, num_actions, gen, m.device);
   copyInto(m.actor_target, m.actor);
-  m.actor_opt.init(m.actor);
+  m.actor_opt.reset(m.actor.params);
   if (m.hasCritic()) {
     m.critic.init(state_dim + num_actions, hidden, layers, critic_outputs, gen, m.device);
     m.critic_target.init(state_dim + num_actions, hidden, layers, critic_outputs, gen, m.device);
     copyInto(m.critic_target, m.critic);
-    m.critic_opt.init(m.critic);
+    m.critic_opt.reset(m.critic.params);
   }
 }
 
@@ -310,7 +222,7 @@ void AgentNetworks::setOptimizer(double max_lr, double min_lr, int64_t warmup_st
   require(warmup_steps >= 0 && total_steps >= 1, "agent schedule needs warmup >= 0 and total >= 1 steps");
   require(weight_decay >= 0, "agent weight decay must be >= 0");
   require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0, "agent Adam needs 0 <= beta < 1 and eps > 0");
-  auto& s = impl_->schedule;
+  auto& s = impl_->opt;
   s.max_lr = max_lr, s.min_lr = min_lr, s.warmup = warmup_steps, s.total = total_steps;
   s.weight_decay = weight_decay, s.beta1 = beta1, s.beta2 = beta2, s.eps = eps, s.decoupled = decoupled != 0;
 }
@@ -321,9 +233,9 @@ void AgentNetworks::setThreads(int threads) {
 }
 int AgentNetworks::threads() const { return impl_->threads; }
 
-double AgentNetworks::learningRate(int64_t step) const { return impl_->schedule.lrAt(step); }
-int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.step; }
-int64_t AgentNetworks::criticSteps() const { return impl_->critic_opt.step; }
+double AgentNetworks::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
+int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.steps(); }
+int64_t AgentNetworks::criticSteps() const { return impl_->critic_opt.steps(); }
 
 void AgentNetworks::act(const float* states, int n, float* out) const {
   ThreadScope scope(impl_->threads);
@@ -360,17 +272,17 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
     torch::NoGradGuard no_grad;
     y = r + gamma * m.q(m.critic_target, s2, m.policy(m.actor_target, s2));
   }
-  zeroGrad(m.critic);
+  clearGrads(m.critic.params);
   auto critic_loss = torch::mse_loss(m.q(m.critic, s, a), y);
   critic_loss.backward();
-  m.critic_opt.apply(m.critic, m.schedule);
+  m.critic_opt.step(m.critic.params, m.opt);
 
   // The actor's gradient flows through the critic; the critic's own gradients from this pass are dropped.
-  zeroGrad(m.actor);
+  clearGrads(m.actor.params);
   auto actor_loss = -m.q(m.critic, s, m.policy(m.actor, s)).mean();
   actor_loss.backward();
-  m.actor_opt.apply(m.actor, m.schedule);
-  zeroGrad(m.critic);
+  m.actor_opt.step(m.actor.params, m.opt);
+  clearGrads(m.critic.params);
   losses[0] = critic_loss.item<double>();
   losses[1] = actor_loss.item<double>();
 }
@@ -380,10 +292,10 @@ double AgentNetworks::imitate(const float* states, const float* targets, int n) 
   auto& m = *impl_;
   auto s = m.input(states, n, m.state_dim, "imitate: states");
   auto t = m.input(targets, n, m.actions, "imitate: targets");
-  zeroGrad(m.actor);
+  clearGrads(m.actor.params);
   auto loss = torch::mse_loss(m.policy(m.actor, s), t);
   loss.backward();
-  m.actor_opt.apply(m.actor, m.schedule);
+  m.actor_opt.step(m.actor.params, m.opt);
   return loss.item<double>();
 }
 
@@ -394,10 +306,10 @@ double AgentNetworks::regressCritic(const float* states, const float* actions, c
   auto s = m.input(states, n, m.state_dim, "regressCritic: states");
   auto a = m.input(actions, n, m.actions, "regressCritic: actions");
   auto t = m.input(targets, n, m.critic_outputs, "regressCritic: targets");
-  zeroGrad(m.critic);
+  clearGrads(m.critic.params);
   auto loss = torch::mse_loss(m.q(m.critic, s, a), t);
   loss.backward();
-  m.critic_opt.apply(m.critic, m.schedule);
+  m.critic_opt.step(m.critic.params, m.opt);
   return loss.item<double>();
 }
 
@@ -425,37 +337,30 @@ void AgentNetworks::softUpdate(double tau) {
 void AgentNetworks::save(const std::string& path) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  archive.write("magic", c10::IValue(std::string(kAgentMagic)));
-  archive.write("version", c10::IValue(kAgentVersion));
+  writeHeader(archive, kAgentMagic, kAgentVersion);
   archive.write("config", c10::IValue(m.config()));
-  archive.write("schedule", m.schedule.asTensor());
-  archive.write("actor_step", c10::IValue(m.actor_opt.step));
-  archive.write("critic_step", c10::IValue(m.critic_opt.step));
+  archive.write("schedule", m.opt.toTensor(OptimizerSettings::LastField::kDecoupled));
+  archive.write("actor_step", c10::IValue(m.actor_opt.steps()));
+  archive.write("critic_step", c10::IValue(m.critic_opt.steps()));
   auto put = [&](const std::string& prefix, const Mlp& net) {
     for (size_t i = 0; i < net.params.size(); ++i)
       archive.write(net.name(prefix, i), net.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
   };
-  auto putAdam = [&](const std::string& prefix, const Mlp& net, const Adam& opt) {
-    for (size_t i = 0; i < net.params.size(); ++i) {
-      archive.write(net.name(prefix + ".exp_avg", i), opt.exp_avg[i].to(torch::kCPU), true);
-      archive.write(net.name(prefix + ".exp_avg_sq", i), opt.exp_avg_sq[i].to(torch::kCPU), true);
-    }
-  };
   put("actor", m.actor);
   put("actor_target", m.actor_target);
-  putAdam("actor", m.actor, m.actor_opt);
+  m.actor_opt.write(archive, adamKeys("actor", m.actor));
   if (m.hasCritic()) {
     put("critic", m.critic);
     put("critic_target", m.critic_target);
-    putAdam("critic", m.critic, m.critic_opt);
+    m.critic_opt.write(archive, adamKeys("critic", m.critic));
   }
-  saveAtomically(archive, path);
+  writeArchive(archive, path, "agent checkpoint");
 }
 
 void AgentNetworks::load(const std::string& path) {
   auto& m = *impl_;
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kAgentMagic, "agent checkpoint");
+  openArchive(archive, path, kAgentMagic, kAgentVersion, "agent checkpoint");
   c10::IValue config, actor_step, critic_step;
   archive.read("config", config);
   if (config.toStringRef() != m.config())
@@ -473,46 +378,36 @@ void AgentNetworks::load(const std::string& path) {
       net.params[i].copy_(t);
     }
   };
-  auto getAdam = [&](const std::string& prefix, const Mlp& net, Adam& opt) {
-    for (size_t i = 0; i < net.params.size(); ++i) {
-      torch::Tensor a, s;
-      archive.read(net.name(prefix + ".exp_avg", i), a, true);
-      archive.read(net.name(prefix + ".exp_avg_sq", i), s, true);
-      opt.exp_avg[i].copy_(a);
-      opt.exp_avg_sq[i].copy_(s);
-    }
-  };
   get("actor", m.actor);
   get("actor_target", m.actor_target);
-  getAdam("actor", m.actor, m.actor_opt);
+  m.actor_opt.read(archive, adamKeys("actor", m.actor));
   if (m.hasCritic()) {
     get("critic", m.critic);
     get("critic_target", m.critic_target);
-    getAdam("critic", m.critic, m.critic_opt);
+    m.critic_opt.read(archive, adamKeys("critic", m.critic));
   }
-  m.schedule = Schedule::fromTensor(schedule);
-  m.actor_opt.step = actor_step.toInt();
-  m.critic_opt.step = critic_step.toInt();
-  zeroGrad(m.actor);
-  if (m.hasCritic()) zeroGrad(m.critic);
+  m.opt = OptimizerSettings::fromTensor(schedule, OptimizerSettings::LastField::kDecoupled, "agent checkpoint " + path);
+  m.actor_opt.setSteps(actor_step.toInt());
+  m.critic_opt.setSteps(critic_step.toInt());
+  clearGrads(m.actor.params);
+  if (m.hasCritic()) clearGrads(m.critic.params);
 }
 
 void AgentNetworks::exportActor(const std::string& path, const std::string& metadata) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  archive.write("magic", c10::IValue(std::string(kActorMagic)));
-  archive.write("version", c10::IValue(kAgentVersion));
+  writeHeader(archive, kActorMagic, kAgentVersion);
   archive.write("config", c10::IValue(shapeString(m.state_dim, m.actions, m.hidden, m.layers)));
   archive.write("metadata", c10::IValue(metadata));
   for (size_t i = 0; i < m.actor.params.size(); ++i)
     archive.write(m.actor.name("actor", i), m.actor.params[i].detach().to(torch::kCPU), true);
-  saveAtomically(archive, path);
+  writeArchive(archive, path, "exported actor");
 }
 
 void AgentNetworks::importActor(const std::string& path) {
   auto& m = *impl_;
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, "exported actor");
+  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
   c10::IValue config;
   archive.read("config", config);
   const std::string mine = shapeString(m.state_dim, m.actions, m.hidden, m.layers);
@@ -530,7 +425,7 @@ void AgentNetworks::importActor(const std::string& path) {
 
 std::string exportedActorMetadata(const std::string& path) {
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, "exported actor");
+  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
   c10::IValue metadata;
   archive.read("metadata", metadata);
   return metadata.toStringRef();
@@ -538,7 +433,7 @@ std::string exportedActorMetadata(const std::string& path) {
 
 std::string exportedActorConfig(const std::string& path) {
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, "exported actor");
+  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
   c10::IValue config;
   archive.read("config", config);
   return config.toStringRef();

@@ -4,20 +4,36 @@
 
 #include "gram.h"
 
-
 namespace acodm {
 
-void AlignmentCapture::configure(std::vector<std::string> names) {
-  names_ = std::move(names);
-  slot_.clear();
-  for (size_t i = 0; i < names_.size(); ++i) {
-    if (slot_.count(names_[i])) throw std::invalid_argument("alignment parameter '" + names_[i] + "' listed twice");
-    slot_[names_[i]] = i;
-  }
+std::unique_ptr<AlignmentStrategy> AlignmentStrategy::create(const std::string& method, std::vector<std::string> names,
+                                                             std::vector<torch::Tensor> weights) {
+  if (method != "capture" && method != "backward")
+    throw std::invalid_argument("alignment method must be 'capture' or 'backward', got '" + method + "'");
+  if (names.empty()) return nullptr;
+  if (method == "capture") return std::make_unique<AlignmentCapture>(std::move(names), std::move(weights));
+  return std::make_unique<AlignmentByBackward>(std::move(names), std::move(weights));
+}
+
+AlignmentStrategy::AlignmentStrategy(std::vector<std::string> names, std::vector<torch::Tensor> weights)
+    : names_(std::move(names)), weights_(std::move(weights)) {
+  if (names_.size() != weights_.size())
+    throw std::logic_error("alignment: " + std::to_string(names_.size()) + " names but " +
+                           std::to_string(weights_.size()) + " weights");
+  for (size_t i = 0; i < names_.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (names_[i] == names_[j]) throw std::invalid_argument("alignment parameter '" + names_[i] + "' listed twice");
+}
+
+// ---- capture ----
+
+AlignmentCapture::AlignmentCapture(std::vector<std::string> names, std::vector<torch::Tensor> weights)
+    : AlignmentStrategy(std::move(names), std::move(weights)) {
+  for (size_t i = 0; i < names_.size(); ++i) slot_[names_[i]] = i;
   layers_.assign(names_.size(), Layer{});
 }
 
-void AlignmentCapture::beginStep(int num_domains, const torch::Device&) {
+void AlignmentCapture::beginStep(int num_domains) {
   num_domains_ = num_domains;
   for (auto& l : layers_) l = Layer{};
 }
@@ -86,6 +102,47 @@ void AlignmentCapture::finish(const torch::Tensor& token_counts, double* out) {
   for (int a = 0; a < kp; ++a)
     for (int b = 0; b < kp; ++b) out[present[a] * K + present[b]] = s[static_cast<size_t>(a) * kp + b];
   for (auto& l : layers_) l.per_domain.clear();
+}
+
+// ---- backward ----
+
+AlignmentByBackward::AlignmentByBackward(std::vector<std::string> names, std::vector<torch::Tensor> weights)
+    : AlignmentStrategy(std::move(names), std::move(weights)) {}
+
+void AlignmentByBackward::beginStep(int num_domains) {
+  num_domains_ = num_domains;
+  grads_.clear();
+}
+
+void AlignmentByBackward::beginMicroBatch(const torch::Tensor& domains) { domains_ = domains; }
+
+void AlignmentByBackward::beforeBackward(const torch::Tensor& window_sums) {
+  auto present = std::get<0>(at::_unique(domains_.to(torch::kCPU)));
+  for (int64_t j = 0; j < present.numel(); ++j) {
+    const int64_t d = present[j].item<int64_t>();
+    auto loss_d = window_sums.masked_select(domains_ == d).sum();
+    auto grads = torch::autograd::grad({loss_d}, weights_, {}, /*retain_graph=*/true);
+    auto& acc = grads_[d];
+    if (acc.empty()) acc = grads;
+    else
+      for (size_t i = 0; i < grads.size(); ++i) acc[i].add_(grads[i]);
+  }
+}
+
+void AlignmentByBackward::finish(const torch::Tensor& token_counts, double* out) {
+  const int K = num_domains_;
+  std::fill(out, out + static_cast<size_t>(K) * K, 0.0);
+  auto counts = token_counts.accessor<double, 1>();
+  // Each summed gradient scaled to the gradient of the domain's mean token loss.
+  std::vector<std::pair<int64_t, torch::Tensor>> rows;
+  for (auto& [d, grads] : grads_) {
+    std::vector<torch::Tensor> flat;
+    for (auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat64));
+    rows.emplace_back(d, torch::cat(flat) / counts[d]);
+  }
+  for (const auto& [a, ga] : rows)
+    for (const auto& [b, gb] : rows) out[a * K + b] = torch::dot(ga, gb).item<double>();
+  grads_.clear();
 }
 
 }  // namespace acodm

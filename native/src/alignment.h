@@ -1,45 +1,91 @@
-// Per-domain gradients of chosen Linear weights without K backward passes.
-// During the ordinary backward pass of a step the layer's input X and output gradient Δ are captured;
-// since every window belongs to one domain and attention never crosses windows, Δ restricted to domain
-// d's windows is exactly d's share of the loss gradient, so G_d = Δ_dᵀ X_d (scaled from the batch mean
-// to d's own mean) is the gradient of domain d's mean token loss. S = Gram(G) then follows.
+// Per-domain gradient alignment S_ij = <g_i, g_j> over chosen Linear weights, g_d the gradient of domain d's
+// mean token loss in the step. The train step drives one strategy through the same hooks whatever it is:
+//
+//   capture (default): during the one ordinary backward pass of a step the layer's input X and output gradient
+//     Δ are captured; since every window belongs to one domain and attention never crosses windows, Δ restricted
+//     to domain d's windows is exactly d's share of the loss gradient, so G_d = Δ_dᵀ X_d (scaled from the batch
+//     mean to d's own mean) is the gradient of domain d's mean token loss. S = Gram(G) then follows.
+//   backward (the reference and benchmark baseline): one extra autograd pass per domain present in a
+//     micro-batch, over the same forward graph.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace acodm {
 
-class AlignmentCapture {
+class AlignmentStrategy {
  public:
-  void configure(std::vector<std::string> names);
-  bool enabled() const { return !names_.empty(); }
+  virtual ~AlignmentStrategy() = default;
+
+  // "capture" or "backward" (anything else: std::invalid_argument). `names` are the alignment parameters,
+  // `weights` their tensors (the model's own, in the same order).
+  static std::unique_ptr<AlignmentStrategy> create(const std::string& method, std::vector<std::string> names,
+                                                   std::vector<torch::Tensor> weights);
+
   const std::vector<std::string>& parameters() const { return names_; }
 
-  void beginStep(int num_domains, const torch::Device& device);
+  virtual void beginStep(int num_domains) = 0;
   // domains: [micro_batch] int64 domain id of each window of the micro-batch about to run.
-  void beginMicroBatch(const torch::Tensor& domains);
-  // Called by every Linear in the forward pass; records X and hooks Δ for the configured weights.
-  void observe(const std::string& weight_name, const torch::Tensor& x, const torch::Tensor& y);
-  // After backward of the micro-batch: G_d += Δ_dᵀ X_d for every configured layer and present domain.
-  void endMicroBatch();
-  // token_counts: [K] float64 on the CPU. Writes S (K×K, row-major) into out.
-  void finish(const torch::Tensor& token_counts, double* out);
+  virtual void beginMicroBatch(const torch::Tensor& domains) = 0;
+  // Called by every Linear in the forward pass.
+  virtual void observe(const std::string& weight_name, const torch::Tensor& x, const torch::Tensor& y) {}
+  // window_sums: [micro_batch] summed token losses of each window, before the micro-batch's backward pass.
+  virtual void beforeBackward(const torch::Tensor& window_sums) {}
+  // After the micro-batch's backward pass.
+  virtual void endMicroBatch() {}
+  // token_counts: [K] float64 on the CPU. Writes S (K×K, row-major; rows and columns of absent domains 0).
+  virtual void finish(const torch::Tensor& token_counts, double* out) = 0;
+
+ protected:
+  AlignmentStrategy(std::vector<std::string> names, std::vector<torch::Tensor> weights);
+
+  std::vector<std::string> names_;
+  std::vector<torch::Tensor> weights_;
+  int num_domains_ = 0;
+};
+
+// From the captured layer inputs and output gradients of the one backward pass.
+class AlignmentCapture final : public AlignmentStrategy {
+ public:
+  AlignmentCapture(std::vector<std::string> names, std::vector<torch::Tensor> weights);
+
+  void beginStep(int num_domains) override;
+  void beginMicroBatch(const torch::Tensor& domains) override;
+  // Records X and hooks Δ for the configured weights.
+  void observe(const std::string& weight_name, const torch::Tensor& x, const torch::Tensor& y) override;
+  // G_d += Δ_dᵀ X_d for every configured layer and present domain.
+  void endMicroBatch() override;
+  void finish(const torch::Tensor& token_counts, double* out) override;
 
  private:
   struct Layer {
     torch::Tensor x, grad;
     std::map<int64_t, torch::Tensor> per_domain;  // domain -> accumulated Δ_dᵀ X_d
   };
-  std::vector<std::string> names_;
   std::map<std::string, size_t> slot_;
   std::vector<Layer> layers_;
   torch::Tensor domains_;
-  int num_domains_ = 0;
   bool active_ = false;
+};
+
+// One autograd pass per present domain: d/dθ of its loss sum, through the shared graph (retain_graph).
+class AlignmentByBackward final : public AlignmentStrategy {
+ public:
+  AlignmentByBackward(std::vector<std::string> names, std::vector<torch::Tensor> weights);
+
+  void beginStep(int num_domains) override;
+  void beginMicroBatch(const torch::Tensor& domains) override;
+  void beforeBackward(const torch::Tensor& window_sums) override;
+  void finish(const torch::Tensor& token_counts, double* out) override;
+
+ private:
+  torch::Tensor domains_;
+  std::map<int64_t, std::vector<torch::Tensor>> grads_;  // domain -> summed loss gradients
 };
 
 }  // namespace acodm

@@ -74,6 +74,44 @@ std::vector<std::string> namedShapes() {
   return names;
 }
 
+int64_t ParameterSpec::numel() const {
+  int64_t n = 1;
+  for (auto x : sizes) n *= x;
+  return n;
+}
+
+std::vector<ParameterSpec> parameterLayout(const ModelShape& shape) {
+  using Init = ParameterSpec::Init;
+  const int64_t d = shape.d_model, V = shape.vocab;
+  std::vector<ParameterSpec> out;
+  out.push_back({"gpt_neox.embed_in.weight", {V, d}, Init::kSmall});
+  for (int i = 0; i < shape.layers; ++i) {
+    const std::string pre = "gpt_neox.layers." + std::to_string(i) + ".";
+    out.push_back({pre + "input_layernorm.weight", {d}, Init::kOnes});
+    out.push_back({pre + "input_layernorm.bias", {d}, Init::kZeros});
+    out.push_back({pre + "post_attention_layernorm.weight", {d}, Init::kOnes});
+    out.push_back({pre + "post_attention_layernorm.bias", {d}, Init::kZeros});
+    out.push_back({pre + "attention.query_key_value.weight", {3 * d, d}, Init::kSmall});
+    out.push_back({pre + "attention.query_key_value.bias", {3 * d}, Init::kZeros});
+    out.push_back({pre + "attention.dense.weight", {d, d}, Init::kWang});
+    out.push_back({pre + "attention.dense.bias", {d}, Init::kZeros});
+    out.push_back({pre + "mlp.dense_h_to_4h.weight", {4 * d, d}, Init::kSmall});
+    out.push_back({pre + "mlp.dense_h_to_4h.bias", {4 * d}, Init::kZeros});
+    out.push_back({pre + "mlp.dense_4h_to_h.weight", {d, 4 * d}, Init::kWang});
+    out.push_back({pre + "mlp.dense_4h_to_h.bias", {d}, Init::kZeros});
+  }
+  out.push_back({"gpt_neox.final_layer_norm.weight", {d}, Init::kOnes});
+  out.push_back({"gpt_neox.final_layer_norm.bias", {d}, Init::kZeros});
+  out.push_back({"embed_out.weight", {V, d}, Init::kSmall});
+  return out;
+}
+
+int64_t parameterCount(const ModelShape& shape) {
+  int64_t n = 0;
+  for (const auto& p : parameterLayout(shape)) n += p.numel();
+  return n;
+}
+
 ModelShape parseModelShape(const std::string& spec) {
   std::string name = spec, overrides;
   auto colon = spec.find(':');

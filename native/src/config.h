@@ -22,6 +22,21 @@ struct ModelShape {
   int rotaryDims() const;
 };
 
+// One parameter tensor of the model: its Hugging Face GPTNeoXForCausalLM name, shape and GPT-NeoX init.
+struct ParameterSpec {
+  enum class Init { kOnes, kZeros, kSmall, kWang };  // small_init std sqrt(2/(5d)); wang_init std 2/(L sqrt(d))
+  std::string name;
+  std::vector<int64_t> sizes;
+  Init init;
+
+  int64_t numel() const;
+};
+
+// Every parameter of a model of this shape, in GPTNeoXForCausalLM's order: what the model allocates and
+// initialises, and what its parameter count is computed from without allocating anything.
+std::vector<ParameterSpec> parameterLayout(const ModelShape& shape);
+int64_t parameterCount(const ModelShape& shape);
+
 // Resolves "NAME" or "NAME:key=value,...". Throws std::invalid_argument naming the bad name or key.
 ModelShape parseModelShape(const std::string& spec);
 // Canonical "name=...,layers=...,..." string; parseModelShape(canonical(s)) == s.

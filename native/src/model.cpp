@@ -1,6 +1,6 @@
 // GPT-NeoX / Pythia decoder on plain libtorch tensors (no torch::nn modules: parameter names and order are
 // Hugging Face's GPTNeoXForCausalLM, and the train step needs the inputs and output gradients of chosen
-// Linear layers for per-domain gradients). AdamW is written out so checkpoints hold every bit of state.
+// Linear layers for per-domain gradients). The optimizer is optim.h's, shared with the agent networks.
 #include "acodm/model.h"
 
 #include <torch/torch.h>
@@ -9,17 +9,16 @@
 #include <algorithm>
 #include <map>
 #include <cmath>
-#include <cstdio>
-#include <fcntl.h>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 #include <unordered_map>
 
 #include "alignment.h"
+#include "archive.h"
 #include "config.h"
 #include "device.h"
 #include "lm_head_loss.h"
+#include "optim.h"
 
 namespace acodm {
 namespace {
@@ -60,20 +59,15 @@ torch::Tensor rotateHalf(const torch::Tensor& x) {
   return torch::cat({-x2, x1}, -1);
 }
 
-// Flushes a finished file to disk, so the rename that follows publishes complete bytes.
-void fsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+// DESIGN.md's train step: AdamW (0.9, 0.95), decay 0.1 on matrices, clipping at 1.0.
+OptimizerSettings modelDefaults() {
+  OptimizerSettings s;
+  s.max_lr = 3e-4;
+  s.min_lr = 3e-5;
+  s.beta2 = 0.95;
+  s.grad_clip = 1.0;
+  return s;
 }
-
-struct OptimizerSettings {
-  double max_lr = 3e-4, min_lr = 3e-5;
-  int64_t warmup = 0, total = 1;
-  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, eps = 1e-8, grad_clip = 1.0;
-};
 
 }  // namespace
 
@@ -85,32 +79,33 @@ struct Model::Impl {
   std::vector<std::string> names;
   std::vector<torch::Tensor> params;
   std::unordered_map<std::string, size_t> index;
-  std::vector<torch::Tensor> exp_avg, exp_avg_sq;
-  int64_t step = 0;
-  OptimizerSettings opt;
+  Adam adam;
+  OptimizerSettings opt = modelDefaults();
   torch::Tensor rope_cos, rope_sin, causal_mask;
-  AlignmentCapture alignment;
-  bool alignment_by_backward = false;
+  std::vector<std::string> alignment_names;
+  std::string alignment_method = "capture";
+  std::unique_ptr<AlignmentStrategy> alignment;  // null when no alignment parameters are set
+  AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
   int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
   bool fused_attention = true;             // libtorch's scaled_dot_product_attention where it exists (GPU, 2.x)
   std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
-  std::map<int64_t, std::vector<torch::Tensor>> backward_grads;  // domain -> summed loss gradients
 
-  // The reference method: d/dθ of each present domain's loss sum in this micro-batch, by its own autograd
-  // pass through the shared graph (retain_graph), restricted to the alignment parameters.
-  void accumulateByBackward(const torch::Tensor& window_sums, const torch::Tensor& domains) {
-    std::vector<torch::Tensor> inputs;
-    for (const auto& n : alignment.parameters()) inputs.push_back(params[index.at(n)]);
-    auto present = std::get<0>(at::_unique(domains.to(torch::kCPU)));
-    for (int64_t j = 0; j < present.numel(); ++j) {
-      const int64_t d = present[j].item<int64_t>();
-      auto loss_d = window_sums.masked_select(domains == d).sum();
-      auto grads = torch::autograd::grad({loss_d}, inputs, {}, /*retain_graph=*/true);
-      auto& acc = backward_grads[d];
-      if (acc.empty()) acc = grads;
-      else
-        for (size_t i = 0; i < grads.size(); ++i) acc[i].add_(grads[i]);
-    }
+  // Makes the forward pass report its Linear layers to a strategy for the duration of one train step.
+  struct StepAlignment {
+    StepAlignment(Impl& m, AlignmentStrategy* s) : m_(m) { m_.step_alignment = s; }
+    ~StepAlignment() { m_.step_alignment = nullptr; }
+    Impl& m_;
+  };
+
+  // Checkpoint keys of the AdamW moments: "exp_avg/<parameter name>", "exp_avg_sq/<parameter name>".
+  Adam::Key momentKeys() const {
+    return [this](const std::string& moment, size_t i) { return moment + "/" + names[i]; };
+  }
+
+  void configureAlignment() {
+    std::vector<torch::Tensor> weights;
+    for (const auto& n : alignment_names) weights.push_back(params[index.at(n)]);
+    alignment = AlignmentStrategy::create(alignment_method, alignment_names, std::move(weights));
   }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
@@ -125,41 +120,25 @@ struct Model::Impl {
 
   // GPT-NeoX init: small_init (std sqrt(2/(5d))) for embeddings and Linear weights, wang_init
   // (std 2/(L sqrt(d))) for the two projections that write into the residual stream; zero biases.
+  // The draws come in the layout's order from a CPU generator, so a seed gives the same weights on any device.
   void init(int64_t seed) {
-    const int d = shape.d_model, L = shape.layers, V = shape.vocab;
+    const int d = shape.d_model, L = shape.layers;
     const double small = std::sqrt(2.0 / (5.0 * d));
     const double wang = 2.0 / (L * std::sqrt(static_cast<double>(d)));
     auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
     auto opts = torch::TensorOptions().dtype(dtype);
-    auto normal = [&](std::vector<int64_t> size, double std) {
-      auto t = torch::empty(size, opts);
-      t.normal_(0.0, std, gen);
-      return t;
-    };
-    add("gpt_neox.embed_in.weight", normal({V, d}, small));
-    for (int i = 0; i < L; ++i) {
-      auto pre = layerPrefix(i);
-      add(pre + "input_layernorm.weight", torch::ones({d}, opts));
-      add(pre + "input_layernorm.bias", torch::zeros({d}, opts));
-      add(pre + "post_attention_layernorm.weight", torch::ones({d}, opts));
-      add(pre + "post_attention_layernorm.bias", torch::zeros({d}, opts));
-      add(pre + "attention.query_key_value.weight", normal({3 * d, d}, small));
-      add(pre + "attention.query_key_value.bias", torch::zeros({3 * d}, opts));
-      add(pre + "attention.dense.weight", normal({d, d}, wang));
-      add(pre + "attention.dense.bias", torch::zeros({d}, opts));
-      add(pre + "mlp.dense_h_to_4h.weight", normal({4 * d, d}, small));
-      add(pre + "mlp.dense_h_to_4h.bias", torch::zeros({4 * d}, opts));
-      add(pre + "mlp.dense_4h_to_h.weight", normal({d, 4 * d}, wang));
-      add(pre + "mlp.dense_4h_to_h.bias", torch::zeros({d}, opts));
+    for (const auto& spec : parameterLayout(shape)) {
+      torch::Tensor t;
+      switch (spec.init) {
+        case ParameterSpec::Init::kOnes: t = torch::ones(spec.sizes, opts); break;
+        case ParameterSpec::Init::kZeros: t = torch::zeros(spec.sizes, opts); break;
+        case ParameterSpec::Init::kSmall: t = torch::empty(spec.sizes, opts).normal_(0.0, small, gen); break;
+        case ParameterSpec::Init::kWang: t = torch::empty(spec.sizes, opts).normal_(0.0, wang, gen); break;
+      }
+      add(spec.name, std::move(t));
     }
-    add("gpt_neox.final_layer_norm.weight", torch::ones({d}, opts));
-    add("gpt_neox.final_layer_norm.bias", torch::zeros({d}, opts));
-    add("embed_out.weight", normal({V, d}, small));
-    for (auto& t : params) {
-      t = t.to(device).set_requires_grad(true);
-      exp_avg.push_back(torch::zeros_like(t).set_requires_grad(false));
-      exp_avg_sq.push_back(torch::zeros_like(t).set_requires_grad(false));
-    }
+    for (auto& t : params) t = t.to(device).set_requires_grad(true);
+    adam.reset(params);
     // Rotary tables as in GPT-NeoX: inv_freq = base^(-2i/rd), angles t * inv_freq duplicated over halves.
     const int rd = shape.rotaryDims();
     if (rd > 0) {
@@ -175,7 +154,7 @@ struct Model::Impl {
 
   torch::Tensor linear(const torch::Tensor& x, const std::string& prefix) {
     auto y = torch::linear(x, p(prefix + ".weight"), p(prefix + ".bias"));
-    alignment.observe(prefix + ".weight", x, y);
+    if (step_alignment) step_alignment->observe(prefix + ".weight", x, y);
     return y;
   }
 
@@ -288,59 +267,18 @@ struct Model::Impl {
     return chunkedLmHeadLoss(h, w, targets, o).view({B, T});
   }
 
-  double gradNormAndClip() {
-    std::vector<torch::Tensor> norms;
-    norms.reserve(params.size());
-    for (auto& t : params)
-      if (t.grad().defined()) norms.push_back(t.grad().norm(2).to(torch::kFloat64));
-    double total = norms.empty() ? 0.0 : torch::stack(norms).norm(2).item<double>();
-    if (opt.grad_clip > 0) {
-      double coef = opt.grad_clip / (total + 1e-6);
-      if (coef < 1.0)
-        for (auto& t : params)
-          if (t.grad().defined()) t.grad().mul_(coef);
-    }
-    return total;
-  }
-
-  double lrAt(int64_t s) const {
-    if (opt.warmup > 0 && s < opt.warmup) return opt.max_lr * static_cast<double>(s + 1) / opt.warmup;
-    const double span = std::max<int64_t>(1, opt.total - opt.warmup);
-    const double progress = std::min(1.0, static_cast<double>(s - opt.warmup) / span);
-    return opt.min_lr + 0.5 * (opt.max_lr - opt.min_lr) * (1.0 + std::cos(M_PI * progress));
-  }
-
-  // torch.optim.AdamW's single-tensor update, decay on matrices (dim >= 2) only.
-  double adamwStep() {
-    const double lr = lrAt(step);
-    ++step;
-    const double bc1 = 1.0 - std::pow(opt.beta1, static_cast<double>(step));
-    const double bc2 = 1.0 - std::pow(opt.beta2, static_cast<double>(step));
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < params.size(); ++i) {
-      auto& param = params[i];
-      if (!param.grad().defined()) continue;
-      auto grad = param.grad();
-      if (param.dim() >= 2 && opt.weight_decay != 0.0) param.mul_(1.0 - lr * opt.weight_decay);
-      exp_avg[i].lerp_(grad, 1.0 - opt.beta1);
-      exp_avg_sq[i].mul_(opt.beta2).addcmul_(grad, grad, 1.0 - opt.beta2);
-      auto denom = (exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(opt.eps);
-      param.addcdiv_(exp_avg[i], denom, -lr / bc1);
-    }
-    return lr;
-  }
-
-  void zeroGrad() {
-    for (auto& t : params)
-      if (t.grad().defined()) t.mutable_grad() = torch::Tensor();
-  }
-
   const torch::Tensor& named(const std::string& name) const {
     auto it = index.find(name);
     if (it == index.end()) throw std::invalid_argument("no parameter named '" + name + "'");
     return params[it->second];
   }
 };
+
+std::string resolveModelConfig(const std::string& config, int64_t* parameters) {
+  const ModelShape shape = parseModelShape(config);
+  if (parameters != nullptr) *parameters = parameterCount(shape);
+  return canonical(shape);
+}
 
 Model::Model(const std::string& config, int64_t seed, const std::string& device) : impl_(new Impl) {
   impl_->shape = parseModelShape(config);
@@ -413,11 +351,20 @@ void Model::setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int
   require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "betas must lie in [0, 1)");
   require(eps > 0, "eps must be > 0");
   require(weight_decay >= 0, "weight_decay must be >= 0");
-  impl_->opt = {max_lr, min_lr, warmup_steps, total_steps, weight_decay, beta1, beta2, eps, grad_clip};
+  auto& s = impl_->opt;
+  s.max_lr = max_lr;
+  s.min_lr = min_lr;
+  s.warmup = warmup_steps;
+  s.total = total_steps;
+  s.weight_decay = weight_decay;
+  s.beta1 = beta1;
+  s.beta2 = beta2;
+  s.eps = eps;
+  s.grad_clip = grad_clip;
 }
 
-int64_t Model::stepCount() const { return impl_->step; }
-double Model::learningRate(int64_t step) const { return impl_->lrAt(step); }
+int64_t Model::stepCount() const { return impl_->adam.steps(); }
+double Model::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
 
 void Model::setAlignmentParameters(const std::string& names) {
   std::vector<std::string> list;
@@ -428,13 +375,25 @@ void Model::setAlignmentParameters(const std::string& names) {
     require(linear_weight, "alignment parameter '" + item + "' is not the weight of a Linear layer inside a block");
     list.push_back(item);
   }
-  impl_->alignment.configure(list);
+  auto previous = std::move(impl_->alignment_names);
+  impl_->alignment_names = std::move(list);
+  try {
+    impl_->configureAlignment();
+  } catch (...) {
+    impl_->alignment_names = std::move(previous);
+    throw;
+  }
 }
 
 void Model::setAlignmentMethod(const std::string& method) {
-  require(method == "capture" || method == "backward",
-          "alignment method must be 'capture' or 'backward', got '" + method + "'");
-  impl_->alignment_by_backward = method == "backward";
+  auto previous = impl_->alignment_method;
+  impl_->alignment_method = method;
+  try {
+    impl_->configureAlignment();
+  } catch (...) {
+    impl_->alignment_method = previous;
+    throw;
+  }
 }
 
 void Model::setLossChunk(int64_t tokens) {
@@ -456,7 +415,7 @@ bool Model::fusedAttentionActive() const {
 
 std::string Model::alignmentParameters() const {
   std::string out;
-  for (const auto& n : impl_->alignment.parameters()) out += (out.empty() ? "" : ",") + n;
+  for (const auto& n : impl_->alignment_names) out += (out.empty() ? "" : ",") + n;
   return out;
 }
 
@@ -472,23 +431,21 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   const int64_t T = window - 1;
   const double total_tokens = static_cast<double>(batch * T);
   const int64_t micro = batch / micro_batches;
-  const bool want_alignment = alignment != nullptr && m.alignment.enabled();
-  const bool capture = want_alignment && !m.alignment_by_backward;
-
-  m.zeroGrad();
-  m.backward_grads.clear();
-  if (capture) m.alignment.beginStep(num_domains, m.device);
+  // Forward, loss, backward per micro-batch with the alignment strategy's hooks around them, then clip and step.
+  AlignmentStrategy* align = alignment != nullptr ? m.alignment.get() : nullptr;
+  clearGrads(m.params);
+  if (align) align->beginStep(num_domains);
+  Impl::StepAlignment scope(m, align);
   auto loss_per_domain = torch::zeros({num_domains}, torch::TensorOptions().dtype(torch::kFloat64).device(m.device));
   for (int mb = 0; mb < micro_batches; ++mb) {
     auto w = windows.narrow(0, mb * micro, micro);
     auto d = dom.narrow(0, mb * micro, micro);
-    if (capture) m.alignment.beginMicroBatch(d);
-    auto losses = m.tokenLosses(w);
-    auto window_sums = losses.sum(1);
+    if (align) align->beginMicroBatch(d);
+    auto window_sums = m.tokenLosses(w).sum(1);
     loss_per_domain.index_add_(0, d, window_sums.detach().to(torch::kFloat64));
-    if (want_alignment && !capture) m.accumulateByBackward(window_sums, d);
+    if (align) align->beforeBackward(window_sums);
     (window_sums.sum() / total_tokens).backward();
-    if (capture) m.alignment.endMicroBatch();
+    if (align) align->endMicroBatch();
   }
   auto counts = torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T);
   auto loss_host = loss_per_domain.to(torch::kCPU);
@@ -499,26 +456,13 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
     domain_tokens[k] = count_host[k].item<double>();
     total += domain_loss_sum[k];
   }
-  if (capture) m.alignment.finish(count_host, alignment);
-  if (want_alignment && !capture) {
-    std::fill(alignment, alignment + static_cast<size_t>(num_domains) * num_domains, 0.0);
-    std::vector<std::pair<int64_t, torch::Tensor>> rows;
-    for (auto& [d, grads] : m.backward_grads) {
-      std::vector<torch::Tensor> flat;
-      for (auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat64));
-      rows.emplace_back(d, torch::cat(flat) / count_host[d].item<double>());
-    }
-    for (size_t a = 0; a < rows.size(); ++a)
-      for (size_t b = 0; b < rows.size(); ++b)
-        alignment[rows[a].first * num_domains + rows[b].first] = torch::dot(rows[a].second, rows[b].second).item<double>();
-    m.backward_grads.clear();
-  }
-  const double grad_norm = m.gradNormAndClip();
-  const double lr = m.adamwStep();
+  if (align) align->finish(count_host, alignment);
+  const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
+  const double lr = m.adam.step(m.params, m.opt);
   stats[0] = total / total_tokens;
   stats[1] = grad_norm;
   stats[2] = lr;
-  stats[3] = static_cast<double>(m.step - 1);
+  stats[3] = static_cast<double>(m.adam.steps() - 1);
 }
 
 void Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
@@ -550,7 +494,7 @@ void Model::forwardLogits(const int32_t* tokens, int64_t batch, int64_t seq, flo
 
 double Model::lossAndGradients(const int32_t* tokens, int64_t batch, int64_t window) {
   auto windows = impl_->tokenTensor(tokens, batch, window, 2);
-  impl_->zeroGrad();
+  clearGrads(impl_->params);
   auto loss = impl_->tokenLosses(windows).mean();
   loss.backward();
   return loss.item<double>();
@@ -579,48 +523,27 @@ void Model::referenceDistances(const std::string& names, double* out, int count)
 void Model::save(const std::string& path) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  archive.write("magic", c10::IValue(std::string(kCheckpointMagic)));
-  archive.write("version", c10::IValue(kCheckpointVersion));
+  writeHeader(archive, kCheckpointMagic, kCheckpointVersion);
   archive.write("config", c10::IValue(m.config));
-  archive.write("step", c10::IValue(m.step));
-  archive.write("optimizer", torch::tensor({m.opt.max_lr, m.opt.min_lr, static_cast<double>(m.opt.warmup),
-                                            static_cast<double>(m.opt.total), m.opt.weight_decay, m.opt.beta1,
-                                            m.opt.beta2, m.opt.eps, m.opt.grad_clip},
-                                           torch::kFloat64));
-  for (size_t i = 0; i < m.params.size(); ++i) {
+  archive.write("step", c10::IValue(m.adam.steps()));
+  archive.write("optimizer", m.opt.toTensor(OptimizerSettings::LastField::kGradClip));
+  for (size_t i = 0; i < m.params.size(); ++i)
     archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
-    archive.write("exp_avg/" + m.names[i], m.exp_avg[i].to(torch::kCPU), true);
-    archive.write("exp_avg_sq/" + m.names[i], m.exp_avg_sq[i].to(torch::kCPU), true);
-  }
+  m.adam.write(archive, m.momentKeys());
   std::string refs;
   for (const auto& [name, t] : m.reference) {
     refs += (refs.empty() ? "" : ",") + name;
     archive.write("reference/" + name, t.to(torch::kCPU), true);
   }
   archive.write("reference_names", c10::IValue(refs));
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  fsyncPath(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  writeArchive(archive, path, "model checkpoint");
 }
 
 void Model::load(const std::string& path) {
   auto& m = *impl_;
-  if (::access(path.c_str(), R_OK) != 0) throw std::invalid_argument("checkpoint " + path + " does not exist or is not readable");
   torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("checkpoint " + path + " is not a readable acodm model checkpoint: " + e.what_without_backtrace());
-  }
-  c10::IValue magic, version, config, step;
-  if (!archive.try_read("magic", magic) || !magic.isString() || magic.toStringRef() != kCheckpointMagic)
-    throw std::runtime_error("checkpoint " + path + " is not an acodm model checkpoint (no magic)");
-  archive.read("version", version);
-  if (version.toInt() != kCheckpointVersion)
-    throw std::runtime_error("checkpoint " + path + " has version " + std::to_string(version.toInt()) + ", this build reads " +
-                             std::to_string(kCheckpointVersion));
+  openArchive(archive, path, kCheckpointMagic, kCheckpointVersion, "model checkpoint");
+  c10::IValue config, step;
   archive.read("config", config);
   if (config.toStringRef() != m.config) {
     std::string diff;
@@ -631,19 +554,15 @@ void Model::load(const std::string& path) {
   archive.read("step", step);
   torch::Tensor opt;
   archive.read("optimizer", opt);
-  auto o = opt.accessor<double, 1>();
-  m.opt = {o[0], o[1], static_cast<int64_t>(o[2]), static_cast<int64_t>(o[3]), o[4], o[5], o[6], o[7], o[8]};
+  m.opt = OptimizerSettings::fromTensor(opt, OptimizerSettings::LastField::kGradClip, "checkpoint " + path);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < m.params.size(); ++i) {
-    torch::Tensor p, a, s;
+    torch::Tensor p;
     archive.read("param/" + m.names[i], p, true);
-    archive.read("exp_avg/" + m.names[i], a, true);
-    archive.read("exp_avg_sq/" + m.names[i], s, true);
     m.params[i].copy_(p);
-    m.exp_avg[i].copy_(a);
-    m.exp_avg_sq[i].copy_(s);
   }
-  m.step = step.toInt();
+  m.adam.read(archive, m.momentKeys());
+  m.adam.setSteps(step.toInt());
   m.reference.clear();
   c10::IValue refs;
   if (archive.try_read("reference_names", refs)) {
@@ -653,7 +572,7 @@ void Model::load(const std::string& path) {
       m.reference[name] = t.to(m.device);
     }
   }
-  m.zeroGrad();
+  clearGrads(m.params);
 }
 
 }  // namespace acodm

@@ -235,6 +235,43 @@ TEST(Config, PythiaShapesHaveTheirParameterCounts) {
   EXPECT_EQ(m.numParameterTensors(), 6 * 12 + 4);
 }
 
+TEST(Config, ResolvingWithoutAModelAgreesWithTheModel) {
+  for (const std::string spec : {"tiny", "small", "demo-proxy", "demo-target", "tiny:layers=3,d_model=96,heads=6",
+                                 "tiny:vocab=300,seq=48", "bench-256:layers=1", "tiny:rotary_pct=0.5,rotary_base=500",
+                                 "tiny:dtype=float64,d_model=32,heads=2"}) {
+    Model m(spec, 1, "cpu");
+    int64_t n = -1;
+    EXPECT_EQ(acodm::resolveModelConfig(spec, &n), m.configString()) << spec;
+    EXPECT_EQ(n, m.numParameters()) << spec;
+    EXPECT_EQ(acodm::resolveModelConfig(m.configString(), &n), m.configString()) << "canonical form of " << spec;
+    EXPECT_EQ(n, m.numParameters()) << spec;
+  }
+  EXPECT_EQ(acodm::resolveModelConfig("tiny:vocab=300", nullptr),
+            "name=tiny,layers=2,d_model=64,heads=4,vocab=384,seq=64,rotary_pct=0.25,rotary_base=10000,dtype=float32");
+}
+
+TEST(Config, PythiaSizesResolveWithoutAllocating) {
+  // Hugging Face's totals for the Pythia checkpoints (untied embeddings, vocabulary 50,304).
+  const std::vector<std::pair<std::string, int64_t>> pythia = {
+      {"70m", 70426624}, {"160m", 162322944}, {"410m", 405334016}, {"1b", 1011781632}};
+  for (const auto& [name, count] : pythia) {
+    int64_t n = -1;
+    acodm::resolveModelConfig(name, &n);
+    EXPECT_EQ(n, count) << name;
+  }
+  auto message = [](const std::string& spec) {
+    try {
+      acodm::resolveModelConfig(spec, nullptr);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(resolved)");
+  };
+  EXPECT_EQ(message("2b"), "unknown model config '2b' (known: 70m, 160m, 410m, 1b, tiny, small, demo-proxy, demo-target, bench-256)");
+  EXPECT_NE(message("tiny:depth=3").find("unknown key 'depth'"), std::string::npos) << message("tiny:depth=3");
+  EXPECT_NE(message("tiny:heads=5").find("not divisible by heads 5"), std::string::npos) << message("tiny:heads=5");
+}
+
 TEST(BadInput, ClearErrors) {
   EXPECT_THROW(Model("nope", 1, "cpu"), std::invalid_argument);
   EXPECT_THROW(Model("tiny:widht=3", 1, "cpu"), std::invalid_argument);
@@ -364,6 +401,31 @@ TEST(Alignment, CaptureEqualsThePerDomainBackwardMethodAndLeavesTheSameStep) {
     EXPECT_EQ(rb.s[2 * 4 + 2], 0.0);
   }
   EXPECT_THROW(a.setAlignmentMethod("magic"), std::invalid_argument);
+}
+
+TEST(Alignment, MethodAndParametersInEitherOrderAndARejectedSettingChangesNothing) {
+  const int64_t B = 4, W = 9;
+  auto tokens = randomTokens(B * W, 384, 12);
+  std::vector<int32_t> domains{0, 1, 1, 0};
+  const std::string layers = "gpt_neox.layers.1.mlp.dense_4h_to_h.weight";
+  Model a("tiny", 6, "cpu"), b("tiny", 6, "cpu");
+  a.setAlignmentParameters(layers);
+  a.setAlignmentMethod("backward");
+  b.setAlignmentMethod("backward");
+  b.setAlignmentParameters(layers);
+  EXPECT_THROW(b.setAlignmentMethod("magic"), std::invalid_argument);
+  EXPECT_THROW(b.setAlignmentParameters(layers + "," + layers), std::invalid_argument);  // listed twice
+  EXPECT_THROW(b.setAlignmentParameters("gpt_neox.layers.1.mlp.dense_4h_to_h.bias"), std::invalid_argument);
+  EXPECT_EQ(b.alignmentParameters(), layers);
+  auto ra = step(a, tokens, B, W, domains, 2, 1, true);
+  auto rb = step(b, tokens, B, W, domains, 2, 1, true);
+  EXPECT_GT(ra.s[0], 0.0);
+  EXPECT_EQ(ra.s, rb.s);  // the same strategy either way, bit for bit
+  b.setAlignmentParameters("");
+  EXPECT_EQ(b.alignmentParameters(), "");
+  std::vector<double> l(2), c(2), st(4), s(4, 7.0);
+  b.trainStep(tokens.data(), B, W, domains.data(), 2, 1, l.data(), c.data(), st.data(), s.data());
+  EXPECT_EQ(s, std::vector<double>(4, 7.0)) << "S written with alignment off";
 }
 
 TEST(Checkpoint, ReferenceDistancesTravelInCheckpoints) {

@@ -68,7 +68,7 @@ class AgentNetworks {
   void softUpdate(double tau);
 
   // Everything needed to continue bit for bit: four networks, Adam moments, step counts, schedule.
-  // Written to `path`.tmp, synced and renamed. load() refuses a file of a different configuration, naming it.
+  // Atomic and failure-safe like Model::save(). load() refuses a file of a different configuration, naming it.
   void save(const std::string& path) const;
   void load(const std::string& path);
 

@@ -94,7 +94,9 @@ class Model {
   void referenceDistances(const std::string& names, double* out, int count) const;
 
   // Everything needed to continue bit-for-bit: parameters, AdamW moments, step, schedule, config.
-  // Written to `path`.tmp and renamed, so an interrupted save never leaves a file that looks complete.
+  // Atomic: written to a temporary file beside `path`, fsynced, renamed over it, the folder fsynced. A failure
+  // (a full disk included) throws std::runtime_error naming the path (for a full disk also the bytes needed and
+  // free), removes the temporary and leaves any earlier file at `path` as it was.
   void save(const std::string& path) const;
   // Refuses a checkpoint whose model configuration differs, naming the differing keys.
   void load(const std::string& path);
@@ -103,6 +105,12 @@ class Model {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Resolves a model configuration as the constructor does ("410m", "tiny:layers=3,d_model=96", or a canonical
+// string) without building the model: it allocates no tensors (train --dry-run sizes a 1B model with it).
+// Returns the canonical string (what configString() of that model returns) and, when `parameters` is not null,
+// stores the model's parameter count there. Throws std::invalid_argument naming the bad name or key.
+std::string resolveModelConfig(const std::string& config, int64_t* parameters);
 
 // Build facts for `acodm info`: libtorch version, threads, CUDA kernels compiled, GPUs visible.
 std::string buildInfo();

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.acodm.mixing.ActorExport;
 import org.acodm.train.Checkpoints;
-import org.acodm.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -66,11 +65,11 @@ public final class ActorCommand implements Runnable {
                     // An unfinished (or interrupted) proxy run has no actor.pt yet; its newest checkpoint has the agent.
                     Path ckpt = Checkpoints.find(source.run, "latest");
                     w.println("run " + source.run + " has no " + ActorExport.FILE_NAME + " (not finished): exporting its newest checkpoint");
-                    meta = Trainer.exportActor(ckpt, out);
+                    meta = Checkpoints.exportActor(ckpt, out);
                     from = ckpt.toString();
                 }
             } else {
-                meta = Trainer.exportActor(source.checkpoint, out);
+                meta = Checkpoints.exportActor(source.checkpoint, out);
                 from = source.checkpoint.toString();
             }
             w.printf(Locale.ROOT, "actor of %s -> %s%n", from, out);

@@ -1,12 +1,12 @@
 package org.acodm.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.acodm.config.Mappers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -90,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static boolean complete(Path runDir) {
         try {
-            JsonNode n = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
+            JsonNode n = Mappers.JSON.readTree(runDir.resolve("run.json").toFile());
             return n.path("complete").asBoolean(false);
         } catch (Exception e) {
             return false;

@@ -1,15 +1,15 @@
 package org.acodm.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.acodm.config.Mappers;
 import org.acodm.data.Split;
 import org.acodm.engine.Model;
 import org.acodm.train.Checkpoints;
 import org.acodm.train.Evaluator;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import org.acodm.train.config.RunConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +45,7 @@ public final class EvalCommand implements Callable<Integer> {
         ConfigTree tree = ConfigTree.load(run.resolve("config.yaml"));
         RunConfig cfg = tree.bind(RunConfig.class);
         Path ckpt = Checkpoints.find(run, checkpoint);
-        long step = new ObjectMapper().readTree(ckpt.resolve(Checkpoints.TRAINER_STATE).toFile()).path("next_step").asLong();
+        long step = Mappers.JSON.readTree(ckpt.resolve(Checkpoints.TRAINER_STATE).toFile()).path("next_step").asLong();
         Evaluator evaluator = Evaluator.forRun(cfg, tree, s);
         Model.setNumThreads(cfg.run().threads());
         Evaluator.Result r;

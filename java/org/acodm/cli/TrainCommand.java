@@ -5,8 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.acodm.train.RunPlan;
 import org.acodm.train.Trainer;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +39,7 @@ public final class TrainCommand implements Callable<Integer> {
         ConfigTree tree = ConfigTree.load(config).withOverrides(overrides);
         Path runDir = out != null ? out : Path.of("runs", tree.bind(org.acodm.train.config.RunConfig.class).run().name());
         if (dryRun) {
-            printPlan(Trainer.plan(tree), runDir);
+            printPlan(RunPlan.dryRun(tree), runDir);
             return 0;
         }
         try (Trainer t = new Trainer(tree, runDir, System.out)) {
@@ -49,7 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void printPlan(Trainer.Plan p, Path runDir) {
+    static void printPlan(RunPlan p, Path runDir) {
         System.out.printf(Locale.ROOT, "run dir     %s%n", runDir);
         System.out.printf(Locale.ROOT, "model       %s (%,d parameters)%n", p.model(), p.parameters());
         System.out.printf(Locale.ROOT, "method      %s%n", p.method());

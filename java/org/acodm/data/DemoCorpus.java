@@ -1,7 +1,6 @@
 package org.acodm.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.luben.zstd.ZstdOutputStream;
 
 import java.io.BufferedWriter;
@@ -28,6 +27,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.acodm.config.Mappers;
 
 /**
  * {@code acodm corpus demo}: a real multi-domain corpus in The Pile's layout, built from pinned Debian and npm
@@ -247,13 +247,12 @@ public final class DemoCorpus {
     }
 
     static List<String> jsonField(Path dir, String field) throws IOException {
-        ObjectMapper m = new ObjectMapper();
         List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
                 JsonNode n;
                 try {
-                    n = m.readTree(f.toFile());
+                    n = Mappers.JSON.readTree(f.toFile());
                 } catch (IOException e) {
                     continue; // a few files of these packages are not JSON documents (indexes, READMEs)
                 }
@@ -283,13 +282,12 @@ public final class DemoCorpus {
     private static void writeJsonl(Path file, List<String[]> rows) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        ObjectMapper m = new ObjectMapper();
         try (Writer w = new BufferedWriter(new OutputStreamWriter(new ZstdOutputStream(Files.newOutputStream(tmp), 10), StandardCharsets.UTF_8))) {
             for (String[] r : rows) {
-                var o = m.createObjectNode();
+                var o = Mappers.JSON.createObjectNode();
                 o.put("text", r[0]);
                 o.putObject("meta").put("pile_set_name", r[1]);
-                w.write(m.writeValueAsString(o));
+                w.write(Mappers.JSON.writeValueAsString(o));
                 w.write('\n');
             }
         }

@@ -64,6 +64,12 @@ public final class DomainShards implements Closeable {
         return t;
     }
 
+    /** Every domain, in the manifest's order (index = domain id). */
+    public DomainSelection all() { return DomainSelection.of(this, domains()); }
+
+    /** {@code runDomains} in their order (index j = runDomains[j]); each must be a domain of the manifest. */
+    public DomainSelection select(List<String> runDomains) { return DomainSelection.of(this, runDomains); }
+
     /**
      * A weight vector in domain-id order from a map keyed by domain name (DoReMi's format). Every name must be
      * a domain of the manifest; a domain missing from the map gets weight 0.

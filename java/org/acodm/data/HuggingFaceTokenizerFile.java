@@ -3,7 +3,6 @@ package org.acodm.data;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -13,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Mappers;
 
 /**
  * A Hugging Face {@code tokenizer.json} (GPT-NeoX-20B for Pythia), run by DJL's bindings to the Rust
@@ -48,7 +48,7 @@ public final class HuggingFaceTokenizerFile implements Tokenizer {
             throw new CorpusFormatException(file, 0, "no such file (expected a Hugging Face tokenizer.json for tokenizer spec '" + spec + "')");
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            root = Mappers.JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new CorpusFormatException(file, 0, "not a JSON file (expected a Hugging Face tokenizer.json): " + e.getMessage(), e);
         }
@@ -76,7 +76,7 @@ public final class HuggingFaceTokenizerFile implements Tokenizer {
             obj.set("normalizer", NullNode.getInstance());
             notes = "NFC normalizer skipped so tokenisation is lossless";
         }
-        byte[] json = new ObjectMapper().writeValueAsBytes(obj);
+        byte[] json = Mappers.JSON.writeValueAsBytes(obj);
         HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), Map.of(
                 "addSpecialTokens", "false",
                 "truncation", "false",

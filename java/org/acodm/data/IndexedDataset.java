@@ -106,9 +106,6 @@ public final class IndexedDataset implements Closeable {
     /** All tokens, end-of-document tokens included. */
     public long tokens() { return starts[sizes.length]; }
 
-    /** Tokens of document {@code i}, its end-of-document token included. */
-    public int documentSize(int i) { return sizes[i]; }
-
     /** The tokens of document {@code i}, its end-of-document token included. */
     public int[] document(int i) {
         int[] out = new int[sizes[i]];

@@ -27,7 +27,6 @@ public final class IndexedDatasetWriter implements Closeable {
     private final Path binTmp;
     private final Path idxTmp;
     private final TokenDtype dtype;
-    private final int maxId;
     private final FileChannel out;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private int[] sizes = new int[1024];
@@ -38,7 +37,6 @@ public final class IndexedDatasetWriter implements Closeable {
     /** Starts {@code prefix.bin}/{@code prefix.idx} for ids in {@code [0, vocabSize)}. */
     public IndexedDatasetWriter(Path prefix, int vocabSize) throws IOException {
         this.dtype = TokenDtype.forVocabulary(vocabSize);
-        this.maxId = vocabSize - 1;
         this.bin = withSuffix(prefix, ".bin");
         this.idx = withSuffix(prefix, ".idx");
         this.binTmp = withSuffix(prefix, ".bin.tmp");
@@ -56,19 +54,6 @@ public final class IndexedDatasetWriter implements Closeable {
     public int documents() { return documents; }
 
     public long tokens() { return tokens; }
-
-    /** Appends one document: {@code ids} followed by {@code endOfDocument}, as one sequence. */
-    public void addDocument(int[] ids, int endOfDocument) throws IOException {
-        if (finished) throw new IllegalStateException("writer already finished");
-        long length = (long) ids.length + 1;
-        if (length > Integer.MAX_VALUE) throw new IllegalArgumentException("document of " + length + " tokens does not fit MMIDIDX's int32 sizes");
-        if (documents == Integer.MAX_VALUE - 1) throw new IllegalStateException("more than 2^31 documents in one shard");
-        for (int id : ids) put(id);
-        put(endOfDocument);
-        if (documents == sizes.length) sizes = Arrays.copyOf(sizes, sizes.length * 2);
-        sizes[documents++] = (int) length;
-        tokens += length;
-    }
 
     /**
      * Encodes a document (ids then end-of-document) in this dtype's on-disk form, checking every id; runs on the
@@ -114,12 +99,6 @@ public final class IndexedDatasetWriter implements Closeable {
         if (documents == sizes.length) sizes = Arrays.copyOf(sizes, sizes.length * 2);
         sizes[documents++] = tokens;
         this.tokens += tokens;
-    }
-
-    private void put(int id) throws IOException {
-        if (id < 0 || id > maxId) throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + (maxId + 1) + ")");
-        if (buf.remaining() < 4) flush();
-        if (dtype == TokenDtype.UINT16) buf.putShort((short) id); else buf.putInt(id);
     }
 
     private void flush() throws IOException {

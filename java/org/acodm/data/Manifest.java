@@ -1,8 +1,6 @@
 package org.acodm.data;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Mappers;
 
 /**
  * {@code manifest.json} of a prepared shard directory: what was tokenised with what, and how much of each
@@ -41,9 +40,10 @@ public record Manifest(
     /** One input file, its split, its size, and the bad lines skipped in it. */
     public record SourceInfo(String path, String split, long bytes, int badLines, List<String> badLineExamples) {}
 
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** How prepared-data JSON files are read: a file written by a newer version may carry fields this one ignores. */
+    static <T> T readJson(Path file, Class<T> type) throws IOException {
+        return Mappers.JSON.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(file.toFile());
+    }
 
     /** The domain id of {@code name}, or -1. */
     public int domainId(String name) { return domains.indexOf(name); }
@@ -57,7 +57,7 @@ public record Manifest(
             throw new NoSuchFileException(f.toString(), null, "no manifest: this is not a finished prepare output (run `acodm prepare` again to finish it)");
         Manifest m;
         try {
-            m = JSON.readValue(f.toFile(), Manifest.class);
+            m = readJson(f, Manifest.class);
         } catch (IOException e) {
             throw new CorpusFormatException(f, 0, "not a valid manifest: " + e.getMessage(), e);
         }
@@ -73,7 +73,7 @@ public record Manifest(
     static void writeJsonAtomically(Path target, Object value) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (var out = Files.newOutputStream(tmp)) {
-            JSON.writeValue(out, value);
+            Mappers.JSON.writerWithDefaultPrettyPrinter().writeValue(out, value);
         }
         try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
             ch.force(true);

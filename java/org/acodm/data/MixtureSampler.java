@@ -1,14 +1,15 @@
 package org.acodm.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import org.acodm.config.Mappers;
 
 /**
- * Draws a step's training windows from the domain mixture. For every micro-batch (or window) a domain is
- * drawn from the weights, then every window of it gets a start uniform over the domain's token stream (the
+ * Draws a step's training windows from the domain mixture over a {@link DomainSelection}: weights and the drawn
+ * domains are indices into the selection (a run's domains in its order). For every micro-batch (or window) a
+ * domain is drawn from the weights, then every window of it gets a start uniform over the domain's token stream (the
  * shard's documents back to back, each ending with the end-of-document token). The stream is read as a
  * cycle, so a start near the end wraps to the beginning: every start is equally likely and even a domain
  * shorter than one window can be sampled.
@@ -21,14 +22,19 @@ public final class MixtureSampler {
     private static final int PURPOSE_DOMAIN = 1;
     private static final int PURPOSE_START = 2;
 
-    private final DomainShards shards;
+    private final DomainSelection domains;
     private final SamplerConfig config;
 
+    /** A sampler over every domain of {@code shards}, in the manifest's order (weights and domains by domain id). */
     public MixtureSampler(DomainShards shards, SamplerConfig config) {
-        this.shards = shards;
+        this(shards.all(), config);
+    }
+
+    public MixtureSampler(DomainSelection domains, SamplerConfig config) {
+        this.domains = domains;
         this.config = config;
         if (config.forceEachDomain()) {
-            int nonEmpty = (int) Arrays.stream(shards.tokenCounts()).filter(t -> t > 0).count();
+            int nonEmpty = forcedDomains().length;
             if (nonEmpty > config.microBatches())
                 throw new IllegalArgumentException("forceEachDomain needs at least one micro-batch per domain: " + nonEmpty
                         + " domains but " + config.microBatches() + " micro-batches per step");
@@ -37,58 +43,60 @@ public final class MixtureSampler {
 
     public SamplerConfig config() { return config; }
 
-    public DomainShards shards() { return shards; }
-
-    /** Draws the windows and domain ids of {@code step} for {@code rank}. */
+    /** Draws the windows of {@code step} for {@code rank}; weights and the batch's domains index the sampler's selection. */
     public SampledBatch sample(long step, int rank, double[] weights) {
         int[] domains = drawDomains(step, rank, weights);
         int w = config.windowLength();
         int[] tokens = new int[config.batchSize() * w];
         long[] starts = new long[config.batchSize()];
         for (int i = 0; i < domains.length; i++) {
-            IndexedDataset d = shards.dataset(domains[i]);
+            IndexedDataset d = this.domains.dataset(domains[i]);
             long n = d.tokens();
-            long start = CounterRandom.below(n, config.seed(), step, rank, i, PURPOSE_START);
+            long start = CounterRandom.SAMPLER.below(n, config.seed(), step, rank, i, PURPOSE_START);
             starts[i] = start;
             readCyclic(d, start, tokens, i * w, w);
         }
         return new SampledBatch(tokens, domains, starts, config.batchSize(), w);
     }
 
-    /** The domain id of each window of {@code step} for {@code rank}, without reading tokens. */
+    /** The domain (index into the selection) of each window of {@code step} for {@code rank}, without reading tokens. */
     public int[] drawDomains(long step, int rank, double[] weights) {
         double[] cum = cumulative(weights);
+        int[] order = domains.drawOrder();
         int[] out = new int[config.batchSize()];
         int mb = config.microBatchSize();
-        int forced = 0;
-        int[] forcedIds = null;
-        if (config.forceEachDomain()) {
-            forcedIds = java.util.stream.IntStream.range(0, shards.domainCount()).filter(i -> shards.tokens(i) > 0).toArray();
-            forced = forcedIds.length;
-        }
+        int[] forced = config.forceEachDomain() ? forcedDomains() : new int[0];
         for (int m = 0; m < config.microBatches(); m++) {
-            int domain = m < forced ? forcedIds[m]
-                    : pick(cum, CounterRandom.unitDouble(CounterRandom.bits(config.seed(), step, rank, m, PURPOSE_DOMAIN)));
+            int domain = m < forced.length ? forced[m]
+                    : order[pick(cum, CounterRandom.unit(CounterRandom.SAMPLER.bits(config.seed(), step, rank, m, PURPOSE_DOMAIN)))];
             Arrays.fill(out, m * mb, (m + 1) * mb, domain);
         }
         return out;
     }
 
+    /** The domains with training tokens, in draw order: the first micro-batches of a step when forceEachDomain. */
+    private int[] forcedDomains() {
+        return Arrays.stream(domains.drawOrder()).filter(j -> domains.tokens(j) > 0).toArray();
+    }
+
+    /** Cumulative weights in draw order (the manifest's), so that the draw does not depend on the run's order. */
     private double[] cumulative(double[] weights) {
-        int k = shards.domainCount();
+        int k = domains.size();
         if (weights.length != k)
-            throw new IllegalArgumentException(weights.length + " weights for " + k + " domains " + shards.domains());
+            throw new IllegalArgumentException(weights.length + " weights for " + k + " domains " + domains.domains());
+        int[] order = domains.drawOrder();
         double[] cum = new double[k];
         double sum = 0;
-        for (int i = 0; i < k; i++) {
-            double w = weights[i];
+        for (int r = 0; r < k; r++) {
+            int j = order[r];
+            double w = weights[j];
             if (!(w >= 0) || Double.isInfinite(w))
-                throw new IllegalArgumentException("weight of domain " + shards.domains().get(i) + " is " + w + ", expected a finite value >= 0");
-            if (w > 0 && shards.tokens(i) == 0)
-                throw new IllegalArgumentException("domain " + shards.domains().get(i) + " has weight " + w + " but no tokens in the "
-                        + shards.split() + " split");
+                throw new IllegalArgumentException("weight of domain " + domains.domains().get(j) + " is " + w + ", expected a finite value >= 0");
+            if (w > 0 && domains.tokens(j) == 0)
+                throw new IllegalArgumentException("domain " + domains.domains().get(j) + " has weight " + w + " but no tokens in the "
+                        + domains.shards().split() + " split");
             sum += w;
-            cum[i] = sum;
+            cum[r] = sum;
         }
         if (!(sum > 0)) throw new IllegalArgumentException("domain weights sum to " + sum + ", expected a positive sum");
         return cum;
@@ -120,6 +128,7 @@ public final class MixtureSampler {
 
     /** The state to save in a checkpoint: the configuration and the identity of the data it draws from. */
     public SamplerState state() {
+        DomainShards shards = domains.shards();
         return new SamplerState(SamplerState.VERSION, config, shards.split().dirName(), shards.domains(), shards.tokenCounts());
     }
 
@@ -138,18 +147,16 @@ public final class MixtureSampler {
     /** Saved form of a sampler; JSON through {@link #toJson()} / {@link #fromJson(String)}. */
     public record SamplerState(int version, SamplerConfig config, String split, List<String> domains, long[] tokens) {
         public static final int VERSION = 1;
-        private static final ObjectMapper JSON = new ObjectMapper();
-
         public String toJson() {
             try {
-                return JSON.writeValueAsString(this);
+                return Mappers.JSON.writeValueAsString(this);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         }
 
         public static SamplerState fromJson(String json) throws IOException {
-            return JSON.readValue(json, SamplerState.class);
+            return Mappers.JSON.readValue(json, SamplerState.class);
         }
     }
 }

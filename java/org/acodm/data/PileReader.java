@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.github.luben.zstd.ZstdInputStream;
 
 import java.io.Closeable;
@@ -16,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.acodm.config.Mappers;
 
 /**
  * Streams the documents of one Pile-style file ({@code .jsonl} or {@code .jsonl.zst}): one JSON object per
@@ -43,10 +43,8 @@ public final class PileReader implements Closeable {
     public record BadLines(Path file, int count, List<String> examples) {}
 
     private static final int MAX_EXAMPLES = 5;
-    // Pile documents can be tens of MB (a whole book); Jackson's default 20 MB string limit would reject them.
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
-            .build();
+    // Pile documents can be tens of MB (a whole book); the shared mapper lifts Jackson's 20 MB string limit.
+    private static final JsonFactory JSON = Mappers.JSON.getFactory();
 
     private final Path file;
     private final Options options;

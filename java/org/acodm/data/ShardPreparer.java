@@ -208,7 +208,7 @@ public final class ShardPreparer {
         Path f = splitDir.resolve(SPLIT_RECORD);
         if (!Files.isRegularFile(f)) return null;
         try {
-            SplitRecord r = Manifest.JSON.readValue(f.toFile(), SplitRecord.class);
+            SplitRecord r = Manifest.readJson(f, SplitRecord.class);
             // The record is written after the shards, but check they are still there before trusting it.
             for (Manifest.DomainStats d : r.domains().values()) {
                 Path prefix = splitDir.resolve(Path.of(d.shard()).getFileName().toString());

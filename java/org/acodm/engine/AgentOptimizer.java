@@ -6,10 +6,4 @@ package org.acodm.engine;
  * (decay independent of the gradient scale) when true, torch.optim.Adam's L2 term when false.
  */
 public record AgentOptimizer(double maxLr, double minLr, long warmupSteps, long totalSteps, double weightDecay,
-                             double beta1, double beta2, double eps, boolean decoupledWeightDecay) {
-
-    /** The paper's settings: lr to 0.01 then cosine to 0.001, weight decay 0.1, AdamW, PyTorch's Adam betas. */
-    public static AgentOptimizer paper(long warmupSteps, long totalSteps) {
-        return new AgentOptimizer(0.01, 0.001, warmupSteps, totalSteps, 0.1, 0.9, 0.999, 1e-8, true);
-    }
-}
+                             double beta1, double beta2, double eps, boolean decoupledWeightDecay) {}

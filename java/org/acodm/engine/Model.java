@@ -242,6 +242,33 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A model configuration resolved by the engine's own parser without building the model.
+     *
+     * @param config     the canonical string, as {@link #configString()} of such a model returns it
+     *                   ({@code name=tiny,layers=2,d_model=64,heads=4,vocab=384,seq=64,rotary_pct=0.25,rotary_base=10000,dtype=float32})
+     * @param parameters what {@link #numParameters()} of such a model returns
+     */
+    public record Shape(String config, long parameters) {}
+
+    /**
+     * Resolves a model config ("1b", "tiny:layers=3", or a canonical string) as the constructor would, allocating
+     * nothing, so a plan can size a 1B model on any machine. A bad name or key is an IllegalArgumentException
+     * with the engine's message.
+     */
+    public static Shape shape(String config) {
+        if (config == null || config.isBlank()) throw new IllegalArgumentException("model config is empty");
+        long[] parameters = new long[1];
+        String canonical;
+        try {
+            canonical = ModelNative.resolveModelConfig(config, parameters);
+        } catch (RuntimeException e) {
+            // The parser throws std::invalid_argument only: a bad name or key, whose message says which.
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return new Shape(canonical, parameters[0]);
+    }
+
     /** Build facts: libtorch version, threads, whether CUDA kernels were compiled, GPUs visible. */
     public static String buildInfo() { return NativeHandle.call("engine", ModelNative::buildInfo); }
     public static int cudaDeviceCount() { return ModelNative.cudaDeviceCount(); }

@@ -1,9 +1,11 @@
 package org.acodm.mixing;
 
 import java.util.Map;
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Doc;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
 
 /**
  * Section {@code mixing.acodm}: the DDPG agent of AC-ODM. Defaults are DESIGN.md section 5 (the paper's sizes and
@@ -11,83 +13,56 @@ import org.acodm.train.config.Validated;
  */
 @Doc("AC-ODM: a DDPG agent picks the domain weights; reward from gradient alignment")
 public record AcOdmConfig(
-        @Doc("width of every hidden layer of the actor and critic (paper: 1024)") int hidden,
-        @Doc("hidden layers (Linear, LayerNorm, ReLU) of the actor and critic (paper: 5)") int layers,
-        @Doc("reward: mixture (R = sum alpha_i r_i, one Q value) or vector (released code: r, K Q values)") RewardMode reward,
-        @Doc("apply the paper's importance smoothing r_i <- xi r_i + (1 - xi) W_i / alpha_i before the z-score") boolean importance,
-        @Doc("xi of the importance smoothing") double importanceSmoothing,
-        @Doc("discount gamma of the critic target") double gamma,
-        @Doc("soft target update rate tau, applied every step") double tau,
-        @Doc("replay buffer capacity (FIFO)") int bufferSize,
-        @Doc("minibatch size of every update") int batchSize,
-        @Doc("DDPG updates per train step") int updatesPerStep,
-        @Doc("peak agent learning rate, reached at the end of the warmup") double maxLr,
-        @Doc("final agent learning rate of the cosine schedule") double minLr,
-        @Doc("agent weight decay (Linear weights only)") double weightDecay,
-        @Doc("true: AdamW (decoupled decay, independent of the gradient scale); false: Adam + L2 (torch.optim.Adam's weight_decay)") boolean decoupledWeightDecay,
-        @Doc("Adam beta1 of the agent") double beta1,
-        @Doc("Adam beta2 of the agent") double beta2,
-        @Doc("Adam epsilon of the agent") double adamEps,
-        @Doc("share of the run's steps that follow ODM's weights while the actor imitates them") double warmupFraction,
-        @Doc("ODM smoothing a during the warmup") double warmupSmoothing,
-        @Doc("exploration: subtract U[0, noise) from each actor weight, clamp at 0, renormalise") double explorationNoise,
-        @Doc("weight floor alpha <- (1 - K eps_t) alpha + eps_t with ODM's eps_t, against collapse onto one domain") boolean weightFloor,
-        @Doc("the state's last entry is step_feature_scale * (step + 1) / total steps (paper: 100)") double stepFeatureScale,
-        @Doc("number of state layers L (mlp.dense_4h_to_h weights picked by relative depth)") int stateLayers,
-        @Doc("number of reward layers (the last even layers' mlp.dense_4h_to_h weights) S is computed over") int rewardLayers,
-        @Doc("reference of the loss and weight deltas: previous (paper) or first (released code)") DeltaReference deltaReference,
-        @Doc("where the agent networks live: cpu, cuda, cuda:N or auto") String device,
-        @Doc("CPU threads of the agent's ops; 0: one for networks up to 256 wide (faster than spinning workers), the process setting above") int threads,
-        @Doc("initial weights of step 0: uniform, natural (proportional to train tokens), file or map") WeightSource initialSource,
-        @Doc("YAML weight map when initial_source is file") String initialFile,
-        @Doc("inline weight map when initial_source is map") Map<String, Double> initialWeights) implements Validated {
+        @Default("1024") @Doc("width of every hidden layer of the actor and critic (paper: 1024)") int hidden,
+        @Default("5") @Doc("hidden layers (Linear, LayerNorm, ReLU) of the actor and critic (paper: 5)") int layers,
+        @Default("mixture") @Doc("reward: mixture (R = sum alpha_i r_i, one Q value) or vector (released code: r, K Q values)") RewardMode reward,
+        @Default("false") @Doc("apply the paper's importance smoothing r_i <- xi r_i + (1 - xi) W_i / alpha_i before the z-score") boolean importance,
+        @Default("0.9") @Doc("xi of the importance smoothing") double importanceSmoothing,
+        @Default("0.95") @Doc("discount gamma of the critic target") double gamma,
+        @Default("0.001") @Doc("soft target update rate tau, applied every step") double tau,
+        @Default("10000") @Doc("replay buffer capacity (FIFO)") int bufferSize,
+        @Default("32") @Doc("minibatch size of every update") int batchSize,
+        @Default("1") @Doc("DDPG updates per train step") int updatesPerStep,
+        @Default("0.01") @Doc("peak agent learning rate, reached at the end of the warmup") double maxLr,
+        @Default("0.001") @Doc("final agent learning rate of the cosine schedule") double minLr,
+        @Default("0.1") @Doc("agent weight decay (Linear weights only)") double weightDecay,
+        @Default("true") @Doc("true: AdamW (decoupled decay, independent of the gradient scale); false: Adam + L2 (torch.optim.Adam's weight_decay)") boolean decoupledWeightDecay,
+        @Default("0.9") @Doc("Adam beta1 of the agent") double beta1,
+        @Default("0.999") @Doc("Adam beta2 of the agent") double beta2,
+        @Default("1.0e-8") @Doc("Adam epsilon of the agent") double adamEps,
+        @Default("0.02") @Doc("share of the run's steps that follow ODM's weights while the actor imitates them") double warmupFraction,
+        @Default("0.5") @Doc("ODM smoothing a during the warmup") double warmupSmoothing,
+        @Default("0.001") @Doc("exploration: subtract U[0, noise) from each actor weight, clamp at 0, renormalise") double explorationNoise,
+        @Default("true") @Doc("weight floor alpha <- (1 - K eps_t) alpha + eps_t with ODM's eps_t, against collapse onto one domain") boolean weightFloor,
+        @Default("100.0") @Doc("the state's last entry is step_feature_scale * (step + 1) / total steps (paper: 100)") double stepFeatureScale,
+        @Default("9") @Doc("number of state layers L (mlp.dense_4h_to_h weights picked by relative depth)") int stateLayers,
+        @Default("3") @Doc("number of reward layers (the last even layers' mlp.dense_4h_to_h weights) S is computed over") int rewardLayers,
+        @Default("previous") @Doc("reference of the loss and weight deltas: previous (paper) or first (released code)") DeltaReference deltaReference,
+        @Default("auto") @Doc("where the agent networks live: cpu, cuda, cuda:N or auto") String device,
+        @Default("0") @Doc("CPU threads of the agent's ops; 0: one for networks up to 256 wide (faster than spinning workers), the process setting above") int threads,
+        @Default("uniform") @Doc("initial weights of step 0: uniform, natural (proportional to train tokens), file or map") WeightSource initialSource,
+        @Default("") @Doc("YAML weight map when initial_source is file") String initialFile,
+        @Default("{}") @Doc("inline weight map when initial_source is map") Map<String, Double> initialWeights) implements Validated {
 
     public static AcOdmConfig defaults() {
-        return new AcOdmConfig(1024, 5, RewardMode.MIXTURE, false, 0.9, 0.95, 0.001, 10_000, 32, 1, 0.01, 0.001, 0.1, true,
-                0.9, 0.999, 1e-8, 0.02, 0.5, 1e-3, true, 100.0, 9, 3, DeltaReference.PREVIOUS, "auto", 0, WeightSource.UNIFORM, "", Map.of());
+        return Sections.defaults(AcOdmConfig.class);
     }
 
-    /** The defaults with small networks (CPU demos and tests). */
+    /** These settings with other network sizes (small ones for CPU demos and tests). */
     public AcOdmConfig withNetworks(int hiddenWidth, int hiddenLayers) {
-        return new AcOdmConfig(hiddenWidth, hiddenLayers, reward, importance, importanceSmoothing, gamma, tau, bufferSize, batchSize,
-                updatesPerStep, maxLr, minLr, weightDecay, decoupledWeightDecay, beta1, beta2, adamEps, warmupFraction,
-                warmupSmoothing, explorationNoise, weightFloor, stepFeatureScale, stateLayers, rewardLayers, deltaReference, device, threads, initialSource,
-                initialFile, initialWeights);
+        return Sections.with(this, "hidden", hiddenWidth, "layers", hiddenLayers);
     }
 
     public AcOdmConfig withReward(RewardMode mode, boolean importanceSmoothingOn) {
-        return new AcOdmConfig(hidden, layers, mode, importanceSmoothingOn, importanceSmoothing, gamma, tau, bufferSize, batchSize,
-                updatesPerStep, maxLr, minLr, weightDecay, decoupledWeightDecay, beta1, beta2, adamEps, warmupFraction,
-                warmupSmoothing, explorationNoise, weightFloor, stepFeatureScale, stateLayers, rewardLayers, deltaReference, device, threads, initialSource,
-                initialFile, initialWeights);
+        return Sections.with(this, "reward", mode, "importance", importanceSmoothingOn);
     }
 
     public AcOdmConfig withWarmupFraction(double fraction) {
-        return new AcOdmConfig(hidden, layers, reward, importance, importanceSmoothing, gamma, tau, bufferSize, batchSize,
-                updatesPerStep, maxLr, minLr, weightDecay, decoupledWeightDecay, beta1, beta2, adamEps, fraction,
-                warmupSmoothing, explorationNoise, weightFloor, stepFeatureScale, stateLayers, rewardLayers, deltaReference, device, threads, initialSource,
-                initialFile, initialWeights);
+        return Sections.with(this, "warmup_fraction", fraction);
     }
 
     public AcOdmConfig withDevice(String dev) {
-        return new AcOdmConfig(hidden, layers, reward, importance, importanceSmoothing, gamma, tau, bufferSize, batchSize,
-                updatesPerStep, maxLr, minLr, weightDecay, decoupledWeightDecay, beta1, beta2, adamEps, warmupFraction,
-                warmupSmoothing, explorationNoise, weightFloor, stepFeatureScale, stateLayers, rewardLayers, deltaReference, dev, threads, initialSource,
-                initialFile, initialWeights);
-    }
-
-    public AcOdmConfig withLearningRates(double max, double min) {
-        return new AcOdmConfig(hidden, layers, reward, importance, importanceSmoothing, gamma, tau, bufferSize, batchSize,
-                updatesPerStep, max, min, weightDecay, decoupledWeightDecay, beta1, beta2, adamEps, warmupFraction,
-                warmupSmoothing, explorationNoise, weightFloor, stepFeatureScale, stateLayers, rewardLayers, deltaReference, device, threads,
-                initialSource, initialFile, initialWeights);
-    }
-
-    public AcOdmConfig withStateScaling(double stepScale, double noise) {
-        return new AcOdmConfig(hidden, layers, reward, importance, importanceSmoothing, gamma, tau, bufferSize, batchSize,
-                updatesPerStep, maxLr, minLr, weightDecay, decoupledWeightDecay, beta1, beta2, adamEps, warmupFraction,
-                warmupSmoothing, noise, weightFloor, stepScale, stateLayers, rewardLayers, deltaReference, device, threads,
-                initialSource, initialFile, initialWeights);
+        return Sections.with(this, "device", dev);
     }
 
     /** The agent's thread count after resolving 0 (auto). */

@@ -1,14 +1,16 @@
 package org.acodm.mixing;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.acodm.data.Manifest;
+import org.acodm.data.CounterRandom;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
+import org.acodm.engine.StepResult;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
@@ -25,6 +27,8 @@ public final class AcOdmPolicy implements MixingPolicy {
     static final String STATE_FILE = "acodm.state";
     static final String AGENT_FILE = "agent.pt";
     static final String REPLAY_FILE = "replay.bin";
+    /** The purpose of the exploration noise's draws in {@link CounterRandom#POLICY}. */
+    static final long EXPLORATION = 1;
 
     private final List<String> domains;
     private final int k;
@@ -36,6 +40,7 @@ public final class AcOdmPolicy implements MixingPolicy {
     private final AgentNetworks agent;
     private final ReplayBuffer buffer;
     private final StateBuilder stateBuilder;
+    private final StateLayers stateLayers;
     private final OdmPolicy odm;
 
     private float[] state;         // s_t: the state the current action was chosen in (null before step 0's result)
@@ -58,6 +63,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.warmupSteps = config.warmupSteps(totalSteps);
         this.rewardDim = config.reward() == RewardMode.VECTOR ? k : 1;
         this.stateBuilder = new StateBuilder(k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
+        this.stateLayers = new StateLayers(config.stateLayers(), config.deltaReference());
         int stateDim = stateBuilder.dimension();
         this.buffer = new ReplayBuffer(config.bufferSize(), stateDim, k, rewardDim);
         OdmConfig odmConfig = OdmConfig.defaults().withSmoothing(config.warmupSmoothing());
@@ -70,19 +76,24 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.importance = new double[k];
     }
 
-    public static AcOdmPolicy from(AcOdmConfig c, List<String> domains, long totalSteps, long seed, Manifest manifest) {
-        return new AcOdmPolicy(domains, c, totalSteps, seed,
-                InitialWeights.resolve(c.initialSource(), c.initialFile(), c.initialWeights(), domains, manifest));
+    /** {@link MixingMethod#ACODM}'s factory. */
+    static AcOdmPolicy create(AcOdmConfig c, PolicyContext run) {
+        return new AcOdmPolicy(run.domains(), c, run.totalSteps(), run.seed(),
+                run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
-    @Override public String kind() { return "ac-odm"; }
+    @Override public MixingMethod method() { return MixingMethod.ACODM; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return true; }
-    @Override public DeltaReference deltaReference() { return config.deltaReference(); }
 
-    @Override public List<String> stateLayers(int numLayers) {
-        return LayerSelection.names(LayerSelection.statePositions(numLayers, config.stateLayers()));
+    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers. */
+    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
+
+    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
+
+    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
+        observe(stateLayers.observation(domains, result, total, model));
     }
 
     @Override public List<String> rewardLayers(int numLayers) {
@@ -186,7 +197,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         double[] a = new double[k];
         double sum = 0;
         for (int i = 0; i < k; i++) {
-            double u = config.explorationNoise() * PolicyRandom.unit(seed, t, PolicyRandom.EXPLORATION, i);
+            double u = config.explorationNoise() * CounterRandom.unit(CounterRandom.POLICY.bits(seed, t, EXPLORATION, i));
             sum += a[i] = Math.max(0, mu[i] - u);
         }
         for (int i = 0; i < k; i++) a[i] = sum > 0 ? a[i] / sum : 1.0 / k;
@@ -211,6 +222,13 @@ public final class AcOdmPolicy implements MixingPolicy {
         return m;
     }
 
+    /** The proxy's legacy: its actor, as {@code runDir/actor.pt}, for a frozen-actor run to load. */
+    @Override public void onRunComplete(Path runDir, PrintStream log) {
+        Path file = runDir.resolve(ActorExport.FILE_NAME);
+        exportActor(file);
+        log.println("actor exported to " + file);
+    }
+
     /** Writes the actor with everything another run needs to use it (see {@link ActorExport}). Atomic. */
     public void exportActor(Path file) {
         ActorExport meta = new ActorExport(ActorExport.FORMAT_VERSION, domains, config.stateLayers(), ActorExport.STATE_LAYER_RULE,
@@ -225,7 +243,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         StateFiles.writeAtomically(dir.resolve(REPLAY_FILE), buffer::write);
         odm.save(dir);
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             out.writeLong(totalSteps);
             out.writeLong(seed);
             out.writeUTF(config.reward().name());
@@ -247,7 +265,7 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             long savedTotal = in.readLong();
             long savedSeed = in.readLong();
             String savedReward = in.readUTF();

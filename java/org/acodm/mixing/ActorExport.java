@@ -1,10 +1,12 @@
 package org.acodm.mixing;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.acodm.config.Mappers;
 import org.acodm.engine.AgentNetworks;
 
 /**
@@ -25,8 +27,6 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
     public static final String STATE_LAYER_RULE =
             "mlp.dense_4h_to_h.weight of layer 1 and of layers round(j*N/(L-1)), j = 1..L-1 (1-based, N model layers)";
 
-    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     /** {@code path} itself, or {@code path/actor.pt} when it is a directory (a proxy run's output). */
     public static Path resolve(Path path) {
         return Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
@@ -37,7 +37,7 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
         Path file = resolve(path);
         String json = AgentNetworks.exportedMetadata(file);
         try {
-            ActorExport e = JSON.readValue(json, ActorExport.class);
+            ActorExport e = Mappers.JSON.readerFor(ActorExport.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
             if (e.formatVersion() != FORMAT_VERSION)
                 throw new IllegalArgumentException(file + ": exported actor format " + e.formatVersion() + ", this build reads " + FORMAT_VERSION);
             return e;
@@ -46,11 +46,31 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
         }
     }
 
+    /**
+     * Exports the actor of an AC-ODM policy that {@link AcOdmPolicy#save} wrote into {@code policyDir} (a checkpoint's
+     * policy/) to {@code file}, with the metadata a finished run writes: the policy is rebuilt on the CPU from the
+     * run's domains, settings, length and seed, its state loaded, and its actor written under a temporary name and
+     * renamed, so a reader never sees half a file. Returns the metadata as read back from {@code file}.
+     */
+    public static ActorExport exportSaved(Path policyDir, List<String> domains, AcOdmConfig config, long totalSteps, long seed, Path file)
+            throws IOException {
+        // Initial weights only matter at step 0; load() replaces them with the saved ones.
+        double[] uniform = new double[domains.size()];
+        java.util.Arrays.fill(uniform, 1.0 / domains.size());
+        try (AcOdmPolicy p = new AcOdmPolicy(domains, config.withDevice("cpu"), totalSteps, seed, uniform)) {
+            p.load(policyDir);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            p.exportActor(tmp);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return read(file);
+    }
+
     static void write(AgentNetworks agent, Path file, ActorExport metadata) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            agent.exportActor(file, JSON.writeValueAsString(metadata));
+            agent.exportActor(file, Mappers.JSON.writeValueAsString(metadata));
         } catch (java.io.IOException ex) {
             throw new java.io.UncheckedIOException("cannot export the actor to " + file, ex);
         }

@@ -1,7 +1,7 @@
 package org.acodm.mixing;
 
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Validated;
 
 /** Validates a config record built in code the same way the loader validates one read from YAML. */
 final class Configs {

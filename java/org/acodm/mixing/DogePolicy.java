@@ -35,11 +35,12 @@ public final class DogePolicy implements MixingPolicy {
         this.alphaSum = new double[k];
     }
 
-    public static DogePolicy from(DogeConfig c, List<String> domains, org.acodm.data.Manifest manifest) {
-        return new DogePolicy(domains, c, InitialWeights.resolve(c.initialSource(), c.initialFile(), c.initialWeights(), domains, manifest));
+    /** {@link MixingMethod#DOGE}'s factory. */
+    static DogePolicy create(DogeConfig c, PolicyContext run) {
+        return new DogePolicy(run.domains(), c, run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
-    @Override public String kind() { return "doge"; }
+    @Override public MixingMethod method() { return MixingMethod.DOGE; }
     @Override public List<String> domains() { return domains; }
     @Override public boolean needsAlignment() { return true; }
 
@@ -111,7 +112,7 @@ public final class DogePolicy implements MixingPolicy {
 
     @Override public void save(Path dir) throws IOException {
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             StateFiles.writeDoubles(out, logAlpha);
             StateFiles.writeDoubles(out, alphaSum);
             out.writeLong(steps);
@@ -123,7 +124,7 @@ public final class DogePolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             logAlpha = StateFiles.readDoubles(in, k, "DoGE log weights");
             alphaSum = StateFiles.readDoubles(in, k, "DoGE weight sums");
             steps = in.readLong();

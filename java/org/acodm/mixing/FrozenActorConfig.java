@@ -1,17 +1,19 @@
 package org.acodm.mixing;
 
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Doc;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
 
 /** Section {@code mixing.frozen_actor}: a saved AC-ODM actor drives this run, never updated, no reward computed. */
 @Doc("Frozen actor: a proxy run's AC-ODM actor picks the weights of this run")
 public record FrozenActorConfig(
-        @Doc("exported actor file, or the proxy run's directory (its actor.pt)") String actor,
-        @Doc("where the actor runs: cpu, cuda, cuda:N or auto") String device) implements Validated {
+        @Default("") @Doc("exported actor file, or the proxy run's directory (its actor.pt)") String actor,
+        @Default("auto") @Doc("where the actor runs: cpu, cuda, cuda:N or auto") String device) implements Validated {
 
     public static FrozenActorConfig defaults() {
-        return new FrozenActorConfig("", "auto");
+        return Sections.defaults(FrozenActorConfig.class);
     }
 
     @Override public void validate(ConfigErrors e) {

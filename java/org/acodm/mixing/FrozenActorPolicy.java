@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.acodm.engine.AgentNetworks;
+import org.acodm.engine.StepResult;
 
 /**
  * Transfer: an actor exported by a proxy run's {@link AcOdmPolicy} picks the weights of this run. It builds the
@@ -20,6 +21,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     private final Path actorFile;
     private final AgentNetworks actor;
     private final StateBuilder stateBuilder;
+    private final StateLayers stateLayers;
     private double[] alpha;
     private float[] state;
     private long lastStep = -1;
@@ -37,24 +39,37 @@ public final class FrozenActorPolicy implements MixingPolicy {
             throw new IllegalArgumentException(actorFile + ": the actor's network takes " + actor.stateDim()
                     + " inputs but its metadata says " + export.stateDim());
         this.stateBuilder = new StateBuilder(k, export.stateLayers(), export.deltaReference(), export.config().stepFeatureScale());
+        this.stateLayers = new StateLayers(export.stateLayers(), export.deltaReference());
         this.alpha = new double[k];
         java.util.Arrays.fill(alpha, 1.0 / k);
     }
 
-    public static FrozenActorPolicy from(FrozenActorConfig c, List<String> domains) {
-        Configs.check(c, "mixing.frozen_actor");
-        return new FrozenActorPolicy(Path.of(c.actor()), domains, c.device());
+    /** {@link MixingMethod#FROZEN_ACTOR}'s factory; errors name mixing.frozen_actor.actor and where it was set. */
+    static FrozenActorPolicy create(FrozenActorConfig c, PolicyContext run) {
+        String actorKey = run.key("actor");
+        if (c.actor() == null || c.actor().isBlank())
+            throw new IllegalArgumentException(run.locate("actor") + ": " + actorKey + " is required");
+        try {
+            return new FrozenActorPolicy(Path.of(c.actor()), run.domains(), c.device());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The actor's own message says what differs (domains, state size); the prefix says which key to fix.
+            throw new IllegalArgumentException(run.locate("actor") + ": " + actorKey + " '" + c.actor() + "': " + e.getMessage(), e);
+        }
     }
 
     public ActorExport export() { return export; }
 
-    @Override public String kind() { return "frozen-actor"; }
+    @Override public MixingMethod method() { return MixingMethod.FROZEN_ACTOR; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
-    @Override public DeltaReference deltaReference() { return export.deltaReference(); }
 
-    @Override public List<String> stateLayers(int numLayers) {
-        return LayerSelection.names(LayerSelection.statePositions(numLayers, export.stateLayers()));
+    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (the proxy's rule). */
+    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
+
+    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
+
+    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
+        observe(stateLayers.observation(domains, result, total, model));
     }
 
     public float[] lastState() { return state == null ? null : state.clone(); }
@@ -70,7 +85,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
 
     @Override public void save(Path dir) throws IOException {
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             out.writeInt(export.stateDim());
             stateBuilder.write(out);
             StateFiles.writeFloats(out, state);
@@ -82,7 +97,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             int dim = in.readInt();
             if (dim != export.stateDim()) throw new IOException(f + " was saved with a state of dimension " + dim + ", this actor takes " + export.stateDim());
             stateBuilder.read(in);

@@ -1,23 +1,25 @@
 package org.acodm.mixing;
 
 import java.util.Map;
-import org.acodm.train.config.ConfigErrors;
-import org.acodm.train.config.Doc;
-import org.acodm.train.config.Validated;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
 
 /** Section {@code mixing.odm}: online data mixing as a multi-armed bandit over domains, rewarded by training loss. */
 @Doc("ODM: online data mixing with a loss-rewarded bandit (smoothed mean or EXP3)")
 public record OdmConfig(
-        @Doc("update rule: smoothed_mean (as released with AC-ODM) or exp3 (classic, importance-weighted)") OdmVariant variant,
-        @Doc("smoothed_mean: weight a of the old reward in R <- a R + (1 - a) exp(loss)") double smoothing,
-        @Doc("steps at the start that use the initial weights (rewards are still accumulated)") long warmupSteps,
-        @Doc("exp3: reward = scale * domain mean loss (the released EXP3 code divides the loss by 10)") double exp3RewardScale,
-        @Doc("initial weights: uniform, natural (proportional to train tokens), file or map") WeightSource initialSource,
-        @Doc("YAML weight map when initialSource is file") String initialFile,
-        @Doc("inline weight map when initialSource is map") Map<String, Double> initialWeights) implements Validated {
+        @Default("smoothed_mean") @Doc("update rule: smoothed_mean (as released with AC-ODM) or exp3 (classic, importance-weighted)") OdmVariant variant,
+        @Default("0.9") @Doc("smoothed_mean: weight a of the old reward in R <- a R + (1 - a) exp(loss)") double smoothing,
+        @Default("0") @Doc("steps at the start that use the initial weights (rewards are still accumulated)") long warmupSteps,
+        @Default("0.1") @Doc("exp3: reward = scale * domain mean loss (the released EXP3 code divides the loss by 10)") double exp3RewardScale,
+        @Default("uniform") @Doc("initial weights: uniform, natural (proportional to train tokens), file or map") WeightSource initialSource,
+        @Default("") @Doc("YAML weight map when initialSource is file") String initialFile,
+        @Default("{}") @Doc("inline weight map when initialSource is map") Map<String, Double> initialWeights) implements Validated {
 
     public static OdmConfig defaults() {
-        return new OdmConfig(OdmVariant.SMOOTHED_MEAN, 0.9, 0, 0.1, WeightSource.UNIFORM, "", Map.of());
+        return Sections.defaults(OdmConfig.class);
     }
 
     @Override public void validate(ConfigErrors errors) {
@@ -28,6 +30,6 @@ public record OdmConfig(
     }
 
     public OdmConfig withSmoothing(double a) {
-        return new OdmConfig(variant, a, warmupSteps, exp3RewardScale, initialSource, initialFile, initialWeights);
+        return Sections.with(this, "smoothing", a);
     }
 }

@@ -39,11 +39,12 @@ public final class OdmPolicy implements MixingPolicy {
         this.prevEps = 1.0 / k;
     }
 
-    public static OdmPolicy from(OdmConfig c, List<String> domains, org.acodm.data.Manifest manifest) {
-        return new OdmPolicy(domains, c, InitialWeights.resolve(c.initialSource(), c.initialFile(), c.initialWeights(), domains, manifest));
+    /** {@link MixingMethod#ODM}'s factory. */
+    static OdmPolicy create(OdmConfig c, PolicyContext run) {
+        return new OdmPolicy(run.domains(), c, run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
     }
 
-    @Override public String kind() { return "odm"; }
+    @Override public MixingMethod method() { return MixingMethod.ODM; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
 
@@ -103,7 +104,7 @@ public final class OdmPolicy implements MixingPolicy {
 
     @Override public void save(Path dir) throws IOException {
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             out.writeUTF(config.variant().name());
             StateFiles.writeDoubles(out, reward);
             StateFiles.writeDoubles(out, alpha);
@@ -117,7 +118,7 @@ public final class OdmPolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             String variant = in.readUTF();
             if (!variant.equals(config.variant().name()))
                 throw new IOException(f + " holds ODM state of variant " + variant + ", this run uses " + config.variant());

@@ -3,6 +3,7 @@ package org.acodm.mixing;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import org.acodm.data.CounterRandom;
 
 /**
  * FIFO replay buffer of DDPG transitions (s, a, r, s'), stored as floats (the networks' precision) in flat arrays
@@ -12,6 +13,9 @@ import java.io.IOException;
 public final class ReplayBuffer {
     /** A minibatch, row-major: states [n, S], actions [n, K], rewards [n, R], nextStates [n, S]. */
     public record Batch(int n, float[] states, float[] actions, float[] rewards, float[] nextStates) {}
+
+    /** The purpose of the minibatch draws in {@link CounterRandom#POLICY}. */
+    static final long MINIBATCH = 2;
 
     private final int capacity, stateDim, actionDim, rewardDim;
     private final float[] states, actions, rewards, nextStates;
@@ -33,7 +37,6 @@ public final class ReplayBuffer {
 
     public int size() { return size; }
     public int capacity() { return capacity; }
-    public long added() { return added; }
 
     /** Adds a transition, overwriting the oldest when full. */
     public void add(float[] s, float[] a, float[] r, float[] s2) {
@@ -58,7 +61,7 @@ public final class ReplayBuffer {
         java.util.HashSet<Integer> taken = new java.util.HashSet<>();
         int c = 0;
         for (int j = size - m; j < size; j++) {
-            int t = PolicyRandom.below(j + 1, seed, step, PolicyRandom.MINIBATCH, c);
+            int t = CounterRandom.scaled(CounterRandom.POLICY.bits(seed, step, MINIBATCH, c), j + 1);
             int pick = taken.add(t) ? t : j;
             if (pick == j) taken.add(j);
             idx[c++] = pick;

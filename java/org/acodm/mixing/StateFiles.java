@@ -13,9 +13,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Binary policy state files: a magic string, a version, the policy kind and its domains, then the policy's own
+ * Binary policy state files: a magic string, a version, the method's key and the domains, then the policy's own
  * fields. Doubles are written bit for bit (NaN included), so a restored policy is exactly the saved one. Files
  * are written under a temporary name, synced, and renamed: a crash never leaves a file that looks complete.
  */
@@ -47,16 +48,19 @@ final class StateFiles {
         }
     }
 
-    /** The common header: magic, version, kind, domains. */
-    static void writeHeader(DataOutputStream out, String kind, List<String> domains) throws IOException {
+    /** Names the header carried before it took the methods' keys; such state files still load. */
+    private static final Map<MixingMethod, String> FORMER_NAMES = Map.of(MixingMethod.ACODM, "ac-odm", MixingMethod.FROZEN_ACTOR, "frozen-actor");
+
+    /** The common header: magic, version, the method's key, domains. */
+    static void writeHeader(DataOutputStream out, MixingMethod method, List<String> domains) throws IOException {
         out.writeUTF(MAGIC);
         out.writeInt(VERSION);
-        out.writeUTF(kind);
+        out.writeUTF(method.key());
         writeStrings(out, domains);
     }
 
     /** Checks the header against the policy reading it, naming what differs. */
-    static void readHeader(DataInputStream in, Path file, String kind, List<String> domains) throws IOException {
+    static void readHeader(DataInputStream in, Path file, MixingMethod method, List<String> domains) throws IOException {
         String magic;
         try {
             magic = in.readUTF();
@@ -66,12 +70,12 @@ final class StateFiles {
         if (!MAGIC.equals(magic)) throw new IOException(file + " is not an acodm policy state file");
         int version = in.readInt();
         if (version != VERSION) throw new IOException(file + " has state version " + version + ", this build reads " + VERSION);
-        String savedKind = in.readUTF();
-        if (!savedKind.equals(kind))
-            throw new IOException(file + " holds the state of a '" + savedKind + "' policy, not of '" + kind + "'");
-        List<String> saved = readStrings(in);
-        if (!saved.equals(domains))
-            throw new IOException(file + ": " + DomainLists.describeDifference(domains, saved, "this run", "the saved state"));
+        String saved = in.readUTF();
+        if (!saved.equals(method.key()) && !saved.equals(FORMER_NAMES.get(method)))
+            throw new IOException(file + " holds the state of a '" + saved + "' policy, not of '" + method.key() + "'");
+        List<String> savedDomains = readStrings(in);
+        if (!savedDomains.equals(domains))
+            throw new IOException(file + ": " + DomainLists.describeDifference(domains, savedDomains, "this run", "the saved state"));
     }
 
     static void writeStrings(DataOutputStream out, List<String> s) throws IOException {

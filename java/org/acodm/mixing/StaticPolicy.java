@@ -3,7 +3,6 @@ package org.acodm.mixing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.acodm.data.Manifest;
 
 /** The same weights at every step (The Pile's proportions, uniform, proportional to tokens, or any named map). */
 public final class StaticPolicy implements MixingPolicy {
@@ -20,11 +19,12 @@ public final class StaticPolicy implements MixingPolicy {
         this.alpha = alpha.clone();
     }
 
-    public static StaticPolicy from(StaticConfig c, List<String> domains, Manifest manifest) {
-        return new StaticPolicy(domains, InitialWeights.resolve(c.source(), c.file(), c.weights(), domains, manifest));
+    /** {@link MixingMethod#STATIC}'s factory. */
+    static StaticPolicy create(StaticConfig c, PolicyContext run) {
+        return new StaticPolicy(run.domains(), run.weights("source", "weights", "file", c.source(), c.weights(), c.file()));
     }
 
-    @Override public String kind() { return "static"; }
+    @Override public MixingMethod method() { return MixingMethod.STATIC; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
 
@@ -34,7 +34,7 @@ public final class StaticPolicy implements MixingPolicy {
 
     @Override public void save(Path dir) throws IOException {
         StateFiles.writeAtomically(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, kind(), domains);
+            StateFiles.writeHeader(out, method(), domains);
             StateFiles.writeDoubles(out, alpha);
             out.writeLong(lastStep);
         });
@@ -43,7 +43,7 @@ public final class StaticPolicy implements MixingPolicy {
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, kind(), domains);
+            StateFiles.readHeader(in, f, method(), domains);
             double[] saved = StateFiles.readDoubles(in, domains.size(), "weights");
             if (!java.util.Arrays.equals(saved, alpha))
                 throw new IOException(f + ": the saved static weights differ from this run's configuration");

@@ -7,9 +7,9 @@ import org.acodm.engine.StepResult;
 /**
  * What a policy sees after one train step: the domains (fixed order, K), the step's per-domain loss sums and token
  * counts, optionally the K×K gradient-alignment matrix S over the policy's {@link MixingPolicy#rewardLayers reward
- * layers}, the learning rate the model used, and optionally the Frobenius norms of the policy's
- * {@link MixingPolicy#stateLayers state layers} and of their change from the reference weights
- * ({@link MixingPolicy#deltaReference}). Arrays are not copied; the trainer must not reuse them.
+ * layers}, the learning rate the model used, and optionally the Frobenius norms of the AC-ODM state layers and of
+ * their change from the reference weights (collected by the policy's {@link MixingPolicy#afterStep}). Arrays are
+ * not copied; whoever builds an observation must not reuse them.
  *
  * @param step       0-based index of the step that produced these numbers
  * @param totalSteps steps planned for the run (the AC-ODM state carries 100 · (step + 1) / totalSteps)

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Mappers;
 import org.acodm.data.Manifest;
 import org.acodm.data.Split;
 
@@ -19,8 +19,6 @@ import org.acodm.data.Split;
  * resolution against a run's domain order. Weights need not sum to 1; they are normalised here.
  */
 public final class WeightMaps {
-    private static final YAMLMapper YAML = new YAMLMapper();
-
     private WeightMaps() {}
 
     /** Reads a YAML file whose top level is a map of domain name to weight. */
@@ -28,7 +26,7 @@ public final class WeightMaps {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such weight map");
         JsonNode root;
         try {
-            root = YAML.readTree(file.toFile());
+            root = Mappers.YAML.readTree(file.toFile());
         } catch (IOException e) {
             throw new IOException(file + ": not valid YAML: " + e.getMessage(), e);
         }
@@ -43,11 +41,6 @@ public final class WeightMaps {
         }
         if (!bad.isEmpty()) throw new IOException(file + ": weights must be numbers; not numbers: " + String.join(", ", bad));
         return out;
-    }
-
-    /** Writes a weight map as YAML (atomically), in the given order. */
-    public static void writeYaml(Path file, Map<String, Double> weights) throws IOException {
-        StateFiles.writeAtomically(file, out -> out.write(YAML.writeValueAsBytes(weights)));
     }
 
     /**
@@ -99,13 +92,6 @@ public final class WeightMaps {
             Manifest.DomainStats s = train.get(d);
             out.put(d, s == null ? 0.0 : (double) s.tokens() / total);
         }
-        return out;
-    }
-
-    /** A map from α in domain order (for reports and files). */
-    public static Map<String, Double> named(List<String> domains, double[] alpha) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (int i = 0; i < alpha.length; i++) out.put(domains.get(i), alpha[i]);
         return out;
     }
 }

@@ -25,6 +25,8 @@ public final class ModelNative {
     public static native void setNumThreads(int n);
     public static native int numThreads();
     public static native @StdString String numericEnvironmentInfo();
+    /** Canonical config string of {@code config}; {@code parameters[0]} receives the parameter count. Allocates no tensors. */
+    public static native @StdString String resolveModelConfig(@StdString String config, @Cast("int64_t*") long[] parameters);
 
     @Name("Model")
     public static class Handle extends Pointer {

@@ -1,7 +1,6 @@
 package org.acodm.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.acodm.config.Mappers;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
 
@@ -82,11 +82,10 @@ public final class ReportWriter {
         return t.length() > 60 ? t.substring(0, 60) : t;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String json(Object value) {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+            return Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
         } catch (JsonProcessingException e) {
             return String.valueOf(value);
         }

@@ -2,7 +2,6 @@ package org.acodm.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Mappers;
 
 /**
  * A run directory as the trainer leaves it: {@code run.json} and {@code metrics.jsonl}. Reading is forgiving
@@ -24,7 +24,6 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
     public static final String RUN_FILE = "run.json";
     public static final String METRICS_FILE = "metrics.jsonl";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public RunLog {
         steps = List.copyOf(steps);
@@ -57,7 +56,7 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
     private static RunInfo readInfo(Path file) {
         JsonNode n;
         try {
-            n = JSON.readTree(file.toFile());
+            n = Mappers.JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new RunDataException(file + ": not valid JSON: " + e.getMessage(), e);
         }
@@ -91,7 +90,7 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
             if (line.isBlank()) continue;
             JsonNode n;
             try {
-                n = JSON.readTree(line);
+                n = Mappers.JSON.readTree(line);
             } catch (JsonProcessingException e) {
                 if (i == last) {
                     warnings.add(file + ":" + (i + 1) + ": ignored a truncated last line (the run stopped while writing it)");

@@ -1,5 +1,6 @@
 package org.acodm.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.Mappers;
+import org.acodm.mixing.AcOdmConfig;
+import org.acodm.mixing.ActorExport;
+import org.acodm.mixing.MixingMethod;
+import org.acodm.train.config.RunConfig;
 
 /**
  * RUN_DIR/checkpoints/step-NNNNNNNN/: a checkpoint is written into a hidden temporary directory, every file
@@ -88,6 +95,28 @@ public final class Checkpoints {
             throw new IllegalArgumentException("no complete checkpoint " + p + " (checkpoints of " + runDir + ": "
                     + all.stream().map(q -> q.getFileName().toString()).toList() + ")");
         return p;
+    }
+
+    /**
+     * Exports the AC-ODM actor held in checkpoint directory {@code ckpt} to {@code file}, as a finished run writes its
+     * actor.pt (see {@link ActorExport#exportSaved}): the policy is rebuilt from the checkpoint's config.yaml and
+     * domain list (trainer.json) and its saved state.
+     */
+    public static ActorExport exportActor(Path ckpt, Path file) throws IOException {
+        Path stateFile = ckpt.resolve(TRAINER_STATE);
+        if (!Files.isRegularFile(stateFile)) throw new IllegalArgumentException(ckpt + " is not a complete checkpoint (no " + TRAINER_STATE + ")");
+        JsonNode state = Mappers.JSON.readTree(stateFile.toFile());
+        ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
+        RunConfig cfg = tree.bind(RunConfig.class);
+        if (cfg.mixing().method() != MixingMethod.ACODM)
+            throw new IllegalArgumentException("checkpoint " + ckpt + " is of a '" + cfg.mixing().method().key()
+                    + "' run; only an acodm run trains an actor to export");
+        if (!state.path("domains").isArray())
+            throw new IllegalArgumentException(stateFile + " lists no domains (a checkpoint written before domains were recorded)");
+        List<String> domains = new ArrayList<>();
+        state.path("domains").forEach(d -> domains.add(d.asText()));
+        AcOdmConfig settings = (AcOdmConfig) cfg.mixing().bindSettings(tree);
+        return ActorExport.exportSaved(ckpt.resolve("policy"), domains, settings, cfg.train().steps(), cfg.run().seed(), file);
     }
 
     static String name(long step) { return String.format("step-%09d", step); }

@@ -9,7 +9,7 @@ import org.acodm.data.Split;
 import org.acodm.data.ValidationWindows;
 import org.acodm.engine.Model;
 import org.acodm.engine.StepResult;
-import org.acodm.train.config.ConfigTree;
+import org.acodm.config.ConfigTree;
 import org.acodm.train.config.RunConfig;
 
 /**
@@ -53,8 +53,15 @@ public final class Evaluator {
             Manifest manifest = shards.manifest();
             List<String> domains = Trainer.resolveDomains(tree, cfg.data(), manifest, dataDir);
             return new Evaluator(ValidationWindows.build(shards, cfg.data().seqLen(), cfg.data().evalWindowsPerDomain()), domains,
-                    Trainer.manifestIds(domains, manifest), manifest, split, cfg.data().batchSize());
+                    manifestIds(domains, manifest), manifest, split, cfg.data().batchSize());
         }
+    }
+
+    /** The manifest's id of each of {@code domains}: ValidationWindows are built per manifest domain. */
+    static int[] manifestIds(List<String> domains, Manifest manifest) {
+        int[] ids = new int[domains.size()];
+        for (int j = 0; j < ids.length; j++) ids[j] = manifest.domains().indexOf(domains.get(j));
+        return ids;
     }
 
     public List<String> domains() { return domains; }

@@ -1,6 +1,5 @@
 package org.acodm.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.acodm.config.Mappers;
 
 /**
  * RUN_DIR/metrics.jsonl: one JSON object per line, appended and flushed line by line. A checkpoint records
@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
  * after a crash are written once, exactly as an uninterrupted run writes them.
  */
 final class MetricsLog implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
     private final Path path;
     private final FileChannel channel;
 
@@ -38,14 +37,14 @@ final class MetricsLog implements AutoCloseable {
     }
 
     ObjectNode record(String type, long step) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Mappers.JSON.createObjectNode();
         n.put("type", type);
         n.put("step", step);
         return n;
     }
 
     void write(ObjectNode record) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap((JSON.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8));
+        ByteBuffer b = ByteBuffer.wrap((Mappers.JSON.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8));
         while (b.hasRemaining()) channel.write(b);
     }
 

@@ -17,6 +17,11 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.acodm.config.ConfigDiff;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Mappers;
+import org.acodm.data.DomainSelection;
 import org.acodm.data.DomainShards;
 import org.acodm.data.Manifest;
 import org.acodm.data.MixtureSampler;
@@ -28,18 +33,10 @@ import org.acodm.engine.Model;
 import org.acodm.engine.NumericEnvironment;
 import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
-import org.acodm.mixing.AcOdmConfig;
-import org.acodm.mixing.AcOdmPolicy;
-import org.acodm.mixing.ActorExport;
-import org.acodm.mixing.DeltaReference;
 import org.acodm.mixing.MixingPolicy;
-import org.acodm.mixing.StepObservation;
-import org.acodm.train.config.ConfigDiff;
-import org.acodm.train.config.ConfigTree;
-import org.acodm.train.config.ConfigWriter;
+import org.acodm.mixing.TrainedModel;
 import org.acodm.train.config.DataSection;
 import org.acodm.train.config.RunConfig;
-import org.acodm.train.export.GptNeoxDims;
 
 /**
  * One training run, DESIGN.md section 4: the policy gives α, the sampler draws the step's windows from α
@@ -49,9 +46,9 @@ import org.acodm.train.export.GptNeoxDims;
  * RUN_DIR holds run.json, config.yaml (resolved), metrics.jsonl, checkpoints/ and, for AC-ODM, actor.pt.
  */
 public final class Trainer implements AutoCloseable {
-    /** Keys a resume may change without invalidating the checkpoint. */
     /** Key of the numeric environment in trainer.json and run.json. */
     static final String NUMERIC_ENVIRONMENT = "numeric_environment";
+    /** Keys a resume may change without invalidating the checkpoint. */
     private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "train.steps",
             "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
 
@@ -62,29 +59,21 @@ public final class Trainer implements AutoCloseable {
     private final DomainShards train;
     private final DomainShards val;
     private final List<String> domains;
-    private final int[] manifestIds;
     private final Model model;
+    private final TrainedModel trainedModel;
     private final MixingPolicy policy;
     private final MixtureSampler sampler;
     private final Evaluator evaluator;
     private final Checkpoints checkpoints;
-    private final List<String> stateLayers;
     private final NumericEnvironment numericEnvironment;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private long maxSteps = Long.MAX_VALUE;
 
-    /**
-     * The plan of a run, for --dry-run and the header of {@code train}. {@code domains} and {@code initialWeights} are
-     * empty / null when the data is not there yet; {@code notes} say what could not be checked and why.
-     */
-    public record Plan(String model, long parameters, List<String> domains, long steps, int batch, int seqLen,
-                       long tokensPerStep, double[] initialWeights, String method, List<String> notes) {}
-
     public Trainer(ConfigTree tree, Path runDir, PrintStream out) throws IOException {
         this.tree = tree;
         this.cfg = tree.bind(RunConfig.class);
-        PolicyFactory.settings(cfg, tree);  // the method's settings are checked before any heavy work
+        cfg.mixing().bindSettings(tree);  // the method's settings are checked before any heavy work
         this.runDir = runDir;
         this.out = out;
         DataSection data = cfg.data();
@@ -99,13 +88,13 @@ public final class Trainer implements AutoCloseable {
             valShards = DomainShards.open(dataDir, Split.VAL);
             Manifest manifest = trainShards.manifest();
             this.domains = resolveDomains(tree, data, manifest, dataDir);
-            this.manifestIds = manifestIds(domains, manifest);
+            DomainSelection trainDomains = trainShards.select(domains);
             for (int j = 0; j < domains.size(); j++)
-                if (trainShards.tokens(manifestIds[j]) == 0)
+                if (trainDomains.tokens(j) == 0)
                     throw new IllegalArgumentException("domain '" + domains.get(j) + "' has no training tokens in " + dataDir);
             // The policy comes before the model: its errors (weights naming unknown domains, an actor exported for
             // other domains) are config errors too, and should not wait for a model of possibly billions of weights.
-            p = PolicyFactory.create(cfg, tree, domains, manifest);
+            p = cfg.mixing().createPolicy(tree, domains, manifest, cfg.train().steps(), cfg.run().seed());
             Model.setNumThreads(cfg.run().threads());
             m = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
             this.numericEnvironment = Model.numericEnvironment().with("device", m.deviceName());
@@ -120,13 +109,12 @@ public final class Trainer implements AutoCloseable {
             m.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(),
                     o.beta1(), o.beta2(), o.eps(), o.gradClip()));
             if (p.needsAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
-            this.stateLayers = p.stateLayers(m.numLayers());
             SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
                     ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
                     : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
-            this.sampler = new MixtureSampler(trainShards, sc);
+            this.sampler = new MixtureSampler(trainDomains, sc);
             this.evaluator = new Evaluator(ValidationWindows.build(valShards, data.seqLen(), data.evalWindowsPerDomain()), domains,
-                    manifestIds, manifest, Split.VAL, data.batchSize());
+                    Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
         } catch (RuntimeException | IOException | Error e) {
             if (m != null) m.close();
             if (p != null) p.close();
@@ -137,6 +125,7 @@ public final class Trainer implements AutoCloseable {
         this.train = trainShards;
         this.val = valShards;
         this.model = m;
+        this.trainedModel = new PolicyView(m);
         this.policy = p;
         this.checkpoints = new Checkpoints(runDir);
     }
@@ -162,98 +151,11 @@ public final class Trainer implements AutoCloseable {
         return List.copyOf(chosen);
     }
 
-    static int[] manifestIds(List<String> domains, Manifest manifest) {
-        int[] ids = new int[domains.size()];
-        for (int j = 0; j < ids.length; j++) ids[j] = manifest.domains().indexOf(domains.get(j));
-        return ids;
-    }
-
-    public Plan plan() {
-        return new Plan(model.configString(), model.numParameters(), domains, cfg.train().steps(), cfg.data().batchSize(),
+    /** The plan of this run, with the model's own shape and the policy's initial weights (the header of {@code train}). */
+    public RunPlan plan() {
+        return new RunPlan(model.configString(), model.numParameters(), domains, cfg.train().steps(), cfg.data().batchSize(),
                 cfg.data().seqLen(), (long) cfg.data().batchSize() * cfg.data().seqLen(), policy.weights(), cfg.mixing().method().key(),
                 List.of());
-    }
-
-    /**
-     * The plan of a run without training and without allocating the model (a 1B model would take ~4 GB just to
-     * count its weights): sizes come from {@link ModelShapes}. When data.path holds prepared data, the domains,
-     * the vocabulary, the context and the initial weights are checked as a real start would; when it does not
-     * (planning a Pile run before preparing The Pile), the plan says so instead of failing.
-     */
-    public static Plan plan(ConfigTree tree) throws IOException {
-        RunConfig cfg = tree.bind(RunConfig.class);
-        Object settings = PolicyFactory.settings(cfg, tree);
-        GptNeoxDims dims;
-        try {
-            dims = ModelShapes.resolve(cfg.model().config());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(tree.locate("model.config") + ": model.config: " + e.getMessage(), e);
-        }
-        DataSection data = cfg.data();
-        if (data.seqLen() > dims.maxSeq())
-            throw new IllegalArgumentException(tree.locate("data.seq_len") + ": data.seq_len " + data.seqLen()
-                    + " exceeds the context of model '" + cfg.model().config() + "' (" + dims.maxSeq() + ")");
-        String model = String.format(Locale.ROOT, "%s (%d layers, d_model %d, %d heads, vocabulary %d, context %d)",
-                cfg.model().config(), dims.layers(), dims.dModel(), dims.heads(), dims.vocab(), dims.maxSeq());
-        long tokensPerStep = (long) data.batchSize() * data.seqLen();
-        List<String> notes = new ArrayList<>();
-        List<String> domains = data.domains();
-        double[] weights = null;
-        Path dataDir = Path.of(data.path());
-        if (!Files.isRegularFile(dataDir.resolve(Manifest.FILE_NAME))) {
-            notes.add("data: " + dataDir + " holds no prepared data (no manifest.json; " + tree.locate("data.path")
-                    + "): domains and initial weights are checked once `acodm prepare` has written it");
-        } else {
-            Manifest manifest = Manifest.read(dataDir);
-            domains = resolveDomains(tree, data, manifest, dataDir);
-            if (dims.vocab() < manifest.tokenizer().vocabSize())
-                throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
-                        + dims.vocab() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has " + manifest.tokenizer().vocabSize());
-            if (settings instanceof org.acodm.mixing.FrozenActorConfig fa
-                    && !Files.isRegularFile(org.acodm.mixing.ActorExport.resolve(Path.of(fa.actor())))) {
-                notes.add("actor: " + fa.actor() + " does not exist yet (train the proxy run first); step 0 runs on uniform weights");
-                weights = new double[domains.size()];
-                java.util.Arrays.fill(weights, 1.0 / domains.size());
-            } else {
-                try (MixingPolicy p = PolicyFactory.create(cfg, tree, domains, manifest)) {
-                    weights = p.weights();
-                }
-            }
-        }
-        return new Plan(model, ModelShapes.parameterCount(dims), domains, cfg.train().steps(), data.batchSize(), data.seqLen(),
-                tokensPerStep, weights, cfg.mixing().method().key(), notes);
-    }
-
-    /**
-     * Exports the AC-ODM actor held in checkpoint directory {@code ckpt} to {@code file}, with the same metadata a
-     * finished run writes to its actor.pt: the policy is rebuilt from the checkpoint's config.yaml and domain list
-     * (trainer.json), its state loaded from {@code ckpt/policy}, and exported (atomically: a reader never sees half
-     * a file). The networks are built on the CPU whatever the run used.
-     */
-    public static ActorExport exportActor(Path ckpt, Path file) throws IOException {
-        Path stateFile = ckpt.resolve(Checkpoints.TRAINER_STATE);
-        if (!Files.isRegularFile(stateFile)) throw new IllegalArgumentException(ckpt + " is not a complete checkpoint (no " + Checkpoints.TRAINER_STATE + ")");
-        JsonNode state = MetricsLog.JSON.readTree(stateFile.toFile());
-        ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
-        RunConfig cfg = tree.bind(RunConfig.class);
-        if (cfg.mixing().method() != org.acodm.train.config.MixingSection.Method.ACODM)
-            throw new IllegalArgumentException("checkpoint " + ckpt + " is of a '" + cfg.mixing().method().key()
-                    + "' run; only an acodm run trains an actor to export");
-        if (!state.path("domains").isArray())
-            throw new IllegalArgumentException(stateFile + " lists no domains (a checkpoint written before domains were recorded)");
-        List<String> domains = new ArrayList<>();
-        state.path("domains").forEach(d -> domains.add(d.asText()));
-        AcOdmConfig c = ((AcOdmConfig) PolicyFactory.settings(cfg, tree)).withDevice("cpu");
-        // Initial weights only matter at step 0; load() replaces them with the checkpoint's.
-        double[] uniform = new double[domains.size()];
-        java.util.Arrays.fill(uniform, 1.0 / domains.size());
-        try (AcOdmPolicy p = new AcOdmPolicy(domains, c, cfg.train().steps(), cfg.run().seed(), uniform)) {
-            p.load(ckpt.resolve("policy"));
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            p.exportActor(tmp);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-        return ActorExport.read(file);
     }
 
     /** Stops after this many steps of this invocation (tests use it to simulate preemption). */
@@ -270,7 +172,7 @@ public final class Trainer implements AutoCloseable {
         if (resume) {
             var latest = checkpoints.latest();
             if (latest.isPresent()) {
-                JsonNode state = MetricsLog.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
+                JsonNode state = Mappers.JSON.readTree(latest.get().resolve(Checkpoints.TRAINER_STATE).toFile());
                 refuseOtherConfig(latest.get());
                 warnOnOtherEnvironment(latest.get(), state);
                 model.load(latest.get().resolve("model.ckpt"));
@@ -299,10 +201,7 @@ public final class Trainer implements AutoCloseable {
             long next = loop(log, start);
             if (next >= cfg.train().steps()) {
                 writeRunJson(true);
-                if (policy instanceof AcOdmPolicy a) {
-                    a.exportActor(runDir.resolve(org.acodm.mixing.ActorExport.FILE_NAME));
-                    out.println("actor exported to " + runDir.resolve(org.acodm.mixing.ActorExport.FILE_NAME));
-                }
+                policy.onRunComplete(runDir, out);
             }
             return next;
         } finally {
@@ -322,22 +221,15 @@ public final class Trainer implements AutoCloseable {
         final long evalEvery = cfg.eval().interval(), ckptEvery = cfg.checkpoint().interval();
         Progress progress = new Progress(out, start, total, (long) b * cfg.data().seqLen());
         if (start == 0 && cfg.eval().atStart()) writeEval(log, 0);
-        if (start == 0 && !stateLayers.isEmpty() && policy.deltaReference() == DeltaReference.FIRST)
-            model.setReferenceParameters(stateLayers);
         long step = start, ran = 0;
         long t0 = System.nanoTime();
         while (step < total) {
             double[] alpha = policy.weights();
-            SampledBatch batch = sampler.sample(step, 0, toManifestOrder(alpha));
-            int[] dom = new int[b];
-            for (int i = 0; i < b; i++) dom[i] = fromManifestId(batch.domains()[i]);
-            if (!stateLayers.isEmpty() && policy.deltaReference() == DeltaReference.PREVIOUS)
-                model.setReferenceParameters(stateLayers);
+            SampledBatch batch = sampler.sample(step, 0, alpha);
             long ts = System.nanoTime();
-            StepResult r = model.trainStep(batch.tokens(), b, batch.windowLength(), dom, k, microBatches, policy.needsAlignment());
-            double[] norms = stateLayers.isEmpty() ? null : model.parameterNorms(stateLayers);
-            double[] deltas = stateLayers.isEmpty() ? null : model.referenceDistances(stateLayers);
-            policy.observe(StepObservation.of(domains, r, total, norms, deltas));
+            policy.beforeStep(step, trainedModel);
+            StepResult r = model.trainStep(batch.tokens(), b, batch.windowLength(), batch.domains(), k, microBatches, policy.needsAlignment());
+            policy.afterStep(r, total, trainedModel);
             double seconds = (System.nanoTime() - ts) / 1e9;
             step++;
             ran++;
@@ -402,16 +294,16 @@ public final class Trainer implements AutoCloseable {
         model.save(tmp.resolve("model.ckpt"));
         policy.save(tmp.resolve("policy"));
         writeAtomically(tmp.resolve("config.yaml"), cfg.toYaml());
-        ObjectNode state = MetricsLog.JSON.createObjectNode();
+        ObjectNode state = Mappers.JSON.createObjectNode();
         state.put("next_step", step);
         state.put("metrics_offset", offset);
-        state.put("policy", policy.kind());
+        state.put("policy", policy.method().key());
         // The domains in the policy's order make a checkpoint self-describing (`acodm actor export --checkpoint`).
         ArrayNode ds = state.putArray("domains");
         domains.forEach(ds::add);
-        state.set("sampler", MetricsLog.JSON.valueToTree(sampler.state()));
-        state.set(NUMERIC_ENVIRONMENT, MetricsLog.JSON.valueToTree(numericEnvironment.values()));
-        writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+        state.set("sampler", Mappers.JSON.valueToTree(sampler.state()));
+        state.set(NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment.values()));
+        writeAtomically(tmp.resolve(Checkpoints.TRAINER_STATE), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         checkpoints.commit(tmp, step, cfg.checkpoint().keepLast());
     }
 
@@ -438,7 +330,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void writeRunJson(boolean complete) throws IOException {
-        ObjectNode n = MetricsLog.JSON.createObjectNode();
+        ObjectNode n = Mappers.JSON.createObjectNode();
         n.put("name", cfg.run().name());
         n.put("method", cfg.mixing().method().key());
         n.put("model", model.configString());
@@ -449,27 +341,24 @@ public final class Trainer implements AutoCloseable {
         n.put("tokens_per_step", (long) cfg.data().batchSize() * cfg.data().seqLen());
         n.put("tokenizer", train.manifest().tokenizer().spec());
         n.put("device", model.deviceName());
-        n.set(NUMERIC_ENVIRONMENT, MetricsLog.JSON.valueToTree(numericEnvironment.values()));
+        n.set(NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment.values()));
         n.put("complete", complete);
         n.set("config", ConfigWriter.toNode(cfg));
-        writeAtomically(runDir.resolve("run.json"), MetricsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-    }
-
-    private double[] toManifestOrder(double[] alpha) {
-        double[] w = new double[train.domainCount()];
-        for (int j = 0; j < alpha.length; j++) w[manifestIds[j]] = alpha[j];
-        return w;
-    }
-
-    private int fromManifestId(int id) {
-        for (int j = 0; j < manifestIds.length; j++) if (manifestIds[j] == id) return j;
-        throw new IllegalStateException("sampler drew domain " + id + ", which has zero weight");
+        writeAtomically(runDir.resolve("run.json"), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** What the policy may read of the model around a step (TrainedModel), and nothing else of the engine. */
+    private record PolicyView(Model model) implements TrainedModel {
+        @Override public int numLayers() { return model.numLayers(); }
+        @Override public double[] parameterNorms(List<String> names) { return model.parameterNorms(names); }
+        @Override public void setReferenceParameters(List<String> names) { model.setReferenceParameters(names); }
+        @Override public double[] referenceDistances(List<String> names) { return model.referenceDistances(names); }
     }
 
     public RunConfig config() { return cfg; }

@@ -1,14 +1,14 @@
 package org.acodm.train.config;
 
 import java.io.IOException;
-import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.ReferencePage;
+import org.acodm.mixing.MixingMethod;
+import org.acodm.mixing.MixingSection;
 
 /**
  * Generates docs/config.md, the configuration reference, from the section records: every key with its type,
@@ -26,11 +26,7 @@ public final class ConfigReference {
         Map<String, Class<?>> m = new LinkedHashMap<>();
         m.put("", RunConfig.class);
         // The policies' settings are bound separately (mixing.METHOD); document every key of each.
-        m.put("mixing.static", org.acodm.mixing.StaticConfig.class);
-        m.put("mixing.odm", org.acodm.mixing.OdmConfig.class);
-        m.put("mixing.doge", org.acodm.mixing.DogeConfig.class);
-        m.put("mixing.acodm", org.acodm.mixing.AcOdmConfig.class);
-        m.put("mixing.frozen_actor", org.acodm.mixing.FrozenActorConfig.class);
+        for (MixingMethod method : MixingMethod.values()) m.put(MixingSection.settingsKey(method), method.settingsClass());
         return m;
     }
 
@@ -46,93 +42,10 @@ public final class ConfigReference {
 
     /** The whole page. */
     public static String markdown() {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# Configuration reference\n\n")
-          .append("<!-- Generated from the config records by org.acodm.train.config.ConfigReference; do not edit by hand.\n")
-          .append("     Regenerate: java -cp target/acodm-cli.jar org.acodm.train.config.ConfigReference docs/config.md -->\n\n")
-          .append(INTRO);
-        for (Map.Entry<String, Class<?>> e : documentedSections().entrySet()) {
-            String prefix = e.getKey();
-            RecordSchema schema = RecordSchema.of(e.getValue());
-            Object defaults = schema.defaults();
-            List<String[]> rows = new ArrayList<>();
-            List<Runnable> nested = new ArrayList<>();
-            if (!prefix.isEmpty()) {
-                sb.append("## `").append(prefix).append("`\n\n");
-                if (!schema.doc().isEmpty()) sb.append(schema.doc()).append("\n\n");
-            }
-            for (RecordSchema.Field f : schema.fields()) {
-                String key = RecordBinder.join(prefix, f.key());
-                if (RecordSchema.isSection(f.raw())) {
-                    nested.add(() -> section(sb, key, f, f.get(defaults), prefix.isEmpty() ? 2 : 3));
-                } else {
-                    rows.add(row(key, f, f.get(defaults)));
-                }
-            }
-            if (!rows.isEmpty()) table(sb, rows);
-            nested.forEach(Runnable::run);
-        }
-        return sb.toString();
-    }
-
-    private static void section(StringBuilder sb, String key, RecordSchema.Field field, Object defaults, int level) {
-        RecordSchema schema = RecordSchema.of(field.raw());
-        if (defaults == null) defaults = schema.defaults();
-        sb.append("#".repeat(level)).append(" `").append(key).append("`\n\n");
-        sb.append(field.doc()).append(schema.doc().isEmpty() ? "" : " " + schema.doc()).append("\n\n");
-        List<String[]> rows = new ArrayList<>();
-        List<Object[]> nested = new ArrayList<>();
-        for (RecordSchema.Field f : schema.fields()) {
-            String k = key + "." + f.key();
-            if (RecordSchema.isSection(f.raw())) nested.add(new Object[] {k, f, f.get(defaults)});
-            else rows.add(row(k, f, f.get(defaults)));
-        }
-        if (!rows.isEmpty()) table(sb, rows);
-        for (Object[] n : nested) section(sb, (String) n[0], (RecordSchema.Field) n[1], n[2], Math.min(level + 1, 6));
-    }
-
-    private static String[] row(String key, RecordSchema.Field f, Object def) {
-        return new String[] {"`" + key + "`", typeName(f.type()), defaultText(def), f.doc()};
-    }
-
-    private static void table(StringBuilder sb, List<String[]> rows) {
-        sb.append("| key | type | default | description |\n|---|---|---|---|\n");
-        for (String[] r : rows) {
-            sb.append('|');
-            for (String c : r) sb.append(' ').append(c.replace("|", "\\|").replace("\n", " ")).append(" |");
-            sb.append('\n');
-        }
-        sb.append('\n');
-    }
-
-    static String typeName(Type type) {
-        Class<?> raw = RecordSchema.rawClass(type);
-        if (raw == boolean.class || raw == Boolean.class) return "boolean";
-        if (raw == int.class || raw == Integer.class || raw == long.class || raw == Long.class) return "integer";
-        if (raw == double.class || raw == Double.class || raw == float.class || raw == Float.class) return "number";
-        if (raw == String.class) return "string";
-        if (raw == Path.class) return "path";
-        if (raw.isEnum()) {
-            List<String> names = new ArrayList<>();
-            for (Object c : raw.getEnumConstants()) names.add(RecordSchema.enumName((Enum<?>) c));
-            return "one of " + String.join(", ", names);
-        }
-        if (raw == List.class) return "list of " + typeName(RecordSchema.typeArgument(type, 0));
-        if (raw == Map.class) {
-            Type v = RecordSchema.typeArgument(type, 1);
-            return v == Object.class ? "mapping (free-form)" : "mapping of name to " + typeName(v);
-        }
-        if (raw == Object.class) return "any";
-        if (raw.isRecord()) return "section";
-        return raw.getSimpleName();
-    }
-
-    private static String defaultText(Object def) {
-        if (def == null) return "(none)";
-        if (def instanceof Collection<?> c && c.isEmpty()) return "`[]`";
-        if (def instanceof Map<?, ?> m && m.isEmpty()) return "`{}`";
-        String text = ConfigWriter.toNode(def).isTextual() ? ConfigWriter.toNode(def).textValue() : ConfigWriter.toNode(def).toString();
-        return text.isEmpty() ? "`\"\"`" : "`" + text + "`";
+        return "# Configuration reference\n\n"
+                + "<!-- Generated from the config records by org.acodm.train.config.ConfigReference; do not edit by hand.\n"
+                + "     Regenerate: java -cp target/acodm-cli.jar org.acodm.train.config.ConfigReference docs/config.md -->\n\n"
+                + INTRO + ReferencePage.render(documentedSections());
     }
 
     private static final String INTRO = """

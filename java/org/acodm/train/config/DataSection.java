@@ -3,16 +3,21 @@ package org.acodm.train.config;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
 
 /** The prepared corpus and how a step's batch is cut from it. */
 public record DataSection(
         @Doc("Directory written by `acodm prepare` (manifest.json and train/val/test shards); relative paths resolve against the working directory. Required.") String path,
-        @Doc("Tokens per training window T (each window reads T + 1 tokens: inputs and shifted targets).") int seqLen,
-        @Doc("Windows per optimizer step B (global batch).") int batchSize,
-        @Doc("Gradient-accumulation micro-batches per step; must divide batch_size.") int microBatches,
-        @Doc("What one domain draw covers: window (each window draws its domain) or micro_batch (all windows of a micro-batch share one).") DomainGranularity domainGranularity,
-        @Doc("Domains to train on, in this order (names as in manifest.json); empty means every domain of the manifest, in its order.") List<String> domains,
-        @Doc("Validation windows per domain for each evaluation (fixed for the whole run).") int evalWindowsPerDomain)
+        @Default("256") @Doc("Tokens per training window T (each window reads T + 1 tokens: inputs and shifted targets).") int seqLen,
+        @Default("8") @Doc("Windows per optimizer step B (global batch).") int batchSize,
+        @Default("1") @Doc("Gradient-accumulation micro-batches per step; must divide batch_size.") int microBatches,
+        @Default("micro_batch") @Doc("What one domain draw covers: window (each window draws its domain) or micro_batch (all windows of a micro-batch share one).") DomainGranularity domainGranularity,
+        @Default("[]") @Doc("Domains to train on, in this order (names as in manifest.json); empty means every domain of the manifest, in its order.") List<String> domains,
+        @Default("16") @Doc("Validation windows per domain for each evaluation (fixed for the whole run).") int evalWindowsPerDomain)
         implements Validated {
 
     /** See {@code domain_granularity}. */
@@ -23,7 +28,7 @@ public record DataSection(
     }
 
     public static DataSection defaults() {
-        return new DataSection(null, 256, 8, 1, DomainGranularity.MICRO_BATCH, List.of(), 16);
+        return Sections.defaults(DataSection.class);
     }
 
     /** Windows per micro-batch. */

@@ -1,12 +1,18 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
+
 /** Which GPT-NeoX shape to train. */
 public record ModelSection(
-        @Doc("Native model config: a named shape (70m, 160m, 410m, 1b, tiny, demo-proxy, demo-target) optionally with overrides, e.g. 'tiny:layers=3,d_model=96'.") String config)
+        @Default("demo-proxy") @Doc("Native model config: a named shape (70m, 160m, 410m, 1b, tiny, demo-proxy, demo-target) optionally with overrides, e.g. 'tiny:layers=3,d_model=96'.") String config)
         implements Validated {
 
     public static ModelSection defaults() {
-        return new ModelSection("demo-proxy");
+        return Sections.defaults(ModelSection.class);
     }
 
     @Override public void validate(ConfigErrors errors) {

@@ -1,19 +1,25 @@
 package org.acodm.train.config;
 
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
+
 /** AdamW with linear warmup and cosine decay, as GPT-NeoX/Pythia train. */
 public record OptimizerSection(
-        @Doc("Peak learning rate, reached at the end of warmup.") double lr,
-        @Doc("Learning rate at the end of the cosine decay (the last step).") double minLr,
-        @Doc("Steps of linear warmup from 0 to lr.") int warmupSteps,
-        @Doc("Decoupled weight decay, applied to weight matrices only (not biases, norms).") double weightDecay,
-        @Doc("Adam beta1.") double beta1,
-        @Doc("Adam beta2.") double beta2,
-        @Doc("Adam epsilon.") double eps,
-        @Doc("Clip the global gradient norm to this; 0 disables clipping.") double gradClip)
+        @Default("6.0e-4") @Doc("Peak learning rate, reached at the end of warmup.") double lr,
+        @Default("6.0e-5") @Doc("Learning rate at the end of the cosine decay (the last step).") double minLr,
+        @Default("30") @Doc("Steps of linear warmup from 0 to lr.") int warmupSteps,
+        @Default("0.1") @Doc("Decoupled weight decay, applied to weight matrices only (not biases, norms).") double weightDecay,
+        @Default("0.9") @Doc("Adam beta1.") double beta1,
+        @Default("0.95") @Doc("Adam beta2.") double beta2,
+        @Default("1.0e-8") @Doc("Adam epsilon.") double eps,
+        @Default("1.0") @Doc("Clip the global gradient norm to this; 0 disables clipping.") double gradClip)
         implements Validated {
 
     public static OptimizerSection defaults() {
-        return new OptimizerSection(6e-4, 6e-5, 30, 0.1, 0.9, 0.95, 1e-8, 1.0);
+        return Sections.defaults(OptimizerSection.class);
     }
 
     @Override public void validate(ConfigErrors errors) {

@@ -3,6 +3,14 @@ package org.acodm.train.config;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.ConfigException;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
+import org.acodm.mixing.MixingSection;
 
 /**
  * The configuration of one training run, as read from a YAML file (configs/) plus {@code --set} overrides.
@@ -20,8 +28,7 @@ public record RunConfig(
         implements Validated {
 
     public static RunConfig defaults() {
-        return new RunConfig(RunSection.defaults(), ModelSection.defaults(), DataSection.defaults(), OptimizerSection.defaults(),
-                TrainSection.defaults(), EvalSection.defaults(), CheckpointSection.defaults(), MixingSection.defaults());
+        return Sections.defaults(RunConfig.class);
     }
 
     /** Reads {@code file}, applies {@code overrides} ("key=value") and binds; throws {@link ConfigException} listing every error. */

@@ -1,7 +1,5 @@
 package org.acodm.train.export;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -10,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import org.acodm.config.Mappers;
 
 /**
  * A model directory that {@code transformers.GPTNeoXForCausalLM.from_pretrained(dir)} loads: {@code model.safetensors}
@@ -29,7 +28,6 @@ public final class HuggingFaceExport {
         public static TokenIds guess(GptNeoxDims dims) { return dims.vocab() <= 512 ? BYTE : GPT_NEOX; }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private HuggingFaceExport() {}
 
@@ -40,7 +38,7 @@ public final class HuggingFaceExport {
         if (hfRotary % 2 != 0)
             throw new IllegalArgumentException("head size " + dims.headSize() + " x rotary_pct " + dims.rotaryPct() + " = " + hfRotary
                     + " rotary dims is odd; transformers would rotate a different number of dims than the engine");
-        ObjectNode c = JSON.createObjectNode();
+        ObjectNode c = Mappers.JSON.createObjectNode();
         c.putArray("architectures").add("GPTNeoXForCausalLM");
         c.put("model_type", "gpt_neox");
         c.put("hidden_size", dims.dModel());
@@ -80,7 +78,7 @@ public final class HuggingFaceExport {
         SafetensorsWriter.write(params, weights, Map.of("producer", "acodm"));
         Path cfg = outDir.resolve(CONFIG);
         Path tmp = cfg.resolveSibling(CONFIG + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(config));
+        Files.write(tmp, Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }

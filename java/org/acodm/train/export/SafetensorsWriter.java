@@ -1,6 +1,5 @@
 package org.acodm.train.export;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -16,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.acodm.config.Mappers;
 
 /**
  * Writes float32 tensors in the safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -23,7 +23,6 @@ import java.util.Set;
  * 8-byte aligned, then the tensors' little-endian bytes back to back in header order.
  */
 public final class SafetensorsWriter {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK_FLOATS = 1 << 18;
 
     private SafetensorsWriter() {}
@@ -32,7 +31,7 @@ public final class SafetensorsWriter {
     public static void write(ParameterSource source, Path file, Map<String, String> metadata) throws IOException {
         List<String> names = source.names();
         Set<String> seen = new HashSet<>();
-        ObjectNode header = JSON.createObjectNode();
+        ObjectNode header = Mappers.JSON.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
@@ -59,7 +58,7 @@ public final class SafetensorsWriter {
             offset = Math.addExact(offset, Math.multiplyExact(n, 4L));
             off.add(offset);
         }
-        byte[] json = JSON.writeValueAsBytes(header);
+        byte[] json = Mappers.JSON.writeValueAsBytes(header);
         // Data must start 8-byte aligned: pad the header (after its 8-byte length) with spaces, which JSON ignores.
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);

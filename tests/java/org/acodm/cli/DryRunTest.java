@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.acodm.config.Mappers;
 import org.acodm.data.Manifest;
 import org.acodm.data.Split;
 import org.acodm.engine.TestPaths;
@@ -45,8 +46,8 @@ class DryRunTest {
                 for (int doc = 0; doc < 3; doc++) {
                     StringBuilder text = new StringBuilder();
                     while (text.length() < 1500) text.append("w").append(r.nextInt(500)).append(' ');
-                    lines.add(TrainFixtures.JSON.createObjectNode().put("text", text.toString())
-                            .set("meta", TrainFixtures.JSON.createObjectNode().put("pile_set_name", d)).toString());
+                    lines.add(Mappers.JSON.createObjectNode().put("text", text.toString())
+                            .set("meta", Mappers.JSON.createObjectNode().put("pile_set_name", d)).toString());
                 }
             Files.createDirectories(corpus.resolve(split).getParent());
             Files.write(corpus.resolve(split), lines);

@@ -166,6 +166,36 @@ class MixtureSamplerTest {
                 .getMessage().contains("at least one micro-batch per domain"));
     }
 
+    /**
+     * A run-order selection (data.domains: a reordered subset) takes weights and reports domains in the run's order,
+     * and draws exactly the windows the full manifest-order sampler draws from the same weights with zeros elsewhere.
+     */
+    @Test void selectionInRunOrderDrawsWhatTheManifestOrderDraws() {
+        List<String> run = List.of(shards.domains().get(9), shards.domains().get(2), shards.domains().get(14), shards.domains().get(5));
+        DomainSelection sel = shards.select(run);
+        assertEquals(run, sel.domains());
+        for (SamplerConfig c : List.of(SamplerConfig.perWindow(77, 16, 32), SamplerConfig.perMicroBatch(78, 16, 32, 4))) {
+            MixtureSampler byRun = new MixtureSampler(sel, c);
+            MixtureSampler byId = new MixtureSampler(shards, c);
+            double[] w = {0.4, 0.1, 0.3, 0.2};
+            double[] full = new double[16];
+            for (int j = 0; j < run.size(); j++) full[sel.manifestId(j)] = w[j];
+            int seen = 0;
+            for (long step = 0; step < 30; step++) {
+                SampledBatch a = byRun.sample(step, 0, w), b = byId.sample(step, 0, full);
+                assertArrayEquals(b.tokens(), a.tokens());
+                assertArrayEquals(b.starts(), a.starts());
+                for (int i = 0; i < a.domains().length; i++) {
+                    assertEquals(b.domains()[i], sel.manifestId(a.domains()[i]), "window " + i + " of step " + step);
+                    seen |= 1 << a.domains()[i];
+                }
+            }
+            assertEquals(0b1111, seen, "every run domain is drawn");
+        }
+        assertThrows(IllegalArgumentException.class, () -> new MixtureSampler(sel, SamplerConfig.perWindow(1, 4, 8)).sample(0, 0, new double[16]));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> shards.select(List.of("Bible", "Nope"))).getMessage().contains("[Nope]"));
+    }
+
     @Test void badWeightsAreRejectedWithTheDomainName() {
         MixtureSampler s = new MixtureSampler(shards, SamplerConfig.perWindow(1, 4, 8));
         double[] neg = new double[16];

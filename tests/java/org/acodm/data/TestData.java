@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.acodm.config.Mappers;
 
 /** Paths of the shared test data (relative to the project root) and small helpers to write corpus files. */
 public final class TestData {
@@ -31,7 +32,7 @@ public final class TestData {
 
     /** One line of The Pile's format. */
     public static String pileLine(String text, String domain) {
-        var m = new ObjectMapper();
+        var m = Mappers.JSON;
         var o = m.createObjectNode();
         o.put("text", text);
         o.putObject("meta").put("pile_set_name", domain);
@@ -62,7 +63,7 @@ public final class TestData {
     /** Every document of a Pile file, read without any of the code under test. */
     public static List<Doc> readIndependently(Path file) throws IOException {
         List<Doc> docs = new ArrayList<>();
-        ObjectMapper m = new ObjectMapper();
+        ObjectMapper m = Mappers.JSON;
         m.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build());
         try (InputStream raw = Files.newInputStream(file);
              InputStream in = file.toString().endsWith(".zst") ? new ZstdInputStream(raw) : raw;

@@ -2,6 +2,7 @@ package org.acodm.mixing;
 
 import java.util.Arrays;
 import java.util.List;
+import org.acodm.data.CounterRandom;
 
 /**
  * A synthetic training run with a known answer, for AC-ODM: K = 3 domains, a binary context that changes at
@@ -24,7 +25,7 @@ final class ContextualBandit {
 
     /** Context of step t (0 or 1), a pure function of (envSeed, t). */
     int context(long t) {
-        return (int) (PolicyRandom.bits(envSeed, t, 99, 0) >>> 63);
+        return (int) (CounterRandom.POLICY.bits(envSeed, t, 99, 0) >>> 63);
     }
 
     static int best(int context) { return context == 0 ? 1 : 2; }

@@ -32,7 +32,7 @@ class StaticAndDogeTest {
         double sum = 0;
         for (double v : a) sum += v;
         assertEquals(1.0, sum, 1e-12);
-        StaticPolicy p = StaticPolicy.from(new StaticConfig(WeightSource.FILE, TestPaths.root().resolve("configs/weights/pile.yaml").toString(), Map.of()), PILE, null);
+        StaticPolicy p = new StaticPolicy(PILE, InitialWeights.resolve(WeightSource.FILE, TestPaths.root().resolve("configs/weights/pile.yaml").toString(), Map.of(), PILE, null));
         assertArrayEquals(a, p.weights(), 0.0);
     }
 

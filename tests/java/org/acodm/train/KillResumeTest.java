@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.acodm.config.Mappers;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.TestPaths;
 import org.acodm.mixing.ActorExport;
@@ -51,7 +52,7 @@ class KillResumeTest {
         }
         int reached = stepsLogged(run);
         assertTrue(reached >= k && reached < STEPS, "killed at step " + reached + " of " + STEPS + " (wanted mid-run, from " + k + ")");
-        assertFalse(TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
+        assertFalse(Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
 
         String r = resume(cfg, run);
         long from = resumedFrom(r);
@@ -173,7 +174,7 @@ class KillResumeTest {
         assertEquals(Files.readAllLines(reference.resolve("metrics.jsonl")).size(), Files.readAllLines(resumed.resolve("metrics.jsonl")).size(),
                 "lines in metrics.jsonl");
         for (int i = 0; i < want.size(); i++) assertEquals(want.get(i), got.get(i), "record " + i);
-        assertTrue(TrainFixtures.JSON.readTree(resumed.resolve("run.json").toFile()).get("complete").asBoolean());
+        assertTrue(Mappers.JSON.readTree(resumed.resolve("run.json").toFile()).get("complete").asBoolean());
     }
 
     /** Both actors choose bit-identical weights in the same (random, non-zero) states. */

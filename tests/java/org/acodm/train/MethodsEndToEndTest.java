@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.acodm.config.Mappers;
 import org.acodm.data.Manifest;
 import org.acodm.data.Split;
 import org.acodm.engine.Model;
@@ -108,8 +109,8 @@ class MethodsEndToEndTest {
         for (JsonNode s : steps.subList(1, steps.size())) moved |= Math.abs(s.get("weights").get("Bible").asDouble() - 0.25) > 1e-6;
         assertTrue(moved, "the frozen actor never chose anything but uniform weights");
         assertFalse(Files.exists(run.resolve(ActorExport.FILE_NAME)), "a frozen actor run has no actor of its own to export");
-        assertEquals(ModelShapes.parameterCount(ModelShapes.resolve("tiny:layers=3")),
-                TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).get("parameters").asLong());
+        assertEquals(Model.shape("tiny:layers=3").parameters(),
+                Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("parameters").asLong());
     }
 
     private static void assertUniform(JsonNode step) {
@@ -118,7 +119,7 @@ class MethodsEndToEndTest {
 
     /** What every finished run must hold; returns its step records. */
     static List<JsonNode> checkRun(Path run, String method) throws IOException {
-        JsonNode info = TrainFixtures.JSON.readTree(run.resolve("run.json").toFile());
+        JsonNode info = Mappers.JSON.readTree(run.resolve("run.json").toFile());
         assertTrue(info.get("complete").asBoolean(), info.toString());
         assertEquals(method, info.get("method").asText());
         assertEquals(8, info.get("steps").asLong());
@@ -189,7 +190,7 @@ class MethodsEndToEndTest {
         Path last = run.resolve("checkpoints/step-000000008");
         for (String f : List.of("model.ckpt", "config.yaml", Checkpoints.TRAINER_STATE)) assertTrue(Files.isRegularFile(last.resolve(f)), f);
         assertTrue(Files.isDirectory(last.resolve("policy")));
-        JsonNode state = TrainFixtures.JSON.readTree(last.resolve(Checkpoints.TRAINER_STATE).toFile());
+        JsonNode state = Mappers.JSON.readTree(last.resolve(Checkpoints.TRAINER_STATE).toFile());
         assertEquals(8, state.get("next_step").asLong());
         assertEquals(Files.size(run.resolve("metrics.jsonl")), state.get("metrics_offset").asLong(), "the final checkpoint covers the whole log");
         return steps;
@@ -198,7 +199,7 @@ class MethodsEndToEndTest {
     @Test void runJsonCountsTheModelsParameters() throws IOException {
         Path run = acodmRun();
         try (Model m = new Model("tiny", 1, "cpu")) {
-            assertEquals(m.numParameters(), TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).get("parameters").asLong());
+            assertEquals(m.numParameters(), Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("parameters").asLong());
         }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Mappers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +53,7 @@ class ReproducibilityTest {
             assertEquals(want.size(), got.size(), "records with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=" + threads);
             for (int i = 0; i < want.size(); i++)
                 assertEquals(want.get(i), got.get(i), "record " + i + " with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=" + threads);
-            JsonNode env = TrainFixtures.JSON.readTree(run.resolve("run.json").toFile()).path(Trainer.NUMERIC_ENVIRONMENT);
+            JsonNode env = Mappers.JSON.readTree(run.resolve("run.json").toFile()).path(Trainer.NUMERIC_ENVIRONMENT);
             assertEquals("1", env.path("threads").asText(), env.toString());
             assertTrue(env.path("blas_threads").asText().equals("1") || env.path("blas_threads").asText().equals("-1"), env.toString());
         }
@@ -63,7 +64,7 @@ class ReproducibilityTest {
         Path run = dir.resolve("run");
         TrainFixtures.CliResult first = TrainFixtures.cli("train", "--config", cfg.toString(), "--out", run.toString(), "--max-steps", "4");
         assertEquals(0, first.rc(), first.all());
-        JsonNode saved = TrainFixtures.JSON.readTree(
+        JsonNode saved = Mappers.JSON.readTree(
                 run.resolve("checkpoints/" + Checkpoints.name(4) + "/" + Checkpoints.TRAINER_STATE).toFile()).path(Trainer.NUMERIC_ENVIRONMENT);
         for (String key : List.of("threads", "blas", "blas_threads", "cpu", "cpu_isa", "gram_kernel", "libtorch", "device"))
             assertTrue(saved.hasNonNull(key), "the checkpoint records " + key + ": " + saved);

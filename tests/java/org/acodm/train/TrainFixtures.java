@@ -3,7 +3,6 @@ package org.acodm.train;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.acodm.cli.Main;
+import org.acodm.config.Mappers;
 import org.acodm.data.CorpusSource;
 import org.acodm.data.ShardPreparer;
 import org.acodm.data.Tokenizer;
@@ -31,7 +31,6 @@ public final class TrainFixtures {
 
     /** Four domains of different kinds (prose, mail, code, formal proofs), so the mixing has something to tell apart. */
     public static final List<String> DOMAINS = List.of("Bible", "Emails", "Github-C", "Metamath");
-    public static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path prepared;
 
@@ -143,7 +142,7 @@ public final class TrainFixtures {
         List<JsonNode> out = new ArrayList<>();
         Path f = runDir.resolve("metrics.jsonl");
         if (!Files.exists(f)) return out;
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) out.add(JSON.readTree(line));
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) out.add(Mappers.JSON.readTree(line));
         return out;
     }
 

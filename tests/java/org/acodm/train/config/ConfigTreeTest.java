@@ -10,6 +10,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.ConfigErrors;
+import org.acodm.config.ConfigException;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.Default;
+import org.acodm.config.Doc;
+import org.acodm.config.Sections;
+import org.acodm.config.Validated;
+import org.acodm.mixing.MixingMethod;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +59,7 @@ class ConfigTreeTest {
         assertEquals(3e-4, c.optimizer().lr());
         assertEquals(0.95, c.optimizer().beta2());
         assertEquals(TrainSection.defaults(), c.train());
-        assertEquals(MixingSection.Method.STATIC, c.mixing().method());
+        assertEquals(MixingMethod.STATIC, c.mixing().method());
     }
 
     @Test
@@ -138,9 +146,14 @@ class ConfigTreeTest {
     @Test
     void enumsAreCaseInsensitiveAndSuggest() {
         assertEquals(RunSection.Device.CUDA, bind(MINIMAL + "run: {device: CUDA}\n").run().device());
-        assertEquals(MixingSection.Method.FROZEN_ACTOR, bind(MINIMAL + "mixing: {method: frozen-actor}\n").mixing().method());
+        assertEquals(MixingMethod.FROZEN_ACTOR, bind(MINIMAL + "mixing: {method: frozen-actor}\n").mixing().method());
         assertEquals(List.of("configs/x.yaml:3: mixing.method: expected one of static, odm, doge, acodm, frozen_actor, got 'acdom' (did you mean 'acodm'?)"),
                 errors(MINIMAL + "mixing: {method: acdom}\n"));
+        // Every registered method has its settings key in the section; a misspelt one is suggested.
+        assertEquals(List.of("configs/x.yaml:3: unknown key 'mixing.acdom' (did you mean 'mixing.acodm'?)"),
+                errors(MINIMAL + "mixing: {method: acodm, acdom: {hidden: 64}}\n"));
+        for (MixingMethod m : MixingMethod.values())
+            assertEquals(Map.of("k", 1), bind(MINIMAL + "mixing: {method: " + m.key() + ", " + m.key() + ": {k: 1}}\n").mixing().settings(m));
     }
 
     @Test
@@ -175,7 +188,7 @@ class ConfigTreeTest {
         assertEquals(List.of("Github", "ArXiv"), c.data().domains());
         assertEquals(RunSection.Device.CPU, c.run().device());
         assertEquals(42, c.train().steps());
-        assertEquals(Map.of("gamma", 0.9, "hidden", List.of(64, 64)), c.mixing().acodm());
+        assertEquals(Map.of("gamma", 0.9, "hidden", List.of(64, 64)), c.mixing().settings(MixingMethod.ACODM));
     }
 
     @Test
@@ -200,11 +213,11 @@ class ConfigTreeTest {
     /** A section as a mixing policy would define it, bound from a sub-tree. */
     @Doc("Test policy settings.")
     public record PolicySettings(
-            @Doc("Discount.") double gamma,
-            @Doc("Hidden sizes.") List<Integer> hidden,
-            @Doc("Per-domain floors.") Map<String, Double> floors,
+            @Default("0.95") @Doc("Discount.") double gamma,
+            @Default("[1024, 1024]") @Doc("Hidden sizes.") List<Integer> hidden,
+            @Default("{}") @Doc("Per-domain floors.") Map<String, Double> floors,
             @Doc("Nested.") Inner inner) implements Validated {
-        public static PolicySettings defaults() { return new PolicySettings(0.95, List.of(1024, 1024), Map.of(), Inner.defaults()); }
+        public static PolicySettings defaults() { return Sections.defaults(PolicySettings.class); }
 
         @Override public void validate(ConfigErrors errors) {
             errors.check(gamma >= 0 && gamma <= 1, "gamma", "must lie in [0, 1], got " + gamma);
@@ -212,9 +225,7 @@ class ConfigTreeTest {
         }
     }
 
-    public record Inner(@Doc("Tau.") double tau) {
-        public static Inner defaults() { return new Inner(0.001); }
-    }
+    public record Inner(@Default("0.001") @Doc("Tau.") double tau) {}
 
     @Test
     void bindsASubTreeToAnyRecordWithFullKeys() {
@@ -230,8 +241,9 @@ class ConfigTreeTest {
         assertEquals("mixing.acodm", c.mixing().settingsKey());
         PolicySettings p = tree.bind(c.mixing().settingsKey(), PolicySettings.class);
         assertEquals(new PolicySettings(0.9, List.of(1024, 1024), Map.of("Github", 0.01), new Inner(0.001)), p);
-        // A section nobody wrote binds to the defaults.
+        // A section nobody wrote binds to the defaults, which are the @Default texts bound like values from a file.
         assertEquals(PolicySettings.defaults(), tree.bind("mixing.odm", PolicySettings.class));
+        assertEquals(new PolicySettings(0.95, List.of(1024, 1024), Map.of(), new Inner(0.001)), PolicySettings.defaults());
 
         ConfigTree bad = ConfigTree.parse(MINIMAL + """
                 mixing:

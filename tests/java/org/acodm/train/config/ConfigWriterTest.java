@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.acodm.config.ConfigDiff;
+import org.acodm.config.ConfigTree;
+import org.acodm.config.ConfigWriter;
+import org.acodm.config.Mappers;
+import org.acodm.config.Sections;
+import org.acodm.mixing.MixingMethod;
+import org.acodm.mixing.MixingSection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,13 +25,14 @@ class ConfigWriterTest {
     private static RunConfig sample() {
         RunConfig d = RunConfig.defaults();
         // Strings YAML would read as other types must survive the round trip as strings.
-        DataSection data = new DataSection("data/x", 128, 12, 3, DataSection.DomainGranularity.WINDOW,
-                List.of("yes", "null", "1e5", "Wikipedia (en)", "Gutenberg (PG-19)", "0x10"), 4);
-        MixingSection mixing = d.mixing().withSettings(MixingSection.Method.STATIC,
+        DataSection data = Sections.with(d.data(), "path", "data/x", "seq_len", 128, "batch_size", 12, "micro_batches", 3,
+                "domain_granularity", DataSection.DomainGranularity.WINDOW,
+                "domains", List.of("yes", "null", "1e5", "Wikipedia (en)", "Gutenberg (PG-19)", "0x10"), "eval_windows_per_domain", 4);
+        MixingSection mixing = d.mixing().withSettings(MixingMethod.STATIC,
                 Map.of("weights", Map.of("Github", 0.25, "ArXiv", 0.75)));
-        return new RunConfig(new RunSection("2024", 7, RunSection.Device.CUDA, 2), new ModelSection("410m"), data,
-                new OptimizerSection(3e-4, 3e-5, 10, 0.1, 0.9, 0.95, 1e-8, 0.0), new TrainSection(20_000_000_000L),
-                d.eval(), d.checkpoint(), mixing);
+        return new RunConfig(Sections.with(d.run(), "name", "2024", "seed", 7L, "device", RunSection.Device.CUDA, "threads", 2),
+                new ModelSection("410m"), data, Sections.with(d.optimizer(), "lr", 3e-4, "min_lr", 3e-5, "warmup_steps", 10, "grad_clip", 0.0),
+                new TrainSection(20_000_000_000L), d.eval(), d.checkpoint(), mixing);
     }
 
     @Test
@@ -55,7 +62,7 @@ class ConfigWriterTest {
         assertEquals(12, n.at("/data/batch_size").asInt());
         assertEquals("static", n.at("/mixing/method").asText());
         // And it embeds in run.json as plain JSON.
-        String json = new ObjectMapper().writeValueAsString(n);
+        String json = Mappers.JSON.writeValueAsString(n);
         assertTrue(json.contains("\"seq_len\":128"), json);
         Map<String, Object> m = ConfigWriter.toMap(sample().optimizer());
         assertEquals(List.of("lr", "min_lr", "warmup_steps", "weight_decay", "beta1", "beta2", "eps", "grad_clip"), List.copyOf(m.keySet()));
@@ -71,10 +78,8 @@ class ConfigWriterTest {
     void diffListsExactlyTheDifferingDottedKeys() {
         RunConfig a = sample();
         RunConfig b = new RunConfig(a.run(), a.model(),
-                new DataSection(a.data().path(), a.data().seqLen(), a.data().batchSize(), a.data().microBatches(),
-                        a.data().domainGranularity(), List.of("yes"), a.data().evalWindowsPerDomain()),
-                new OptimizerSection(6e-4, 3e-5, 10, 0.1, 0.9, 0.95, 1e-8, 0.0), new TrainSection(5),
-                a.eval(), a.checkpoint(), a.mixing().withSettings(MixingSection.Method.STATIC, Map.of("weights", Map.of("Github", 0.5, "ArXiv", 0.75))));
+                Sections.with(a.data(), "domains", List.of("yes")), Sections.with(a.optimizer(), "lr", 6e-4), new TrainSection(5),
+                a.eval(), a.checkpoint(), a.mixing().withSettings(MixingMethod.STATIC, Map.of("weights", Map.of("Github", 0.5, "ArXiv", 0.75))));
         List<ConfigDiff.Difference> d = ConfigDiff.between(a, b);
         assertEquals(List.of("data.domains", "optimizer.lr", "train.steps", "mixing.static.weights.Github"),
                 d.stream().map(ConfigDiff.Difference::key).toList());
@@ -85,8 +90,8 @@ class ConfigWriterTest {
 
     @Test
     void diffComparesNumbersByValueAndReportsAbsentKeys() throws Exception {
-        JsonNode saved = new ObjectMapper().readTree("{\"train\":{\"steps\":300.0},\"extra\":{\"x\":1}}");
-        JsonNode now = new ObjectMapper().readTree("{\"train\":{\"steps\":300},\"new\":true}");
+        JsonNode saved = Mappers.JSON.readTree("{\"train\":{\"steps\":300.0},\"extra\":{\"x\":1}}");
+        JsonNode now = Mappers.JSON.readTree("{\"train\":{\"steps\":300},\"new\":true}");
         List<ConfigDiff.Difference> d = ConfigDiff.between(saved, now);
         assertEquals(List.of(new ConfigDiff.Difference("extra", "{\"x\":1}", "<absent>"), new ConfigDiff.Difference("new", "<absent>", "true")), d);
     }

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.ConfigDiff;
 import org.acodm.engine.TestPaths;
+import org.acodm.mixing.MixingMethod;
 import org.junit.jupiter.api.Test;
 
 /** Every config shipped in configs/ loads without errors and says what its name promises. */
@@ -19,7 +21,7 @@ class ShippedConfigsTest {
     void demoConfigs() throws Exception {
         RunConfig proxy = load("configs/demo/acodm-proxy.yaml");
         assertEquals("demo-proxy", proxy.model().config());
-        assertEquals(MixingSection.Method.ACODM, proxy.mixing().method());
+        assertEquals(MixingMethod.ACODM, proxy.mixing().method());
         String[][] targets = {{"acodm-target", "frozen_actor"}, {"odm-target", "odm"}, {"static-natural-target", "static"}, {"uniform-target", "static"}};
         for (String[] t : targets) {
             RunConfig c = load("configs/demo/" + t[0] + ".yaml");
@@ -30,7 +32,7 @@ class ShippedConfigsTest {
             assertEquals(List.of(), ConfigDiff.between(c, load("configs/demo/odm-target.yaml"), java.util.Set.of("run.name", "mixing")));
             assertEquals(128, c.data().seqLen());
         }
-        assertEquals(Map.of("source", "uniform"), load("configs/demo/uniform-target.yaml").mixing().staticSettings());
+        assertEquals(Map.of("source", "uniform"), load("configs/demo/uniform-target.yaml").mixing().settings(MixingMethod.STATIC));
     }
 
     @Test
@@ -45,7 +47,7 @@ class ShippedConfigsTest {
             assertEquals(List.of(), ConfigDiff.between(c, load("configs/paper/odm-1b.yaml"), java.util.Set.of("run.name", "mixing")));
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> w = (Map<String, Object>) load("configs/paper/pile-weights-1b.yaml").mixing().staticSettings().get("weights");
+        Map<String, Object> w = (Map<String, Object>) load("configs/paper/pile-weights-1b.yaml").mixing().settings(MixingMethod.STATIC).get("weights");
         assertEquals(22, w.size());
         double sum = w.values().stream().mapToDouble(v -> ((Number) v).doubleValue()).sum();
         assertEquals(1.0, sum, 1e-9);

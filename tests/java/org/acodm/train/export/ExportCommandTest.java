@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import org.acodm.cli.Main;
+import org.acodm.config.Mappers;
 import org.acodm.engine.Model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,7 @@ class ExportCommandTest {
                 for (int i = 0; i < want.length; i++)
                     assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(t.values()[i]), name + "[" + i + "]");
             }
-            JsonNode c = new ObjectMapper().readTree(dir.resolve("hf/config.json").toFile());
+            JsonNode c = Mappers.JSON.readTree(dir.resolve("hf/config.json").toFile());
             assertEquals(3, c.get("num_hidden_layers").asInt());
             assertEquals(4, c.get("num_attention_heads").asInt());
             assertEquals(384, c.get("vocab_size").asInt());

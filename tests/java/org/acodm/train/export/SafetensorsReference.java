@@ -1,7 +1,6 @@
 package org.acodm.train.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,6 +12,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Mappers;
 
 /**
  * A minimal safetensors reader written from the format description alone (not from the writer), checking
@@ -30,7 +30,7 @@ final class SafetensorsReference {
         if (n <= 0 || 8 + n > all.length) throw new IllegalStateException("header length " + n + " does not fit a file of " + all.length);
         String headerText = new String(all, 8, (int) n, StandardCharsets.UTF_8);
         if (!headerText.startsWith("{")) throw new IllegalStateException("header does not start with '{'");
-        JsonNode header = new ObjectMapper().readTree(headerText);
+        JsonNode header = Mappers.JSON.readTree(headerText);
         long dataStart = 8 + n;
         long dataLength = all.length - dataStart;
         Map<String, Tensor> tensors = new LinkedHashMap<>();

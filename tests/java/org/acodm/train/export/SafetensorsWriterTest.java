@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.acodm.config.Mappers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,7 +119,7 @@ class SafetensorsWriterTest {
             src.add(n, s, random(count, n.hashCode()));
         }
         Path[] files = HuggingFaceExport.write(src, small, HuggingFaceExport.TokenIds.guess(small), dir.resolve("hf"));
-        JsonNode c = new ObjectMapper().readTree(files[1].toFile());
+        JsonNode c = Mappers.JSON.readTree(files[1].toFile());
         assertEquals("GPTNeoXForCausalLM", c.get("architectures").get(0).asText());
         assertEquals(8, c.get("hidden_size").asInt());
         assertEquals(32, c.get("intermediate_size").asInt());

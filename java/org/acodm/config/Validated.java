@@ -1,4 +1,4 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 /**
  * A config section that can tell impossible values apart from merely unusual ones. The loader calls

@@ -1,6 +1,7 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.lang.reflect.Type;
 import java.nio.file.InvalidPathException;
@@ -29,10 +30,20 @@ final class RecordBinder {
     }
 
     /** Binds {@code node} (null or missing: all defaults) at {@code path}; on errors returns null and leaves them in {@code errors}. */
-    <R> R bindSection(JsonNode node, Class<R> type, String path, R defaults) {
-        Object d = defaults != null ? defaults : RecordSchema.of(type).defaults();
-        Object r = section(node, type, path, d);
+    <R> R bindSection(JsonNode node, Class<R> type, String path) {
+        Object r = section(node, type, path, RecordSchema.of(type).defaults());
         return r == FAILED ? null : type.cast(r);
+    }
+
+    /**
+     * A {@link Default}'s text bound to {@code type} as the loader binds a value: the text itself for a string or
+     * a path, parsed as YAML otherwise. Errors go to {@code errors} under {@code key}; null when there are any.
+     */
+    static Object defaultValue(String text, Type type, String key, ConfigErrors errors) {
+        Class<?> raw = RecordSchema.rawClass(type);
+        JsonNode node = raw == String.class || raw == Path.class ? JsonNodeFactory.instance.textNode(text) : ConfigTree.parseValue(text, key);
+        Object v = new RecordBinder(errors).value(node == null ? JsonNodeFactory.instance.nullNode() : node, type, key, null);
+        return v == FAILED ? null : v;
     }
 
     private Object section(JsonNode node, Class<?> type, String path, Object defaults) {

@@ -1,16 +1,10 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,34 +26,6 @@ import java.util.Map;
  */
 public final class ConfigWriter {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final YAMLMapper YAML = new YAMLMapper(YAMLFactory.builder()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-            .stringQuotingChecker(new ReadBackQuoting())
-            .build());
-    private static final YAMLFactory READER = YAMLFactory.builder().build();
-
-    /**
-     * Jackson's own checker leaves some number-like strings bare ({@code 1e5}, {@code 0x10}), which then read back as
-     * numbers; quote every value the parser would not return as the same string.
-     */
-    private static final class ReadBackQuoting extends StringQuotingChecker.Default {
-        private static final long serialVersionUID = 1L;
-
-        @Override public boolean needToQuoteValue(String value) {
-            return super.needToQuoteValue(value) || !readsBackAsString(value);
-        }
-
-        private static boolean readsBackAsString(String value) {
-            try (JsonParser p = READER.createParser(value)) {
-                return p.nextToken() == JsonToken.VALUE_STRING && value.equals(p.getText()) && p.nextToken() == null;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-    }
-
     private ConfigWriter() {}
 
     /** A section record (or any value a section may hold) as a Jackson tree. */
@@ -93,6 +59,9 @@ public final class ConfigWriter {
         throw new IllegalArgumentException("cannot write a config value of type " + value.getClass().getName());
     }
 
+    /** The YAML spelling of an enum constant, as the loader reads it back: {@code FROZEN_ACTOR} is {@code frozen_actor}. */
+    public static String enumName(Enum<?> e) { return RecordSchema.enumName(e); }
+
     /** A section record as nested plain maps, e.g. to put a bound mixing section back into {@code mixing.acodm}. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> toMap(Object record) {
@@ -104,7 +73,7 @@ public final class ConfigWriter {
     /** YAML text that {@link ConfigTree#parse} reads back into an equal record. */
     public static String toYaml(Object record) {
         try {
-            return YAML.writeValueAsString(toNode(record));
+            return Mappers.YAML.writeValueAsString(toNode(record));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -115,7 +84,8 @@ public final class ConfigWriter {
         writeAtomically(file, toYaml(record).getBytes(StandardCharsets.UTF_8));
     }
 
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    /** Writes {@code bytes} to {@code file} through a temporary file (fsynced, then renamed over it). */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

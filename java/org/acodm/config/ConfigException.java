@@ -1,4 +1,4 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -6,9 +6,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * One-line description of a configuration key. Every component of a config section record carries one;
- * the loader uses the record's {@code static defaults()} instance for defaults, and the reference page
- * (docs/config.md) is generated from these.
+ * One-line description of a configuration key. Every component of a config section record carries one,
+ * beside its {@link Default}; the reference page (docs/config.md) is generated from these.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.RECORD_COMPONENT, ElementType.TYPE})

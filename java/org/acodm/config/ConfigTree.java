@@ -1,4 +1,4 @@
-package org.acodm.train.config;
+package org.acodm.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +33,6 @@ import java.util.Optional;
  */
 public final class ConfigTree {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final YAMLFactory YAML = YAMLFactory.builder().build();
 
     private final ObjectNode root;
     private final String source;
@@ -60,6 +58,11 @@ public final class ConfigTree {
         if (!node.isObject())
             throw new ConfigException(sourceName + ":1: the top level must be a mapping of sections (run:, model:, ...), got " + RecordBinder.describe(node));
         return new ConfigTree((ObjectNode) node, sourceName, origins);
+    }
+
+    /** One YAML value (scalar, flow list or map) on its own, e.g. a {@link Default}; null for empty text. */
+    static JsonNode parseValue(String text, String sourceName) {
+        return readYaml(text, sourceName, "", new HashMap<>(), false);
     }
 
     /** No file: every value from defaults; overrides may still be applied. */
@@ -126,18 +129,13 @@ public final class ConfigTree {
 
     /**
      * Binds the sub-tree at {@code dottedKey} ("" for the root) to {@code recordClass}, filling missing keys from
-     * its {@code defaults()}; unknown keys, wrong types and values its validation rejects are errors naming
+     * its {@link Default}s; unknown keys, wrong types and values its validation rejects are errors naming
      * {@code dottedKey.key}. A missing sub-tree binds to the defaults.
      */
     public <R> R bind(String dottedKey, Class<R> recordClass) {
-        return bind(dottedKey, recordClass, null);
-    }
-
-    /** As {@link #bind(String, Class)}, with {@code defaults} instead of the record's own {@code defaults()}. */
-    public <R> R bind(String dottedKey, Class<R> recordClass, R defaults) {
         ConfigErrors errors = ConfigErrors.root(this::locate);
         JsonNode node = dottedKey.isEmpty() ? root : node(dottedKey).orElse(null);
-        R value = new RecordBinder(errors).bindSection(node, recordClass, dottedKey, defaults);
+        R value = new RecordBinder(errors).bindSection(node, recordClass, dottedKey);
         errors.throwIfAny();
         return value;
     }
@@ -169,7 +167,7 @@ public final class ConfigTree {
     // ---- streaming parser, recording the line of every key and list element on the way.
 
     private static JsonNode readYaml(String text, String sourceName, String basePath, Map<String, String> origins, boolean lines) {
-        try (JsonParser p = YAML.createParser(text)) {
+        try (JsonParser p = Mappers.YAML.getFactory().createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) return null;
             JsonNode node = readValue(p, new Reader(sourceName, origins, lines), basePath);
