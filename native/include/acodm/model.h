@@ -55,6 +55,16 @@ class Model {
   // baseline: one extra autograd pass per domain present, over the same forward graph).
   void setAlignmentMethod(const std::string& method);
 
+  // How the LM head and its cross-entropy run: in chunks of `tokens` tokens (default 256), never forming the
+  // B*T x V logits in forward or backward, or with 0 the plain path (the full logits, then libtorch's fused
+  // log-softmax + NLL). Both give the same losses and gradients to float rounding; forwardLogits() is unaffected.
+  void setLossChunk(int64_t tokens);
+  int64_t lossChunk() const;
+  // Attention through libtorch's fused scaled_dot_product_attention (on by default), which only a GPU model on
+  // libtorch 2.x uses; false keeps the plain path (scores, mask, softmax, two batched products) everywhere.
+  void setFusedAttention(bool fused);
+  bool fusedAttentionActive() const;  // whether the steps of this model take the fused path
+
   // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
   // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).
   // Outputs (caller-allocated): domain_loss_sum[K] (sum of token losses per domain), domain_tokens[K],
