@@ -38,7 +38,7 @@ final class HtmlPage {
          .append("mean validation perplexity").append(seeds.ignored().isEmpty() ? "" : esc(" over the domains except " + String.join(", ", seeds.ignored())))
          .append(", and over the second half of the logged steps the largest weight, the entropy of the weights (nats)")
          .append(seeds.ignored().isEmpty() ? "" : " and the weight of each ignored domain").append(".</p>\n");
-        h.append(seedTable(seeds, seeds.compared(), "Compared: model " + seeds.comparedModel()));
+        h.append(seedTable(seeds, seeds.compared(), "Compared: model " + SeedTable.shortModel(seeds.comparedModel())));
         if (!seeds.apart().isEmpty())
             h.append(seedTable(seeds, seeds.apart(), "Reported apart: another model (e.g. the proxy the actor was learned on), not ranked against the comparison"));
         h.append(img(ReportWriter.MAX_WEIGHT_PNG, "Largest domain weight over training, mean over seeds"))
@@ -73,7 +73,7 @@ final class HtmlPage {
         for (String d : t.ignored()) h.append("<th>weight ").append(esc(d)).append("</th>");
         h.append("</tr>\n");
         for (SeedTable.Row r : rows) {
-            h.append("<tr><td>").append(esc(r.name())).append("</td><td>").append(esc(r.method())).append("</td><td>").append(esc(r.model())).append("</td>")
+            h.append("<tr><td>").append(esc(r.name())).append("</td><td>").append(esc(r.method())).append("</td><td>").append(esc(SeedTable.shortModel(r.model()))).append("</td>")
              .append(numCell(Integer.toString(r.seeds()))).append(numCell(Comparison.num(r.meanPpl(), 3))).append(numCell(Comparison.num(r.sdPpl(), 3)))
              .append(numCell(Comparison.num(r.maxWeight(), 3))).append(numCell(Comparison.num(r.entropy(), 3)));
             for (double w : r.ignoredWeight()) h.append(numCell(Comparison.num(w, 4)));

@@ -169,7 +169,7 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "seeds: final mean val perplexity%s; weights over the second half of training%n",
                 ignored.isEmpty() ? "" : " over the domains except " + String.join(", ", ignored)));
-        sb.append(text(compared, "compared (model " + comparedModel + ")"));
+        sb.append(text(compared, "compared (model " + shortModel(comparedModel) + ")"));
         if (!apart.isEmpty()) sb.append(text(apart, "reported apart (another model, not ranked against the comparison)"));
         return sb.toString();
     }
@@ -180,7 +180,7 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
         List<String[]> cells = new ArrayList<>();
         cells.add(head.toArray(new String[0]));
         for (Row r : rows) {
-            List<String> c = new ArrayList<>(List.of(r.name(), r.method(), r.model(), Integer.toString(r.seeds()), Comparison.num(r.meanPpl(), 3),
+            List<String> c = new ArrayList<>(List.of(r.name(), r.method(), shortModel(r.model()), Integer.toString(r.seeds()), Comparison.num(r.meanPpl(), 3),
                     Comparison.num(r.sdPpl(), 3), Comparison.num(r.maxWeight(), 3), Comparison.num(r.entropy(), 3)));
             for (double w : r.ignoredWeight()) c.add(Comparison.num(w, 4));
             cells.add(c.toArray(new String[0]));
@@ -195,6 +195,13 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** A model's name for the tables: {@code name=X,...} (run.json's model description) is shown as X. */
+    static String shortModel(String model) {
+        if (!model.startsWith("name=")) return model;
+        int comma = model.indexOf(',');
+        return comma < 0 ? model.substring(5) : model.substring(5, comma);
     }
 
     private static List<Double> finite(List<Double> v) {

@@ -149,6 +149,7 @@ class ReportWriterTest {
 
         SeedTable t = SeedTable.of(runs, java.util.Set.of());
         assertEquals("demo-target", t.comparedModel());
+        assertEquals("demo-proxy", SeedTable.shortModel("name=demo-proxy,layers=4,d_model=128"));
         assertEquals(List.of("odm", "uniform"), t.compared().stream().map(SeedTable.Row::name).toList());
         assertEquals(List.of("acodm-proxy"), t.apart().stream().map(SeedTable.Row::name).toList());
         SeedTable.Row odm = t.compared().get(0);
