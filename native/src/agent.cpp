@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -21,7 +22,12 @@ namespace {
 
 constexpr const char* kAgentMagic = "acodm-agent-networks";
 constexpr const char* kActorMagic = "acodm-exported-actor";
-constexpr int64_t kAgentVersion = 1;
+// Version 2 added the soft actor's regulariser (prior, temperature and its adaptation) to the checkpoint.
+constexpr int64_t kAgentVersion = 2;
+constexpr int64_t kActorVersion = 1;
+// The adapted temperature stays within these bounds: far outside them the actor is uniform-on-the-prior or
+// greedy anyway, and log tau must not run off towards an overflow in a long run.
+constexpr double kMinTemperature = 1e-4, kMaxTemperature = 1e4;
 constexpr double kLayerNormEps = 1e-5;
 // DDPG (Lillicrap et al. 2016) draws the last layers from U(-3e-3, 3e-3): the softmax actor then starts at
 // almost exactly uniform weights, and the critic's first targets are near 0 instead of a random offset.
@@ -142,6 +148,17 @@ struct AgentNetworks::Impl {
   Adam actor_opt, critic_opt;  // each network steps on its own count
   OptimizerSettings opt = agentDefaults();
   int threads = 0;
+  // The soft actor's regulariser: the normalised prior (and its log on the device), tau and its adaptation.
+  std::vector<double> prior;
+  torch::Tensor log_prior;
+  double tau = 0, target_entropy = 0, tau_lr = 0;
+
+  void setPrior(const std::vector<double>& p) {
+    prior = p;
+    std::vector<float> logs(p.size());
+    for (size_t i = 0; i < p.size(); ++i) logs[i] = static_cast<float>(std::log(p[i]));
+    log_prior = torch::tensor(logs, torch::kFloat32).to(device);
+  }
 
   bool hasCritic() const { return critic_outputs > 0; }
 
@@ -190,6 +207,7 @@ AgentNetworks::AgentNetworks(int state_dim, int num_actions, int hidden, int lay
   m.state_dim = state_dim, m.actions = num_actions, m.hidden = hidden, m.layers = layers;
   m.critic_outputs = critic_outputs;
   m.device = resolveDevice(device);
+  m.setPrior(std::vector<double>(num_actions, 1.0 / num_actions));
   auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
   m.actor.init(state_dim, hidden, layers, num_actions, gen, m.device);
   m.actor_target.init(state_dim, hidden, layers, num_actions, gen, m.device);
@@ -232,6 +250,35 @@ void AgentNetworks::setThreads(int threads) {
   impl_->threads = threads;
 }
 int AgentNetworks::threads() const { return impl_->threads; }
+
+void AgentNetworks::setRegulariser(const float* prior, double tau, double target_entropy, double tau_lr) {
+  auto& m = *impl_;
+  require(prior != nullptr, "setRegulariser: prior is null");
+  std::vector<double> p(m.actions);
+  double sum = 0;
+  for (int i = 0; i < m.actions; ++i) {
+    p[i] = prior[i];
+    require(std::isfinite(p[i]) && p[i] > 0, "setRegulariser: prior weight " + std::to_string(i) + " is " +
+                                                 std::to_string(p[i]) + "; every weight must be finite and > 0 (KL to a "
+                                                 "prior with a zero is infinite wherever the actor gives that action weight)");
+    sum += p[i];
+  }
+  for (auto& v : p) v /= sum;
+  require(std::isfinite(tau) && tau >= 0, "setRegulariser: tau must be finite and >= 0, got " + std::to_string(tau));
+  const double max_entropy = std::log(static_cast<double>(m.actions));
+  require(std::isfinite(target_entropy) && target_entropy >= 0 && target_entropy <= max_entropy,
+          "setRegulariser: target entropy must be in [0, ln K = " + std::to_string(max_entropy) + "] nats, got " +
+              std::to_string(target_entropy));
+  require(std::isfinite(tau_lr) && tau_lr >= 0, "setRegulariser: tau_lr must be finite and >= 0, got " + std::to_string(tau_lr));
+  if (target_entropy > 0)
+    require(tau >= kMinTemperature && tau <= kMaxTemperature && tau_lr > 0,
+            "setRegulariser: adapting tau towards a target entropy needs tau in [1e-4, 1e4] to start from and tau_lr > 0, got tau " +
+                std::to_string(tau) + ", tau_lr " + std::to_string(tau_lr));
+  m.setPrior(p);
+  m.tau = tau, m.target_entropy = target_entropy, m.tau_lr = tau_lr;
+}
+
+double AgentNetworks::temperature() const { return impl_->tau; }
 
 double AgentNetworks::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
 int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.steps(); }
@@ -279,12 +326,24 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
 
   // The actor's gradient flows through the critic; the critic's own gradients from this pass are dropped.
   clearGrads(m.actor.params);
-  auto actor_loss = -m.q(m.critic, s, m.policy(m.actor, s)).mean();
+  auto logits = m.actor.forward(s);
+  auto mu = torch::softmax(logits, -1);
+  auto log_mu = torch::log_softmax(logits, -1);
+  auto kl = (mu * (log_mu - m.log_prior)).sum(-1).mean();
+  auto entropy = -(mu * log_mu).sum(-1).mean();
+  auto actor_loss = -m.q(m.critic, s, mu).mean();
+  if (m.tau > 0) actor_loss = actor_loss + m.tau * kl;
   actor_loss.backward();
   m.actor_opt.step(m.actor.params, m.opt);
   clearGrads(m.critic.params);
   losses[0] = critic_loss.item<double>();
   losses[1] = actor_loss.item<double>();
+  losses[2] = kl.item<double>();
+  losses[3] = entropy.item<double>();
+  if (m.target_entropy > 0) {
+    const double log_tau = std::log(m.tau) + m.tau_lr * (m.target_entropy - losses[3]);
+    m.tau = std::exp(std::clamp(log_tau, std::log(kMinTemperature), std::log(kMaxTemperature)));
+  }
 }
 
 double AgentNetworks::imitate(const float* states, const float* targets, int n) {
@@ -322,13 +381,13 @@ double AgentNetworks::actorError(const float* states, const float* targets, int 
   return torch::mse_loss(m.policy(m.actor, s), t).item<double>();
 }
 
-void AgentNetworks::softUpdate(double tau) {
+void AgentNetworks::softUpdate(double rate) {
   ThreadScope scope(impl_->threads);
   auto& m = *impl_;
-  require(tau >= 0 && tau <= 1, "softUpdate: tau must be in [0, 1], got " + std::to_string(tau));
+  require(rate >= 0 && rate <= 1, "softUpdate: the rate must be in [0, 1], got " + std::to_string(rate));
   torch::NoGradGuard no_grad;
-  auto blend = [tau](Mlp& target, const Mlp& online) {
-    for (size_t i = 0; i < target.params.size(); ++i) target.params[i].lerp_(online.params[i], tau);
+  auto blend = [rate](Mlp& target, const Mlp& online) {
+    for (size_t i = 0; i < target.params.size(); ++i) target.params[i].lerp_(online.params[i], rate);
   };
   blend(m.actor_target, m.actor);
   if (m.hasCritic()) blend(m.critic_target, m.critic);
@@ -342,6 +401,8 @@ void AgentNetworks::save(const std::string& path) const {
   archive.write("schedule", m.opt.toTensor(OptimizerSettings::LastField::kDecoupled));
   archive.write("actor_step", c10::IValue(m.actor_opt.steps()));
   archive.write("critic_step", c10::IValue(m.critic_opt.steps()));
+  archive.write("prior", torch::tensor(m.prior, torch::kFloat64));
+  archive.write("regulariser", torch::tensor({m.tau, m.target_entropy, m.tau_lr}, torch::kFloat64));
   auto put = [&](const std::string& prefix, const Mlp& net) {
     for (size_t i = 0; i < net.params.size(); ++i)
       archive.write(net.name(prefix, i), net.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
@@ -370,6 +431,13 @@ void AgentNetworks::load(const std::string& path) {
   archive.read("schedule", schedule);
   archive.read("actor_step", actor_step);
   archive.read("critic_step", critic_step);
+  torch::Tensor prior, regulariser;
+  archive.read("prior", prior);
+  archive.read("regulariser", regulariser);
+  if (prior.scalar_type() != torch::kFloat64 || prior.dim() != 1 || prior.numel() != m.actions ||
+      regulariser.scalar_type() != torch::kFloat64 || regulariser.numel() != 3)
+    throw std::runtime_error("agent checkpoint " + path + ": the regulariser is not " + std::to_string(m.actions) +
+                             " prior weights and 3 settings in float64");
   torch::NoGradGuard no_grad;
   auto get = [&](const std::string& prefix, Mlp& net) {
     for (size_t i = 0; i < net.params.size(); ++i) {
@@ -387,6 +455,10 @@ void AgentNetworks::load(const std::string& path) {
     m.critic_opt.read(archive, adamKeys("critic", m.critic));
   }
   m.opt = OptimizerSettings::fromTensor(schedule, OptimizerSettings::LastField::kDecoupled, "agent checkpoint " + path);
+  auto pr = prior.contiguous();
+  m.setPrior(std::vector<double>(pr.data_ptr<double>(), pr.data_ptr<double>() + m.actions));
+  auto rg = regulariser.accessor<double, 1>();
+  m.tau = rg[0], m.target_entropy = rg[1], m.tau_lr = rg[2];
   m.actor_opt.setSteps(actor_step.toInt());
   m.critic_opt.setSteps(critic_step.toInt());
   clearGrads(m.actor.params);
@@ -396,7 +468,7 @@ void AgentNetworks::load(const std::string& path) {
 void AgentNetworks::exportActor(const std::string& path, const std::string& metadata) const {
   const auto& m = *impl_;
   torch::serialize::OutputArchive archive;
-  writeHeader(archive, kActorMagic, kAgentVersion);
+  writeHeader(archive, kActorMagic, kActorVersion);
   archive.write("config", c10::IValue(shapeString(m.state_dim, m.actions, m.hidden, m.layers)));
   archive.write("metadata", c10::IValue(metadata));
   for (size_t i = 0; i < m.actor.params.size(); ++i)
@@ -407,7 +479,7 @@ void AgentNetworks::exportActor(const std::string& path, const std::string& meta
 void AgentNetworks::importActor(const std::string& path) {
   auto& m = *impl_;
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
+  openArchive(archive, path, kActorMagic, kActorVersion, "exported actor");
   c10::IValue config;
   archive.read("config", config);
   const std::string mine = shapeString(m.state_dim, m.actions, m.hidden, m.layers);
@@ -425,7 +497,7 @@ void AgentNetworks::importActor(const std::string& path) {
 
 std::string exportedActorMetadata(const std::string& path) {
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
+  openArchive(archive, path, kActorMagic, kActorVersion, "exported actor");
   c10::IValue metadata;
   archive.read("metadata", metadata);
   return metadata.toStringRef();
@@ -433,7 +505,7 @@ std::string exportedActorMetadata(const std::string& path) {
 
 std::string exportedActorConfig(const std::string& path) {
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kActorMagic, kAgentVersion, "exported actor");
+  openArchive(archive, path, kActorMagic, kActorVersion, "exported actor");
   c10::IValue config;
   archive.read("config", config);
   return config.toStringRef();

@@ -53,9 +53,23 @@ class AgentNetworks {
   // Online critic Q(s, a) for n pairs -> out[n, critic_outputs].
   void qValues(const float* states, const float* actions, int n, float* out) const;
 
+  // The soft actor's regulariser (DESIGN.md section 5): update()'s actor loss becomes
+  //   -mean Q(s, mu(s)) + tau * mean KL(mu(s) || prior),
+  // whose optimum for a Q linear in the action, Q = <a, r>, is mu = prior * exp(r / tau) / Z. prior: K positive
+  // weights (normalised here). tau = 0 removes the term (the linear objective). target_entropy > 0 adapts tau
+  // after every update, a dual step on the constraint H(mu) >= target_entropy (nats):
+  //   log tau <- log tau + tau_lr * (target_entropy - mean H(mu(s))),
+  // so tau rises while the actor is more concentrated than the target and falls while it is more spread out;
+  // target_entropy = 0 keeps tau fixed. The prior, tau and these settings are saved and loaded with the rest.
+  // Until this is called the prior is uniform and tau is 0.
+  void setRegulariser(const float* prior, double tau, double target_entropy, double tau_lr);
+  double temperature() const;  // the current tau
+
   // One DDPG step on a minibatch of n transitions: rewards[n, critic_outputs].
   // Critic: MSE of Q(s, a) to r + gamma * Q'(s', mu'(s')), one Adam step. Actor: -mean Q(s, mu(s)) through the
-  // just-updated critic, one Adam step. losses[2] = {critic loss, actor loss}, both before their step.
+  // just-updated critic plus the regulariser, one Adam step; then tau adapts when so configured.
+  // losses[4] = {critic loss, actor loss (regulariser included), mean KL(mu(s) || prior), mean entropy H(mu(s))},
+  // all measured before the steps.
   void update(const float* states, const float* actions, const float* rewards, const float* next_states, int n,
               double gamma, double* losses);
   // Behaviour cloning: MSE of mu(s) to targets[n, K], one actor Adam step; returns the loss before the step.
@@ -64,10 +78,10 @@ class AgentNetworks {
   double regressCritic(const float* states, const float* actions, const float* targets, int n);
   // Mean squared error of mu(s) to targets, no update (for checks).
   double actorError(const float* states, const float* targets, int n) const;
-  // target <- tau * online + (1 - tau) * target, for the actor and the critic.
-  void softUpdate(double tau);
+  // target <- rate * online + (1 - rate) * target, for the actor and the critic (rate 1: a hard copy).
+  void softUpdate(double rate);
 
-  // Everything needed to continue bit for bit: four networks, Adam moments, step counts, schedule.
+  // Everything needed to continue bit for bit: four networks, Adam moments, step counts, schedule, regulariser.
   // Atomic and failure-safe like Model::save(). load() refuses a file of a different configuration, naming it.
   void save(const std::string& path) const;
   void load(const std::string& path);

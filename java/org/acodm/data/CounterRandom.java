@@ -15,6 +15,9 @@ public final class CounterRandom {
     /** The mixing policies' draws: coordinates (step, purpose, index); AC-ODM's exploration is purpose 1, the replay buffer's minibatches 2. */
     public static final CounterRandom POLICY = new CounterRandom(0x2545F4914F6CDD1DL, 0x6A09E667F3BCC909L, 0x3C6EF372FE94F82BL);
 
+    /** Generated corpora's draws ({@code acodm corpus noisy}): coordinates (split, document, position). */
+    public static final CounterRandom CORPUS = new CounterRandom(0x5BE0CD19137E2179L, 0xCBBB9D5DC1059ED8L, 0x629A292A367CD507L);
+
     private final long[] salts;
 
     private CounterRandom(long... salts) {

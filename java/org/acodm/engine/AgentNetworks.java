@@ -9,8 +9,11 @@ import org.acodm.nativeapi.AgentNative;
  * copies and Adam optimizers. Minibatches cross as flat row-major float arrays; nothing is retained.
  */
 public final class AgentNetworks implements AutoCloseable {
-    /** Critic and actor losses of one DDPG update, each measured before its optimizer step. */
-    public record Losses(double critic, double actor) {}
+    /**
+     * One DDPG update's numbers, each measured before its optimizer step: the critic's and the actor's loss (the
+     * regulariser included), and the actor's mean KL(μ(s) ‖ prior) and entropy H(μ(s)) over the minibatch.
+     */
+    public record Losses(double critic, double actor, double kl, double entropy) {}
 
     private final NativeHandle<AgentNative.Handle> handle;
     private final int stateDim;
@@ -88,6 +91,26 @@ public final class AgentNetworks implements AutoCloseable {
         });
     }
 
+    /**
+     * The soft actor: {@link #update}'s actor loss becomes −mean Q(s, μ(s)) + τ · mean KL(μ(s) ‖ prior), whose optimum
+     * for a critic linear in the action, Q = ⟨a, r⟩, is prior · exp(r / τ) / Z. τ = 0 is the linear objective;
+     * {@code targetEntropy} > 0 (nats, at most ln K) adapts τ after every update by
+     * log τ ← log τ + tauLr · (targetEntropy − mean H(μ(s))). Saved with the networks.
+     */
+    public void setRegulariser(double[] prior, double tau, double targetEntropy, double tauLr) {
+        if (prior == null || prior.length != numActions)
+            throw new IllegalArgumentException("prior has " + (prior == null ? "no" : prior.length) + " weights, expected " + numActions);
+        float[] p = new float[prior.length];
+        for (int i = 0; i < p.length; i++) p[i] = (float) prior[i];
+        handle.apply(h -> {
+            h.setRegulariser(p, tau, targetEntropy, tauLr);
+            return null;
+        });
+    }
+
+    /** The soft actor's current τ (0 when the actor has no regulariser). */
+    public double temperature() { return handle.get().temperature(); }
+
     public double learningRate(long step) { return handle.get().learningRate(step); }
     public long actorSteps() { return handle.get().actorSteps(); }
     public long criticSteps() { return handle.get().criticSteps(); }
@@ -121,12 +144,12 @@ public final class AgentNetworks implements AutoCloseable {
         check(actions, n, numActions, "actions");
         check(rewards, n, criticOutputs, "rewards");
         check(nextStates, n, stateDim, "next states");
-        double[] losses = new double[2];
+        double[] losses = new double[4];
         handle.apply(h -> {
             h.update(states, actions, rewards, nextStates, n, gamma, losses);
             return null;
         });
-        return new Losses(losses[0], losses[1]);
+        return new Losses(losses[0], losses[1], losses[2], losses[3]);
     }
 
     /** Behaviour cloning: one actor step on MSE(mu(s), targets); returns the loss before the step. */
@@ -151,14 +174,15 @@ public final class AgentNetworks implements AutoCloseable {
         return handle.apply(h -> h.actorError(states, targets, n));
     }
 
-    public void softUpdate(double tau) {
+    /** target ← rate · online + (1 − rate) · target for both networks; rate 1 is a hard copy. */
+    public void softUpdate(double rate) {
         handle.apply(h -> {
-            h.softUpdate(tau);
+            h.softUpdate(rate);
             return null;
         });
     }
 
-    /** Atomic (temporary name, sync, rename): all four networks, Adam moments, step counts and schedule. */
+    /** Atomic (temporary name, sync, rename): all four networks, Adam moments, step counts, schedule and regulariser. */
     public void save(Path file) {
         handle.apply(h -> {
             h.save(file.toString());

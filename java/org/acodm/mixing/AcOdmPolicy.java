@@ -14,14 +14,17 @@ import org.acodm.engine.StepResult;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
- * state ({@link StateBuilder}), scores the domains by gradient alignment ({@link DomainScores}), stores the
- * transition (s, a, R, s') and trains: during the warmup (the first {@code warmupFraction} of the steps) the
- * weights come from ODM's smoothed-mean rule, the actor imitates them and the critic regresses (1 + γ) R; after
- * it, one DDPG update per step. Target networks follow by soft updates every step, warmup included.
+ * state ({@link StateBuilder}), scores the domains ({@link DomainSignal}: r = z(W), smoothed into r̄), stores the
+ * transition (s, a, R, s') unless the step carried no information, and trains: during the warmup (the first
+ * {@code warmupFraction} of the steps) the weights come from ODM's smoothed-mean rule, the actor imitates them and
+ * the critic regresses (1 + γ) R; after it, DDPG updates, the targets hard-copied from the online networks when
+ * they start and soft-updated after every update.
  *
- * <p>Actions live in the actor's space (a softmax output, exploration applied); the weights used for sampling
- * are the action with the weight floor applied, a fixed transform the critic sees as part of the environment.
- * During the warmup the stored action is ODM's weights with the floor removed, so floor(action) is exactly ODM.
+ * <p>The default objective is regularised (DESIGN.md section 5): R = Σ a_i r̄_i and a soft actor that minimises
+ * −Q(s, μ(s)) + τ KL(μ(s) ‖ π), whose optimum π · exp(r̄ / τ) / Z is the closed form the {@code alignment} method
+ * uses directly. Actions live in the actor's space (a softmax output, exploration applied); the weights used for
+ * sampling are the action with the weight floor applied, a fixed transform outside the objective. During the
+ * warmup the stored action is ODM's weights with the floor removed, so floor(action) is exactly ODM.
  */
 public final class AcOdmPolicy implements MixingPolicy {
     static final String STATE_FILE = "acodm.state";
@@ -42,28 +45,39 @@ public final class AcOdmPolicy implements MixingPolicy {
     private final StateBuilder stateBuilder;
     private final StateLayers stateLayers;
     private final OdmPolicy odm;
+    private final DomainSignal signal;
 
+    private double[] prior;        // π of the KL term (restored by load: the run's own, even if its source changed)
     private float[] state;         // s_t: the state the current action was chosen in (null before step 0's result)
     private float[] action;        // a_t in the actor's space
     private double[] alpha;        // α_t = floor(a_t), the weights of the step now running
-    private double[] importance;   // r̂ of the importance smoothing
     private long lastStep = -1;
-    private long updates, imitations, skippedRewards;
+    private long updates, imitations, skippedRewards, degenerateSteps;
     private double lastReward = Double.NaN, lastCriticLoss = Double.NaN, lastActorLoss = Double.NaN, lastImitationLoss = Double.NaN;
+    private double lastKl = Double.NaN, lastEntropy = Double.NaN, greedyMaxWeight = Double.NaN, optimumMaxWeight = Double.NaN;
+    private double optimumDistance = Double.NaN;
 
+    /** A policy whose prior π comes from {@code config}'s prior source; {@code natural} needs {@link #create}'s manifest. */
     public AcOdmPolicy(List<String> domains, AcOdmConfig config, long totalSteps, long seed, double[] initialWeights) {
+        this(domains, config, totalSteps, seed, initialWeights,
+                InitialWeights.resolve(config.priorSource(), config.priorFile(), config.priorWeights(), domains, null));
+    }
+
+    public AcOdmPolicy(List<String> domains, AcOdmConfig config, long totalSteps, long seed, double[] initialWeights, double[] prior) {
         this.domains = List.copyOf(domains);
         this.k = domains.size();
         this.config = Configs.check(config, "mixing.acodm");
         if (totalSteps < 1) throw new IllegalArgumentException("AC-ODM needs the run's total steps (>= 1), got " + totalSteps);
         if (k < 2) throw new IllegalArgumentException("AC-ODM needs at least 2 domains, got " + k);
         if (initialWeights.length != k) throw new IllegalArgumentException(initialWeights.length + " initial weights for " + k + " domains");
+        this.prior = AlignmentPolicy.checkPrior(prior, this.domains);
         this.totalSteps = totalSteps;
         this.seed = seed;
         this.warmupSteps = config.warmupSteps(totalSteps);
         this.rewardDim = config.reward() == RewardMode.VECTOR ? k : 1;
         this.stateBuilder = new StateBuilder(k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
         this.stateLayers = new StateLayers(config.stateLayers(), config.deltaReference());
+        this.signal = new DomainSignal(k, config.rewardSource(), config.rewardSmoothing(), config.importance(), config.importanceSmoothing());
         int stateDim = stateBuilder.dimension();
         this.buffer = new ReplayBuffer(config.bufferSize(), stateDim, k, rewardDim);
         OdmConfig odmConfig = OdmConfig.defaults().withSmoothing(config.warmupSmoothing());
@@ -72,20 +86,27 @@ public final class AcOdmPolicy implements MixingPolicy {
         agent.setThreads(config.resolvedThreads());
         agent.setOptimizer(new AgentOptimizer(config.maxLr(), config.minLr(), warmupSteps, totalSteps, config.weightDecay(),
                 config.beta1(), config.beta2(), config.adamEps(), config.decoupledWeightDecay()));
+        if (config.reward() == RewardMode.REGULARISED)
+            agent.setRegulariser(this.prior, config.temperature(), config.targetEntropy(), config.temperatureLr());
         this.alpha = initialWeights.clone();
-        this.importance = new double[k];
     }
 
     /** {@link MixingMethod#ACODM}'s factory. */
     static AcOdmPolicy create(AcOdmConfig c, PolicyContext run) {
+        double[] prior = run.weights("prior_source", "prior_weights", "prior_file", c.priorSource(), c.priorWeights(), c.priorFile());
+        try {
+            AlignmentPolicy.checkPrior(prior, run.domains());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(run.locate("prior_source") + ": " + run.key("prior_source") + ": " + e.getMessage(), e);
+        }
         return new AcOdmPolicy(run.domains(), c, run.totalSteps(), run.seed(),
-                run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()));
+                run.initialWeights(c.initialSource(), c.initialWeights(), c.initialFile()), prior);
     }
 
     @Override public MixingMethod method() { return MixingMethod.ACODM; }
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
-    @Override public boolean needsAlignment() { return true; }
+    @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
     /** The parameters whose norms the state carries, for a model of {@code numLayers} layers. */
     public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
@@ -97,6 +118,7 @@ public final class AcOdmPolicy implements MixingPolicy {
     }
 
     @Override public List<String> rewardLayers(int numLayers) {
+        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 
@@ -108,6 +130,13 @@ public final class AcOdmPolicy implements MixingPolicy {
     public AgentNetworks networks() { return agent; }
     /** The state the current weights were chosen in (null before the first observation), a copy. */
     public float[] lastState() { return state == null ? null : state.clone(); }
+    /** The prior π of the KL term, a copy. */
+    public double[] prior() { return prior.clone(); }
+    /** The smoothed domain scores r̄, a copy. */
+    public double[] scores() { return signal.smoothed(); }
+
+    /** The regularised objective's optimum π · exp(r̄ / τ) / Z at the current scores and temperature (before any floor). */
+    public double[] optimum() { return AlignmentPolicy.optimum(prior, signal.smoothed(), agent.temperature()); }
 
     /** floor(μ(s)) without exploration in the current state: what a frozen copy of the actor would choose now. */
     public double[] greedyWeights() {
@@ -117,58 +146,66 @@ public final class AcOdmPolicy implements MixingPolicy {
 
     @Override public void observe(StepObservation o) {
         long step = PolicyChecks.step(o, domains, lastStep);  // committed only once the observation is usable
-        if (o.alignment() == null)
+        if (needsAlignment() && o.alignment() == null)
             throw new IllegalArgumentException("AC-ODM needs the alignment matrix S of every step (step " + o.step() + " has none): "
                     + "train with alignment over rewardLayers()");
         float[] next = stateBuilder.next(o);
         lastStep = step;
-        float[] reward = reward(o);
-        if (reward == null) skippedRewards++;
-        else if (state != null) buffer.add(state, action, reward, next);
+        switch (signal.observe(o, alpha)) {
+            case DEGENERATE -> degenerateSteps++;
+            case NOT_FINITE -> skippedRewards++;
+            case USED -> {
+                float[] reward = reward();
+                if (state != null) buffer.add(state, action, reward, next);
+            }
+        }
 
         boolean warm = o.step() < warmupSteps;
         if (warm) odm.observe(o);
         train(o.step(), warm);
 
         long t = o.step() + 1;
+        double[] best = config.reward() == RewardMode.REGULARISED ? optimum() : null;
+        if (best != null) optimumMaxWeight = max(floor(best, t));
         if (t < warmupSteps) {
             alpha = odm.weights();
             action = toFloat(config.weightFloor() ? OdmSchedule.removeFloor(alpha, OdmSchedule.epsilon(k, t)) : alpha);
         } else {
-            double[] a = explore(toDouble(agent.act(next, 1)), t);
+            double[] mu = toDouble(agent.act(next, 1));
+            greedyMaxWeight = max(floor(mu, t));
+            if (best != null) {
+                optimumDistance = 0;
+                for (int i = 0; i < k; i++) optimumDistance += Math.abs(mu[i] - best[i]);
+            }
+            double[] a = explore(mu, t);
             action = toFloat(a);
             alpha = floor(a, t);
         }
         state = next;
     }
 
-    /** The reward of the step just observed (for the weights α it ran with), null when it is not finite. */
-    private float[] reward(StepObservation o) {
-        boolean[] present = DomainScores.present(o);
-        double[] w = DomainScores.alignment(o.alignment(), present);
-        double[] base = w;
-        if (config.importance()) {
-            double xi = config.importanceSmoothing();
-            double[] smoothed = importance.clone();
-            for (int i = 0; i < k; i++)
-                if (present[i]) smoothed[i] = xi * smoothed[i] + (1 - xi) * w[i] / Math.max(alpha[i], 1e-12);
-            for (double v : smoothed) if (!Double.isFinite(v)) return null;
-            importance = smoothed;
-            base = smoothed;
-        }
-        double[] r = ZScore.masked(base, present);
-        for (double v : r) if (!Double.isFinite(v)) return null;
+    /**
+     * The reward of the step just observed, from the smoothed scores r̄: R = Σ a_i r̄_i for the regularised objective
+     * (a: the action the step ran with, so that the objective's optimum is exactly the closed form), Σ α_i r̄_i for
+     * the linear one (α: the floored weights, as the paper), the vector r̄ for the released code's.
+     */
+    private float[] reward() {
+        double[] r = signal.smoothed();
         float[] out = new float[rewardDim];
         if (config.reward() == RewardMode.VECTOR) {
-            for (int i = 0; i < k; i++) out[i] = (float) r[i];
             lastReward = 0;
-            for (double v : r) lastReward += v / k;
-        } else {
-            double sum = 0;
-            for (int i = 0; i < k; i++) sum += alpha[i] * r[i];
-            out[0] = (float) sum;
-            lastReward = sum;
+            for (int i = 0; i < k; i++) {
+                out[i] = (float) r[i];
+                lastReward += r[i] / k;
+            }
+            return out;
         }
+        // Step 0 ran with the initial weights: no action of the actor's yet (and no transition to store).
+        double[] w = config.reward() == RewardMode.REGULARISED && action != null ? toDouble(action) : alpha;
+        double sum = 0;
+        for (int i = 0; i < k; i++) sum += w[i] * r[i];
+        out[0] = (float) sum;
+        lastReward = sum;
         return out;
     }
 
@@ -183,18 +220,35 @@ public final class AcOdmPolicy implements MixingPolicy {
                 lastCriticLoss = agent.regressCritic(b.states(), b.actions(), target, b.n());
                 imitations++;
             } else {
+                // DDPG starts from targets equal to the networks the warmup trained (the released code's hard copy):
+                // soft updates alone would leave them a third of the way there after 400 steps at tau 0.001.
+                if (updates == 0) agent.softUpdate(1.0);
                 AgentNetworks.Losses l = agent.update(b.states(), b.actions(), b.rewards(), b.nextStates(), b.n(), config.gamma());
                 lastCriticLoss = l.critic();
                 lastActorLoss = l.actor();
+                lastKl = l.kl();
+                lastEntropy = l.entropy();
                 updates++;
             }
             agent.softUpdate(config.tau());
         }
     }
 
-    /** Subtract U[0, noise) from each entry, clamp at 0, renormalise; keyed by (seed, t) so a resume draws the same. */
+    /** The explored action for step t, keyed by (seed, t) so that a resumed run draws the same. */
     private double[] explore(double[] mu, long t) {
         double[] a = new double[k];
+        if (config.exploration() == Exploration.DIRICHLET) {
+            // Dir(1) is a normalised vector of Exp(1) draws; 1 − U is in (0, 1], so the log is finite.
+            double[] d = new double[k];
+            double sum = 0;
+            for (int i = 0; i < k; i++)
+                sum += d[i] = -Math.log(1 - CounterRandom.unit(CounterRandom.POLICY.bits(seed, t, EXPLORATION, i)));
+            double beta = config.explorationMix(), total = 0;
+            for (int i = 0; i < k; i++) total += a[i] = (1 - beta) * mu[i] + beta * d[i] / sum;
+            // μ is a float softmax (sums to 1 within 1e-7); the weights should sum to 1 in double precision.
+            for (int i = 0; i < k; i++) a[i] /= total;
+            return a;
+        }
         double sum = 0;
         for (int i = 0; i < k; i++) {
             double u = config.explorationNoise() * CounterRandom.unit(CounterRandom.POLICY.bits(seed, t, EXPLORATION, i));
@@ -208,17 +262,32 @@ public final class AcOdmPolicy implements MixingPolicy {
         return config.weightFloor() ? OdmSchedule.applyFloor(a, OdmSchedule.epsilon(k, t)) : a.clone();
     }
 
+    private static double max(double[] a) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double v : a) m = Math.max(m, v);
+        return m;
+    }
+
     @Override public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("acodm/reward", lastReward);
         m.put("acodm/critic_loss", lastCriticLoss);
         m.put("acodm/actor_loss", lastActorLoss);
         m.put("acodm/imitation_loss", lastImitationLoss);
+        m.put("acodm/kl", lastKl);
+        m.put("acodm/entropy", lastEntropy);
+        m.put("acodm/temperature", config.reward() == RewardMode.REGULARISED ? agent.temperature() : Double.NaN);
+        m.put("acodm/greedy_max_weight", greedyMaxWeight);
+        m.put("acodm/optimum_max_weight", optimumMaxWeight);
+        m.put("acodm/optimum_l1", optimumDistance);
         m.put("acodm/updates", (double) updates);
         m.put("acodm/imitation_steps", (double) imitations);
         m.put("acodm/replay_size", (double) buffer.size());
         m.put("acodm/skipped_rewards", (double) skippedRewards);
+        m.put("acodm/degenerate_steps", (double) degenerateSteps);
         m.put("acodm/agent_lr", agent.learningRate(Math.max(0, agent.actorSteps() - 1)));
+        double[] r = signal.smoothed();
+        for (int i = 0; i < k; i++) m.put("acodm/score/" + domains.get(i), r[i]);
         return m;
     }
 
@@ -250,15 +319,19 @@ public final class AcOdmPolicy implements MixingPolicy {
             out.writeInt(rewardDim);
             out.writeInt(stateBuilder.dimension());
             stateBuilder.write(out);
+            signal.write(out);
+            StateFiles.writeDoubles(out, prior);
             StateFiles.writeFloats(out, state);
             StateFiles.writeFloats(out, action);
             StateFiles.writeDoubles(out, alpha);
-            StateFiles.writeDoubles(out, importance);
             out.writeLong(lastStep);
             out.writeLong(updates);
             out.writeLong(imitations);
             out.writeLong(skippedRewards);
-            for (double v : new double[] {lastReward, lastCriticLoss, lastActorLoss, lastImitationLoss}) out.writeDouble(v);
+            out.writeLong(degenerateSteps);
+            for (double v : new double[] {lastReward, lastCriticLoss, lastActorLoss, lastImitationLoss, lastKl, lastEntropy,
+                    greedyMaxWeight, optimumMaxWeight, optimumDistance})
+                out.writeDouble(v);
         });
     }
 
@@ -277,18 +350,25 @@ public final class AcOdmPolicy implements MixingPolicy {
                         + ", seed " + savedSeed + " vs " + seed + ", reward " + savedReward + " vs " + config.reward()
                         + ", state dimension " + savedStateDim + " vs " + stateBuilder.dimension());
             stateBuilder.read(in);
+            signal.read(in);
+            prior = StateFiles.readDoubles(in, k, "prior");
             state = StateFiles.readFloats(in);
             action = StateFiles.readFloats(in);
             alpha = StateFiles.readDoubles(in, k, "weights");
-            importance = StateFiles.readDoubles(in, k, "importance scores");
             lastStep = in.readLong();
             updates = in.readLong();
             imitations = in.readLong();
             skippedRewards = in.readLong();
+            degenerateSteps = in.readLong();
             lastReward = in.readDouble();
             lastCriticLoss = in.readDouble();
             lastActorLoss = in.readDouble();
             lastImitationLoss = in.readDouble();
+            lastKl = in.readDouble();
+            lastEntropy = in.readDouble();
+            greedyMaxWeight = in.readDouble();
+            optimumMaxWeight = in.readDouble();
+            optimumDistance = in.readDouble();
             return null;
         });
         Path r = dir.resolve(REPLAY_FILE);

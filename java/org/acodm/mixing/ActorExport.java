@@ -53,10 +53,10 @@ public record ActorExport(int formatVersion, List<String> domains, int stateLaye
      */
     public static ActorExport exportSaved(Path policyDir, List<String> domains, AcOdmConfig config, long totalSteps, long seed, Path file)
             throws IOException {
-        // Initial weights only matter at step 0; load() replaces them with the saved ones.
+        // Initial weights only matter at step 0 and the prior is part of the saved state: load() replaces both.
         double[] uniform = new double[domains.size()];
         java.util.Arrays.fill(uniform, 1.0 / domains.size());
-        try (AcOdmPolicy p = new AcOdmPolicy(domains, config.withDevice("cpu"), totalSteps, seed, uniform)) {
+        try (AcOdmPolicy p = new AcOdmPolicy(domains, config.withDevice("cpu"), totalSteps, seed, uniform, uniform)) {
             p.load(policyDir);
             p.exportActor(file);  // the native archive writer: temporary, fsync, rename, folder fsync
         }

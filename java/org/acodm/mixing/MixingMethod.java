@@ -13,6 +13,8 @@ public enum MixingMethod implements DescribedConstant {
     STATIC("", "Settings of the static policy (its weights, keyed by domain name).", StaticConfig.class, StaticPolicy::create),
     ODM("", "Settings of ODM (online data mixing, smoothed-mean bandit).", OdmConfig.class, OdmPolicy::create),
     DOGE("", "Settings of DoGE (gradient-alignment domain reweighting).", DogeConfig.class, DogePolicy::create),
+    ALIGNMENT("closed-form optimum of AC-ODM's regularised objective, no networks",
+            "Settings of the closed-form alignment method (softmax of the smoothed domain scores).", AlignmentConfig.class, AlignmentPolicy::create),
     ACODM("DDPG agent trained on this run", "Settings of AC-ODM (DDPG actor-critic).", AcOdmConfig.class, AcOdmPolicy::create),
     FROZEN_ACTOR("a saved AC-ODM actor drives this run", "Settings of the frozen actor (the saved AC-ODM actor to load).",
             FrozenActorConfig.class, FrozenActorPolicy::create);

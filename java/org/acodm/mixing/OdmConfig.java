@@ -12,7 +12,8 @@ import org.acodm.config.Validated;
 public record OdmConfig(
         @Default("smoothed_mean") @Doc("update rule: smoothed_mean (as released with AC-ODM) or exp3 (classic, importance-weighted)") OdmVariant variant,
         @Default("0.9") @Doc("smoothed_mean: weight a of the old reward in R <- a R + (1 - a) exp(loss)") double smoothing,
-        @Default("0") @Doc("steps at the start that use the initial weights (rewards are still accumulated)") long warmupSteps,
+        @Default("0") @Doc("steps at the start that use the initial weights") long warmupSteps,
+        @Default("false") @Doc("false: no reward is accumulated during warmup_steps, updates start after it (the released code); true: rewards accumulate during the warmup too") boolean accumulateDuringWarmup,
         @Default("0.1") @Doc("exp3: reward = scale * domain mean loss (the released EXP3 code divides the loss by 10)") double exp3RewardScale,
         @Default("uniform") @Doc("initial weights: uniform, natural (proportional to train tokens), file or map") WeightSource initialSource,
         @Default("") @Doc("YAML weight map when initialSource is file") String initialFile,

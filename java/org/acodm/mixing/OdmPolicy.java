@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * ODM (Albalak et al. 2023): each domain is a bandit arm rewarded by its training loss this step, so domains
  * the model still finds hard are sampled more; ε_t keeps every domain alive. DESIGN.md section 5 has the formulas.
- * Weights after observing step s (0-based) use t = s + 1; steps before {@code warmupSteps} use the initial weights,
- * while rewards still accumulate. A domain absent from a step keeps its reward.
+ * Weights after observing step s (0-based) use t = s + 1; steps before {@code warmupSteps} use the initial weights
+ * and, as in the released code, accumulate no reward ({@code accumulateDuringWarmup} makes them accumulate). A domain
+ * absent from a step keeps its reward.
  */
 public final class OdmPolicy implements MixingPolicy {
     static final String STATE_FILE = "odm.state";
@@ -57,7 +58,8 @@ public final class OdmPolicy implements MixingPolicy {
     @Override public void observe(StepObservation o) {
         lastStep = PolicyChecks.step(o, domains, lastStep);
         long t = o.step() + 1;
-        for (int i = 0; i < k; i++) {
+        boolean learns = o.step() >= config.warmupSteps() || config.accumulateDuringWarmup();
+        for (int i = 0; i < k && learns; i++) {
             if (!o.present(i)) continue;
             double loss = o.meanLoss(i);
             if (!Double.isFinite(loss) || (config.variant() == OdmVariant.SMOOTHED_MEAN && !Double.isFinite(Math.exp(loss)))) {

@@ -19,7 +19,10 @@ import org.acodm.io.AtomicFile;
  */
 final class StateFiles {
     static final String MAGIC = "acodm-policy-state";
-    static final int VERSION = 1;
+    /** Version 2: AC-ODM's state gained the smoothed scores, the prior and new counters. */
+    static final int VERSION = 2;
+    /** The oldest version each method still reads: the layouts of the others did not change with version 2. */
+    private static final Map<MixingMethod, Integer> OLDEST_READABLE = Map.of(MixingMethod.ACODM, 2);
 
     interface Writer { void write(DataOutputStream out) throws IOException; }
     interface Reader<T> { T read(DataInputStream in) throws IOException; }
@@ -63,7 +66,10 @@ final class StateFiles {
         }
         if (!MAGIC.equals(magic)) throw new IOException(file + " is not an acodm policy state file");
         int version = in.readInt();
-        if (version != VERSION) throw new IOException(file + " has state version " + version + ", this build reads " + VERSION);
+        int oldest = OLDEST_READABLE.getOrDefault(method, 1);
+        if (version < oldest || version > VERSION)
+            throw new IOException(file + " has state version " + version + "; this build reads " + method.key() + " state of versions "
+                    + oldest + (oldest == VERSION ? "" : " to " + VERSION) + (version < oldest ? " (written by an older acodm: restart the run)" : ""));
         String saved = in.readUTF();
         if (!saved.equals(method.key()) && !saved.equals(FORMER_NAMES.get(method)))
             throw new IOException(file + " holds the state of a '" + saved + "' policy, not of '" + method.key() + "'");

@@ -47,6 +47,8 @@ public final class AgentNative {
         public native void setOptimizer(double maxLr, double minLr, @Cast("int64_t") long warmupSteps,
                                         @Cast("int64_t") long totalSteps, double weightDecay, double beta1,
                                         double beta2, double eps, int decoupled);
+        public native void setRegulariser(@Cast("const float*") float[] prior, double tau, double targetEntropy, double tauLr);
+        public native double temperature();
         public native double learningRate(@Cast("int64_t") long step);
         public native @Cast("int64_t") long actorSteps();
         public native @Cast("int64_t") long criticSteps();
@@ -61,7 +63,7 @@ public final class AgentNative {
         public native double regressCritic(@Cast("const float*") float[] states, @Cast("const float*") float[] actions,
                                            @Cast("const float*") float[] targets, int n);
         public native double actorError(@Cast("const float*") float[] states, @Cast("const float*") float[] targets, int n);
-        public native void softUpdate(double tau);
+        public native void softUpdate(double rate);
 
         public native void save(@StdString String path);
         public native void load(@StdString String path);

@@ -213,6 +213,50 @@ public final class Charts {
         return chart;
     }
 
+    /**
+     * How concentrated each run name's weights are over training, averaged over its seeds: the largest weight
+     * ({@code entropy} false) or the entropy of α in nats (true), bucket means of at most {@link #MAX_POINTS} points.
+     * Runs reported apart (a proxy) are drawn dashed.
+     */
+    public static XYChart concentration(SeedTable t, boolean entropy) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(entropy ? "Entropy of the domain weights (mean over seeds)" : "Largest domain weight (mean over seeds)")
+                .xAxisTitle("training step").yAxisTitle(entropy ? "entropy of alpha (nats)" : "max_i alpha_i").build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setMarkerSize(0);
+        List<SeedTable.Row> rows = new ArrayList<>(t.compared());
+        rows.addAll(t.apart());
+        for (int i = 0; i < rows.size(); i++) {
+            SeedTable.Row row = rows.get(i);
+            java.util.TreeMap<Long, Double> series = SeedTable.meanSeries(row,
+                    s -> entropy ? SeedTable.entropy(s.weights()) : SeedTable.maxWeight(s.weights()));
+            Color color = RUN_COLORS[i % RUN_COLORS.length];
+            if (series.isEmpty()) continue;
+            List<Long> keys = new ArrayList<>(series.keySet());
+            int n = keys.size(), buckets = Math.min(n, MAX_POINTS);
+            double[] x = new double[buckets], y = new double[buckets];
+            for (int b = 0; b < buckets; b++) {
+                int from = (int) ((long) b * n / buckets), to = (int) ((long) (b + 1) * n / buckets);
+                for (int k = from; k < to; k++) {
+                    x[b] += keys.get(k);
+                    y[b] += series.get(keys.get(k));
+                }
+                x[b] /= to - from;
+                y[b] /= to - from;
+            }
+            boolean apart = i >= t.compared().size();
+            XYSeries s = chart.addSeries(row.name() + " (" + row.method() + (apart ? ", " + row.model() : "") + ", " + row.seeds() + " seeds)", x, y);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            s.setLineColor(color);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineStyle(apart ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 6f}, 0f)
+                    : new BasicStroke(2.5f));
+        }
+        if (chart.getSeriesMap().isEmpty()) addEmptyNote(chart);
+        return chart;
+    }
+
     private static List<String> domainsOf(RunLog r) {
         if (!r.info().domains().isEmpty()) return r.info().domains();
         Set<String> s = new LinkedHashSet<>();

@@ -10,7 +10,7 @@ final class HtmlPage {
 
     private HtmlPage() {}
 
-    static String render(Comparison c, List<Plot> weightPlots, List<String> warnings, Function<Object, String> json) {
+    static String render(Comparison c, SeedTable seeds, List<Plot> weightPlots, List<String> warnings, Function<Object, String> json) {
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>acodm report</title>\n<style>\n")
          .append("body{font-family:sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}\n")
@@ -34,6 +34,15 @@ final class HtmlPage {
              .append("</tr>\n");
         }
         h.append("</table>\n<p>Bold: lowest final perplexity. Bits per byte compare runs with different tokenizers; perplexity does not.</p>\n");
+        h.append("<h2>Seeds</h2>\n<p>Runs of the same name and model, one row per name: the mean and sample standard deviation of the final ")
+         .append("mean validation perplexity").append(seeds.ignored().isEmpty() ? "" : esc(" over the domains except " + String.join(", ", seeds.ignored())))
+         .append(", and over the second half of the logged steps the largest weight, the entropy of the weights (nats)")
+         .append(seeds.ignored().isEmpty() ? "" : " and the weight of each ignored domain").append(".</p>\n");
+        h.append(seedTable(seeds, seeds.compared(), "Compared: model " + SeedTable.shortModel(seeds.comparedModel())));
+        if (!seeds.apart().isEmpty())
+            h.append(seedTable(seeds, seeds.apart(), "Reported apart: another model (e.g. the proxy the actor was learned on), not ranked against the comparison"));
+        h.append(img(ReportWriter.MAX_WEIGHT_PNG, "Largest domain weight over training, mean over seeds"))
+         .append(img(ReportWriter.ENTROPY_PNG, "Entropy of the domain weights over training, mean over seeds"));
         if (!warnings.isEmpty()) {
             h.append("<h2>Warnings</h2>\n<ul>\n");
             for (String w : warnings) h.append("<li class=\"warn\">").append(esc(w)).append("</li>\n");
@@ -56,6 +65,21 @@ final class HtmlPage {
         }
         h.append("</body>\n</html>\n");
         return h.toString();
+    }
+
+    private static String seedTable(SeedTable t, List<SeedTable.Row> rows, String caption) {
+        StringBuilder h = new StringBuilder("<table>\n<caption>").append(esc(caption)).append("</caption>\n<tr><th>run</th><th>method</th><th>model</th>")
+                .append("<th>seeds</th><th>val perplexity mean</th><th>sd</th><th>max weight</th><th>entropy</th>");
+        for (String d : t.ignored()) h.append("<th>weight ").append(esc(d)).append("</th>");
+        h.append("</tr>\n");
+        for (SeedTable.Row r : rows) {
+            h.append("<tr><td>").append(esc(r.name())).append("</td><td>").append(esc(r.method())).append("</td><td>").append(esc(SeedTable.shortModel(r.model()))).append("</td>")
+             .append(numCell(Integer.toString(r.seeds()))).append(numCell(Comparison.num(r.meanPpl(), 3))).append(numCell(Comparison.num(r.sdPpl(), 3)))
+             .append(numCell(Comparison.num(r.maxWeight(), 3))).append(numCell(Comparison.num(r.entropy(), 3)));
+            for (double w : r.ignoredWeight()) h.append(numCell(Comparison.num(w, 4)));
+            h.append("</tr>\n");
+        }
+        return h.append("</table>\n").toString();
     }
 
     private static String img(String file, String alt) {

@@ -23,13 +23,23 @@ public final class ReportWriter {
     public static final String PPL_PNG = "val_ppl.png";
     public static final String PPL_LATE_PNG = "val_ppl_late.png";
     public static final String DOMAIN_PNG = "domain_ppl.png";
+    public static final String MAX_WEIGHT_PNG = "max_weight.png";
+    public static final String ENTROPY_PNG = "entropy.png";
 
-    /** What was written: the comparison, the files (page first), and warnings about the inputs. */
-    public record Result(Comparison comparison, List<Path> files, List<String> warnings) {}
+    /** What was written: the comparison, the seed summary, the files (page first), and warnings about the inputs. */
+    public record Result(Comparison comparison, SeedTable seeds, List<Path> files, List<String> warnings) {}
 
     private ReportWriter() {}
 
     public static Result write(List<Path> runDirs, Path outDir) throws IOException {
+        return write(runDirs, outDir, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #write(List, Path)}, with {@code ignoredDomains} left out of the seed summary's perplexity means and
+     * reported by their weight instead; each must be a domain of some run.
+     */
+    public static Result write(List<Path> runDirs, Path outDir, java.util.Set<String> ignoredDomains) throws IOException {
         // Plots are drawn off-screen; without this a machine with no display can fail in AWT.
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         if (runDirs.isEmpty()) throw new IllegalArgumentException("no run directories given");
@@ -41,6 +51,11 @@ public final class ReportWriter {
             warnings.addAll(r.warnings());
         }
         Comparison c = new Comparison(runs);
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (RunLog r : runs) known.addAll(r.info().domains());
+        for (String d : ignoredDomains)
+            if (!known.contains(d)) throw new IllegalArgumentException("--ignore-domains: '" + d + "' is not a domain of any run " + new java.util.TreeSet<>(known));
+        SeedTable seeds = SeedTable.of(runs, ignoredDomains);
         Directories.create(outDir);
         List<Path> files = new ArrayList<>();
         List<HtmlPage.Plot> weightPlots = new ArrayList<>();
@@ -48,6 +63,8 @@ public final class ReportWriter {
         files.add(png(Charts.perplexity(c), outDir.resolve(PPL_PNG)));
         files.add(png(Charts.perplexityLate(c), outDir.resolve(PPL_LATE_PNG)));
         files.add(png(Charts.domainPerplexity(c), outDir.resolve(DOMAIN_PNG)));
+        files.add(png(Charts.concentration(seeds, false), outDir.resolve(MAX_WEIGHT_PNG)));
+        files.add(png(Charts.concentration(seeds, true), outDir.resolve(ENTROPY_PNG)));
         for (int i = 0; i < runs.size(); i++) {
             RunLog r = runs.get(i);
             String name = String.format(Locale.ROOT, "weights_%02d_%s.png", i + 1, fileSafe(c.label(r)));
@@ -55,9 +72,9 @@ public final class ReportWriter {
             weightPlots.add(new HtmlPage.Plot(name, "Domain weights of " + c.label(r)));
         }
         Path page = outDir.resolve(HTML);
-        AtomicFile.write(page, HtmlPage.render(c, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(page, HtmlPage.render(c, seeds, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
         files.set(0, page);
-        return new Result(c, List.copyOf(files), List.copyOf(warnings));
+        return new Result(c, seeds, List.copyOf(files), List.copyOf(warnings));
     }
 
     private static Path png(Chart<?, ?> chart, Path file) throws IOException {

@@ -117,7 +117,12 @@ public final class Trainer implements AutoCloseable {
             SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
                     ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
                     : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
-            this.sampler = new MixtureSampler(trainDomains, sc);
+            if (data.forceEachDomain() && sc.microBatches() < domains.size())
+                throw new IllegalArgumentException(tree.locate("data.force_each_domain") + ": data.force_each_domain gives each of the "
+                        + domains.size() + " domains one of the step's " + sc.microBatches() + " domain draws ("
+                        + (data.domainGranularity() == DataSection.DomainGranularity.WINDOW ? "windows: data.batch_size" : "data.micro_batches")
+                        + "); raise it to at least " + domains.size() + " or train on fewer domains");
+            this.sampler = new MixtureSampler(trainDomains, sc.withForceEachDomain(data.forceEachDomain()));
             this.evaluator = new Evaluator(ValidationWindows.build(valShards, data.seqLen(), data.evalWindowsPerDomain()), domains,
                     Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
         } catch (RuntimeException | IOException | Error e) {

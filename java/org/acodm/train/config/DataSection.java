@@ -17,7 +17,8 @@ public record DataSection(
         @Default("1") @Doc("Gradient-accumulation micro-batches per step; must divide batch_size.") int microBatches,
         @Default("micro_batch") @Doc("What one domain draw covers: window (each window draws its domain) or micro_batch (all windows of a micro-batch share one).") DomainGranularity domainGranularity,
         @Default("[]") @Doc("Domains to train on, in this order (names as in manifest.json); empty means every domain of the manifest, in its order.") List<String> domains,
-        @Default("16") @Doc("Validation windows per domain for each evaluation (fixed for the whole run).") int evalWindowsPerDomain)
+        @Default("16") @Doc("Validation windows per domain for each evaluation (fixed for the whole run).") int evalWindowsPerDomain,
+        @Default("false") @Doc("Give every domain one micro-batch of each step (one window with domain_granularity: window) and draw only the rest from the weights, as the released AC-ODM code batches: every domain's loss and gradient is fresh at every step. Needs at least as many micro-batches (windows) per step as domains.") boolean forceEachDomain)
         implements Validated {
 
     /** See {@code domain_granularity}. */

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.acodm.engine.AgentNetworks;
+import org.acodm.engine.Model;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,39 +20,141 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The AC-ODM policy end to end on synthetic step results: learning, warmup imitation, resume and transfer. */
 class AcOdmPolicyTest {
+    /**
+     * One compute thread for the whole process, as the trainer pins run.threads: the agent's calls then run without
+     * re-pinning the thread pools on every call (measured here: ~10 ms per call when they flip between 1 and 2).
+     */
+    @BeforeAll
+    static void pinThreads() {
+        Model.setNumThreads(1);
+    }
+
     /** CPU-test networks: 2 hidden layers of 64, everything else the defaults (mixture reward, paper rates). */
     static AcOdmConfig small() {
         return AcOdmConfig.defaults().withNetworks(64, 2).withDevice("cpu");
     }
 
+    /** The regularised objective's known answer: π · exp(r̄ / τ) / Z with r̄ the scores of the context. */
+    static double[] softOptimum(double[] prior, int context, double tau) {
+        return AlignmentPolicy.optimum(prior, ContextualBandit.scores(context), tau);
+    }
+
+    static double l1(float[] mu, double[] target) {
+        double d = 0;
+        for (int i = 0; i < target.length; i++) d += Math.abs(mu[i] - target[i]);
+        return d;
+    }
+
     /**
-     * Acceptance 2: a contextual bandit whose best domain depends on one state feature. After at most 3,000 DDPG
-     * updates the actor's own output (the weight above the floor) puts > 80% on the best domain in each context.
+     * Issue 10, acceptance 1: a contextual bandit with known per-context scores (smoothing 0, so r̄ is z(W) of the
+     * context). The soft actor's own output converges to π · exp(r̄ / τ) / Z within 0.05 (L1) in each context, for
+     * 6 of 6 seeds (measured on an AMD EPYC: at most 0.044 over the last 300 of 4,000 steps; with the default minibatch
+     * of 32 and final agent rate 1e-3 the critic's noise left two of six seeds at 0.052 and 0.064, so the test uses
+     * minibatches of 128 and min_lr 1e-4: what is tested is the objective's optimum, not the defaults' noise). The action does not change the next
+     * state here (fixed token counts), so this is a contextual bandit and γ = 0 (with γ = 0.95 the bootstrapped
+     * targets carry the next context's value as noise: 0.07 to 0.21 after 2,500 steps). A non-uniform prior makes
+     * the answer differ from softmax(r̄ / τ).
      */
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3})
-    void learnsTheBestDomainOfEachContext(long seed) {
-        // 1,500 steps: 30 warmup steps, then 1,470 DDPG updates (within the 3,000 allowed).
-        long total = 1500;
-        ContextualBandit env = new ContextualBandit(total, 1000 + seed);
-        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, small(), total, seed, ContextualBandit.uniform())) {
-            double[][] share = new double[2][2];  // per context: sum of mu_best, count (over the last 300 steps)
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
+    void softActorConvergesToTheRegularisedOptimum(long seed) {
+        long total = 4000;
+        double tau = 1.0;
+        ContextualBandit env = new ContextualBandit(total, 1000 + seed).withFixedTokens();
+        AcOdmConfig c = small().with("reward_smoothing", 0.0).with("temperature", tau).with("gamma", 0.0).with("prior_source", WeightSource.MAP)
+                .with("prior_weights", Map.of("alpha", 0.2, "beta", 0.3, "gamma", 0.5)).with("batch_size", 128).with("min_lr", 1e-4);
+        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, seed, ContextualBandit.uniform())) {
+            assertArrayEquals(new double[] {0.2, 0.3, 0.5}, p.prior(), 1e-12);
+            double[] err = new double[2];
+            int[] count = new int[2];
             for (long t = 0; t < total; t++) {
                 p.observe(env.observe(t, p.weights()));
                 if (t >= total - 300) {
-                    int c = env.context(t + 1);
-                    float[] mu = p.networks().act(p.lastState(), 1);
-                    share[c][0] += mu[ContextualBandit.best(c)];
-                    share[c][1] += 1;
+                    int ctx = env.context(t + 1);
+                    err[ctx] += l1(p.networks().act(p.lastState(), 1), softOptimum(p.prior(), ctx, tau));
+                    count[ctx]++;
                 }
             }
-            long updates = p.metrics().get("acodm/updates").longValue();
-            assertTrue(updates <= 3000, "updates: " + updates);
-            for (int c = 0; c < 2; c++) {
-                double mean = share[c][0] / share[c][1];
-                assertTrue(mean > 0.8, "seed " + seed + ", context " + c + ": the actor puts " + mean + " on domain "
-                        + ContextualBandit.best(c) + " after " + updates + " updates");
+            for (int ctx = 0; ctx < 2; ctx++) {
+                double mean = err[ctx] / count[ctx];
+                assertTrue(mean < 0.05, "seed " + seed + ", context " + ctx + ": mean L1 distance " + mean + " of the actor to the optimum "
+                        + Arrays.toString(softOptimum(p.prior(), ctx, tau)) + " after " + p.metrics().get("acodm/updates") + " updates");
             }
+            // The optimum is interior: the soft actor's largest weight is far from a vertex.
+            assertTrue(softOptimum(p.prior(), 1, tau)[2] < 0.85);
+        }
+    }
+
+    /**
+     * The linear objective ({@code reward: mixture}) on the same bandit documents its collapse: its optimum is a vertex,
+     * and the actor goes there, putting > 0.9 of its own output on one domain in each context (the regularised
+     * objective's optimum at τ = 1 puts at most 0.81 on any).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void linearObjectiveCollapsesOntoAVertex(long seed) {
+        long total = 1500;
+        ContextualBandit env = new ContextualBandit(total, 1000 + seed).withFixedTokens();
+        AcOdmConfig c = small().withReward(RewardMode.MIXTURE, false).with("reward_smoothing", 0.0).with("gamma", 0.0);
+        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, seed, ContextualBandit.uniform())) {
+            double[] largest = new double[2];
+            int[] count = new int[2];
+            for (long t = 0; t < total; t++) {
+                p.observe(env.observe(t, p.weights()));
+                if (t >= total - 300) {
+                    int ctx = env.context(t + 1);
+                    float[] mu = p.networks().act(p.lastState(), 1);
+                    largest[ctx] += Math.max(mu[0], Math.max(mu[1], mu[2]));
+                    count[ctx]++;
+                }
+            }
+            for (int ctx = 0; ctx < 2; ctx++)
+                assertTrue(largest[ctx] / count[ctx] > 0.9, "seed " + seed + ", context " + ctx + ": largest weight " + largest[ctx] / count[ctx]);
+            assertTrue(Double.isNaN(p.metrics().get("acodm/temperature")), "the linear objective has no temperature");
+        }
+    }
+
+    /**
+     * Issue 10, acceptance 2: the actor drives gamma to ~0 while it is the worst domain (scores 0.27, 1.07, −1.34;
+     * temperature 0.1 for the regularised objective, the vertex for the linear one), then gamma becomes the best
+     * (0.27, −1.34, 1.07) in the same state: the change is invisible to the state (constant losses, no step
+     * feature), so only what the actions reveal can move the actor. Dirichlet exploration keeps some weight of every
+     * action on gamma, the critic learns gamma's new value once the replay buffer (200 transitions here) has turned
+     * over, and the actor brings gamma back above 0.5.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"regularised", "mixture"})
+    void dirichletExplorationRestoresADomainTheActorDroppedToZero(String objective) {
+        long total = 1400, at = 700;
+        ContextualBandit env = ContextualBandit.switching(total, at).withFixedTokens().withHiddenContext();
+        RewardMode mode = objective.equals("mixture") ? RewardMode.MIXTURE : RewardMode.REGULARISED;
+        AcOdmConfig c = small().with("reward_smoothing", 0.0).with("temperature", 0.1).with("gamma", 0.0)
+                .with("step_feature_scale", 0.0).with("buffer_size", 200).with("reward", mode);
+        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, 3, ContextualBandit.uniform())) {
+            for (long t = 0; t < at; t++) p.observe(env.observe(t, p.weights()));
+            double[] before = AcOdmPolicy.toDouble(p.networks().act(p.lastState(), 1));
+            assertTrue(before[2] < 0.01, objective + ": gamma (the worst domain of phase 1) should be ~0 by now: " + Arrays.toString(before));
+            for (long t = at; t < total; t++) p.observe(env.observe(t, p.weights()));
+            double[] after = AcOdmPolicy.toDouble(p.networks().act(p.lastState(), 1));
+            assertTrue(after[2] > 0.5, objective + ": Dirichlet exploration did not bring gamma back: " + Arrays.toString(after));
+        }
+    }
+
+    /**
+     * The paper's subtractive noise (U[0, 1e-3)) gives the critic almost no spread of actions to learn the reward's
+     * slope from: on the same first phase the soft actor stays within 0.02 of uniform, where the Dirichlet-exploring
+     * one has dropped gamma to ~0 (the test above).
+     */
+    @Test
+    void subtractiveNoiseLeavesTheCriticNothingToLearnFrom() {
+        long total = 1400, at = 700;
+        ContextualBandit env = ContextualBandit.switching(total, at).withFixedTokens().withHiddenContext();
+        AcOdmConfig c = small().with("reward_smoothing", 0.0).with("temperature", 0.1).with("gamma", 0.0)
+                .with("step_feature_scale", 0.0).with("buffer_size", 200).with("exploration", Exploration.SUBTRACTIVE);
+        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, 3, ContextualBandit.uniform())) {
+            for (long t = 0; t < at; t++) p.observe(env.observe(t, p.weights()));
+            float[] mu = p.networks().act(p.lastState(), 1);
+            for (float v : mu) assertEquals(1.0 / 3, v, 0.02, Arrays.toString(mu));
         }
     }
 
@@ -77,12 +182,19 @@ class AcOdmPolicyTest {
         }
     }
 
-    /** Acceptance 4a: save mid-run (buffer, networks, optimizer states), load into a fresh policy, continue bit for bit. */
-    @Test
-    void saveLoadContinuesBitForBit(@TempDir Path dir) throws Exception {
+    /**
+     * Save mid-run (buffer, networks, optimizer states, the adapted temperature, smoothed scores, counters), load into
+     * a fresh policy, continue bit for bit: before the DDPG start (step 20 of a 24-step warmup, so the resumed run
+     * does the hard target copy) and after it (step 60). Every 7th step has a domain missing, so the degenerate-step
+     * counter and the scores it leaves alone are part of what must survive; Dirichlet exploration draws from the
+     * counter RNG at (seed, step), so it has no position to save.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {20, 60})
+    void saveLoadContinuesBitForBit(int cut, @TempDir Path dir) throws Exception {
         long total = 120;
-        AcOdmConfig c = small().withWarmupFraction(0.2);
-        ContextualBandit env = new ContextualBandit(total, 11);
+        AcOdmConfig c = small().withWarmupFraction(0.2).with("target_entropy", 0.9).with("temperature_lr", 0.2);
+        ContextualBandit env = new ContextualBandit(total, 11).withGapEvery(7);
         List<double[]> straightWeights = new ArrayList<>();
         List<Map<String, Double>> straightMetrics = new ArrayList<>();
         try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, 3, ContextualBandit.uniform())) {
@@ -92,7 +204,6 @@ class AcOdmPolicyTest {
                 straightMetrics.add(p.metrics());
             }
         }
-        int cut = 60;
         try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, 3, ContextualBandit.uniform())) {
             for (long t = 0; t < cut; t++) p.observe(env.observe(t, p.weights()));
             p.save(dir);
@@ -105,7 +216,11 @@ class AcOdmPolicyTest {
                 assertArrayEquals(straightWeights.get((int) t), q.weights(), 0.0, "weights after step " + t);
                 assertEquals(straightMetrics.get((int) t), q.metrics(), "losses after step " + t);
             }
-            assertTrue(q.metrics().get("acodm/updates") > 50);
+            Map<String, Double> m = q.metrics();
+            assertTrue(m.get("acodm/updates") > 50);
+            assertEquals(17.0, m.get("acodm/degenerate_steps"), "steps 6, 13, .., 118 miss a domain");
+            assertEquals(total - 1 - 17, m.get("acodm/replay_size"), "a transition for every informative step but the first");
+            assertTrue(Math.abs(m.get("acodm/temperature") - 0.5) > 1e-3, "the temperature never adapted: " + m.get("acodm/temperature"));
         }
     }
 
@@ -167,6 +282,25 @@ class AcOdmPolicyTest {
             double sum = 0;
             for (double w : p.weights()) sum += w;
             assertEquals(1.0, sum, 1e-12);
+        }
+    }
+
+    /** The reward ablation: ODM's exp(loss) through the same agent needs no alignment matrix and computes none. */
+    @Test
+    void lossRewardSourceRunsWithoutTheAlignmentMatrix() {
+        long total = 40;
+        ContextualBandit env = new ContextualBandit(total, 19);
+        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, small().with("reward_source", RewardSource.LOSS).withWarmupFraction(0.2),
+                total, 1, ContextualBandit.uniform())) {
+            assertTrue(!p.needsAlignment() && p.rewardLayers(16).isEmpty());
+            for (long t = 0; t < total; t++) {
+                StepObservation o = env.observe(t, p.weights());
+                p.observe(new StepObservation(o.domains(), t, total, o.domainLossSum(), o.domainTokens(), null, 1e-3, o.stateNorms(), o.stateDeltaNorms()));
+            }
+            // The context's domain has the higher loss, so the highest score: domain alpha or gamma, never beta.
+            double[] r = p.scores();
+            assertTrue(r[1] < r[0] && r[1] < r[2], Arrays.toString(r));
+            assertTrue(p.metrics().get("acodm/updates") > 20);
         }
     }
 

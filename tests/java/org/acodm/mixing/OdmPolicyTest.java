@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.acodm.config.Sections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** ODM against the formulas of DESIGN.md section 5, recomputed by hand here (K = 3, 10 steps). */
 class OdmPolicyTest {
@@ -31,15 +34,22 @@ class OdmPolicyTest {
 
     static double eps(int t) { return Math.min(1.0 / 3, Math.sqrt(Math.log(3) / (3.0 * t))); }
 
-    @Test
-    void smoothedMeanMatchesHandComputation() {
-        OdmConfig c = new OdmConfig(OdmVariant.SMOOTHED_MEAN, 0.9, 2, 0.1, WeightSource.MAP, "", Map.of("a", 0.5, "b", 0.25, "c", 0.25));
+    /**
+     * Warmup of 2 steps: they run on the initial weights, and (as released) accumulate no reward unless
+     * accumulate_during_warmup; afterwards the smoothed mean of exp(loss) sets the weights.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void smoothedMeanMatchesHandComputation(boolean accumulateDuringWarmup) {
+        OdmConfig c = Sections.with(OdmConfig.defaults(), "warmup_steps", 2L, "accumulate_during_warmup", accumulateDuringWarmup,
+                "initial_source", WeightSource.MAP, "initial_weights", Map.of("a", 0.5, "b", 0.25, "c", 0.25));
         OdmPolicy p = new OdmPolicy(D, c, new double[] {0.5, 0.25, 0.25});
         assertArrayEquals(new double[] {0.5, 0.25, 0.25}, p.weights(), 0.0);
         double[] r = new double[3];
         for (int t = 0; t < 10; t++) {
             p.observe(obs(t, 10));
-            for (int i = 0; i < 3; i++) if (!Double.isNaN(LOSS[t][i])) r[i] = 0.9 * r[i] + 0.1 * Math.exp(LOSS[t][i]);
+            if (t >= 2 || accumulateDuringWarmup)
+                for (int i = 0; i < 3; i++) if (!Double.isNaN(LOSS[t][i])) r[i] = 0.9 * r[i] + 0.1 * Math.exp(LOSS[t][i]);
             double[] expected;
             if (t + 1 < 2) {
                 expected = new double[] {0.5, 0.25, 0.25};  // warmup: step 1 still runs on the initial weights
@@ -47,11 +57,13 @@ class OdmPolicyTest {
                 double e = eps(t + 1), sum = r[0] + r[1] + r[2];
                 expected = new double[3];
                 double norm = 0;
-                for (int i = 0; i < 3; i++) norm += expected[i] = (1 - 3 * e) * r[i] / sum + e;
+                // Nothing accumulated yet (the released warmup): the rewards give no preference, so uniform.
+                for (int i = 0; i < 3; i++) norm += expected[i] = (1 - 3 * e) * (sum > 0 ? r[i] / sum : 1.0 / 3) + e;
                 for (int i = 0; i < 3; i++) expected[i] /= norm;
             }
             assertArrayEquals(expected, p.weights(), 1e-12, "after step " + t);
             assertArrayEquals(r, p.rewards(), 1e-12);
+            if (t == 1) assertEquals(accumulateDuringWarmup, p.rewards()[0] > 0, "rewards after the warmup's last step");
         }
         // ε stops at 1/K until t > K ln K / ... : by t = 10 it must be below 1/3, so the weights are not uniform.
         assertTrue(eps(10) < 1.0 / 3);
@@ -60,7 +72,7 @@ class OdmPolicyTest {
 
     @Test
     void exp3MatchesHandComputation() {
-        OdmConfig c = new OdmConfig(OdmVariant.EXP3, 0.9, 0, 0.1, WeightSource.UNIFORM, "", Map.of());
+        OdmConfig c = Sections.with(OdmConfig.defaults(), "variant", OdmVariant.EXP3);
         double[] w = {1.0 / 3, 1.0 / 3, 1.0 / 3};
         OdmPolicy p = new OdmPolicy(D, c, w.clone());
         double[] rhat = new double[3];
@@ -101,7 +113,7 @@ class OdmPolicyTest {
 
     @Test
     void badSettingsAreNamed() {
-        OdmConfig c = new OdmConfig(OdmVariant.SMOOTHED_MEAN, 1.5, -1, 0.1, WeightSource.UNIFORM, "", Map.of());
+        OdmConfig c = Sections.with(OdmConfig.defaults(), "smoothing", 1.5, "warmup_steps", -1L);
         Exception e = assertThrows(RuntimeException.class, () -> new OdmPolicy(D, c, new double[] {0.3, 0.3, 0.4}));
         assertTrue(e.getMessage().contains("mixing.odm.smoothing") && e.getMessage().contains("mixing.odm.warmup_steps"), e.getMessage());
         assertEquals(1.0 / 3, OdmSchedule.epsilon(3, 1));

@@ -117,7 +117,7 @@ class ReportWriterTest {
     void writesThePageAndValidPngsOfTheExpectedSize(@TempDir Path out) throws Exception {
         ReportWriter.Result r = ReportWriter.write(List.of(staticRun, odmRun, acodmRun), out.resolve("report"));
         Path dir = out.resolve("report");
-        assertEquals(List.of("report.html", "val_ppl.png", "val_ppl_late.png", "domain_ppl.png", "weights_01_static-natural.png", "weights_02_odm.png",
+        assertEquals(List.of("report.html", "val_ppl.png", "val_ppl_late.png", "domain_ppl.png", "max_weight.png", "entropy.png", "weights_01_static-natural.png", "weights_02_odm.png",
                 "weights_03_acodm-target.png"), r.files().stream().map(p -> p.getFileName().toString()).toList());
         for (Path p : r.files().subList(1, r.files().size())) {
             byte[] bytes = Files.readAllBytes(p);
@@ -136,6 +136,56 @@ class ReportWriterTest {
         try (var files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
         }
+    }
+
+    @Test
+    void seedsAreSummarisedAsMeanAndSdWithIgnoredDomainsAndProxiesApart(@TempDir Path dir) throws Exception {
+        // Two seeds of "odm" (final 22 and 26), one of "uniform" (final 30), a proxy on another model.
+        Path odm1 = RunDirs.write(dir.resolve("s1"), "odm", "odm", EVAL_STEPS, new double[] {100, 45, 28, 22}, "");
+        Path odm2 = RunDirs.write(dir.resolve("s2"), "odm", "odm", EVAL_STEPS, new double[] {100, 45, 28, 26}, "");
+        Path uni = RunDirs.write(dir.resolve("s1"), "uniform", "static", EVAL_STEPS, new double[] {100, 45, 35, 30}, "");
+        Path proxy = RunDirs.write(dir.resolve("s1"), "acodm-proxy", "acodm", "demo-proxy", EVAL_STEPS, new double[] {100, 60, 40, 33}, "");
+        List<RunLog> runs = List.of(RunLog.read(proxy), RunLog.read(odm1), RunLog.read(uni), RunLog.read(odm2));
+
+        SeedTable t = SeedTable.of(runs, java.util.Set.of());
+        assertEquals("demo-target", t.comparedModel());
+        assertEquals("demo-proxy", SeedTable.shortModel("name=demo-proxy,layers=4,d_model=128"));
+        assertEquals(List.of("odm", "uniform"), t.compared().stream().map(SeedTable.Row::name).toList());
+        assertEquals(List.of("acodm-proxy"), t.apart().stream().map(SeedTable.Row::name).toList());
+        SeedTable.Row odm = t.compared().get(0);
+        assertEquals(2, odm.seeds());
+        // RunDirs' domain perplexities are 0.8, 1.1 and 1.3 times the logged mean; the mean itself is used here.
+        assertEquals(24.0, odm.meanPpl(), 1e-12);
+        assertEquals(Math.sqrt(8), odm.sdPpl(), 1e-12);
+        assertTrue(Double.isNaN(t.compared().get(1).sdPpl()), "one seed has no sd");
+        // Steps 15..30 of 30: Github's weight (1 + s/30)/3 is the largest, mean (1 + 22.5/30)/3.
+        assertEquals(1.75 / 3, odm.maxWeight(), 1e-5);
+        double h = 0;
+        for (int s = 15; s <= 30; s++) {
+            double g = (1 + s / 30.0) / 3, a = (1 - s / 60.0) / 3;
+            h -= g * Math.log(g) + 2 * a * Math.log(a);
+        }
+        assertEquals(h / 16, odm.entropy(), 1e-4);
+
+        SeedTable ign = SeedTable.of(runs, java.util.Set.of("Wikipedia (en)"));
+        SeedTable.Row o = ign.compared().get(0);
+        // Without Wikipedia (1.3x): (0.8 + 1.1) / 2 = 0.95 of 22 and of 26.
+        assertEquals(0.95 * 24, o.meanPpl(), 1e-5);
+        assertEquals(0.95 * Math.sqrt(8), o.sdPpl(), 1e-5);
+        assertEquals((1 - 22.5 / 60) / 3, o.ignoredWeight().get(0), 1e-5);
+
+        String text = ign.table();
+        assertTrue(text.contains("reported apart"), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("odm ") && l.contains(" 2 ") && l.contains("22.800") && l.contains("2.687")), text);
+
+        ReportWriter.Result r = ReportWriter.write(List.of(proxy, odm1, uni, odm2), dir.resolve("report"), java.util.Set.of("Wikipedia (en)"));
+        String html = Files.readString(dir.resolve("report").resolve("report.html"));
+        assertTrue(html.contains("<th>weight Wikipedia (en)</th>"), html);
+        assertTrue(html.contains("<td class=\"num\">22.800</td><td class=\"num\">2.687</td>"), html);
+        assertEquals(r.seeds().compared().size(), 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReportWriter.write(List.of(odm1), dir.resolve("r2"), java.util.Set.of("Noise")));
+        assertTrue(e.getMessage().startsWith("--ignore-domains: 'Noise' is not a domain of any run"), e.getMessage());
     }
 
     private static int distinctColours(BufferedImage img) {

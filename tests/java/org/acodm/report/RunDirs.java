@@ -18,11 +18,16 @@ final class RunDirs {
      * towards the first domain) and an eval record at each of {@code evalSteps} with the given perplexities.
      */
     static Path write(Path root, String name, String method, long[] evalSteps, double[] ppl, String tail) throws IOException {
+        return write(root, name, method, "demo-target", evalSteps, ppl, tail);
+    }
+
+    /** As above, of the given model. */
+    static Path write(Path root, String name, String method, String model, long[] evalSteps, double[] ppl, String tail) throws IOException {
         Path dir = Files.createDirectories(root.resolve(name));
         Files.writeString(dir.resolve("run.json"), String.format(Locale.ROOT,
-                "{\"name\":\"%s\",\"method\":\"%s\",\"model\":\"demo-target\",\"domains\":[\"Github\",\"ArXiv\",\"Wikipedia (en)\"],"
+                "{\"name\":\"%s\",\"method\":\"%s\",\"model\":\"%s\",\"domains\":[\"Github\",\"ArXiv\",\"Wikipedia (en)\"],"
                         + "\"steps\":%d,\"tokens_per_step\":2048,\"config\":{\"train\":{\"steps\":%d}}}",
-                name, method, evalSteps[evalSteps.length - 1], evalSteps[evalSteps.length - 1]));
+                name, method, model, evalSteps[evalSteps.length - 1], evalSteps[evalSteps.length - 1]));
         List<String> lines = new ArrayList<>();
         long last = evalSteps[evalSteps.length - 1];
         int e = 0;

@@ -104,6 +104,21 @@ class BadConfigTest {
         assertTrue(err.contains("mixing.frozen_actor.actor '" + dir.resolve("runs/never-trained") + "'"), err);
     }
 
+    /** Four domains but four windows per step: one more domain than draws makes force_each_domain impossible. */
+    @Test void forceEachDomainWithFewerDrawsThanDomains() throws IOException {
+        Path cfg = config("forced", "  method: static");
+        String err = failsBeforeTraining(cfg, "forced", "--set", "data.force_each_domain=true",
+                "--set", "data.domains=[Bible, Emails, Github-C, Metamath, ManPages]");
+        assertTrue(err.contains("--set data.force_each_domain=true: data.force_each_domain gives each of the 5 domains one of the step's 4 domain draws"), err);
+        assertTrue(err.contains("raise it to at least 5"), err);
+    }
+
+    @Test void aPriorWithAZeroWeight() throws IOException {
+        Path cfg = config("zero-prior", "  method: alignment\n  alignment:\n    prior_weights: {Bible: 1, Emails: 1, Github-C: 1, Metamath: 0}");
+        String err = failsBeforeTraining(cfg, "zero-prior");
+        assertTrue(err.contains("mixing.alignment.prior_source") && err.contains("must all be > 0") && err.contains("[Metamath]"), err);
+    }
+
     private static Path config(String name, String mixing) throws IOException {
         return TrainFixtures.writeConfig(dir.resolve(name + ".yaml"), name, mixing);
     }

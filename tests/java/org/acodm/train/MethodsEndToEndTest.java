@@ -65,14 +65,40 @@ class MethodsEndToEndTest {
     @Test void dogeReportsItsRunningAverage() throws IOException {
         Path cfg = TrainFixtures.writeConfig(dir.resolve("doge.yaml"), "doge", "  method: doge\n  doge: {}");
         List<JsonNode> steps = checkRun(TrainFixtures.train(cfg, dir.resolve("runs/doge")), "doge");
+        // After observing step t, DoGE reports the mean of the weights after each of its t updates (the released
+        // code's avg_dw): α_1 .. α_t, which steps 2 .. t + 1 train with. The record of step 7 (written after the 7th
+        // observation) reports α_1 .. α_7, the weights of the records of steps 2 .. 8.
         double[] mean = new double[DOMAINS.size()];
-        for (JsonNode s : steps)
-            for (int j = 0; j < mean.length; j++) mean[j] += s.get("weights").get(DOMAINS.get(j)).asDouble() / steps.size();
-        JsonNode reported = steps.get(steps.size() - 1).get("reported_weights");
+        for (JsonNode s : steps.subList(1, 8))
+            for (int j = 0; j < mean.length; j++) mean[j] += s.get("weights").get(DOMAINS.get(j)).asDouble() / 7;
+        JsonNode reported = steps.get(6).get("reported_weights");
         assertTrue(reported != null, "no reported_weights in DoGE's step records");
-        // After observing step t, DoGE reports the mean of the α that steps 1..t trained with (the records' weights).
         for (int j = 0; j < mean.length; j++) assertEquals(mean[j], reported.get(DOMAINS.get(j)).asDouble(), 1e-12, DOMAINS.get(j));
         assertNotEquals(0.25, steps.get(7).get("weights").get("Bible").asDouble(), 1e-9, "DoGE never moved the weights");
+    }
+
+    /**
+     * The closed form: weights from the smoothed alignment scores that it logs; with force_each_domain every step
+     * draws each of the 4 domains once (4 windows), so every step is informative and the weights cannot change the
+     * batch: the domain losses of every record name all 4 domains.
+     */
+    @Test void alignmentFollowsItsScoresWithEveryDomainForced() throws IOException {
+        Path cfg = TrainFixtures.writeConfig(dir.resolve("alignment.yaml"), "alignment", "  method: alignment\n  alignment: {reward_layers: 2}");
+        List<JsonNode> steps = checkRun(TrainFixtures.train(cfg, dir.resolve("runs/alignment"), "--set", "data.force_each_domain=true"), "alignment");
+        for (JsonNode s : steps) assertEquals(4, s.get("domain_loss").size(), s.toString());
+        JsonNode last = steps.get(7);
+        assertEquals(0.0, last.get("policy_alignment/degenerate_steps").asDouble());
+        // α after step 8 is not logged; that of step 8 (after observing step 7) follows the scores logged with step 7.
+        double[] r = new double[4], w = new double[4];
+        for (int j = 0; j < 4; j++) {
+            r[j] = steps.get(6).get("policy_alignment/score/" + DOMAINS.get(j)).asDouble();
+            w[j] = last.get("weights").get(DOMAINS.get(j)).asDouble();
+        }
+        double eps = Math.min(0.25, Math.sqrt(Math.log(4) / (4.0 * 7)));
+        double z = 0;
+        for (double v : r) z += Math.exp(v / 0.5);
+        for (int j = 0; j < 4; j++) assertEquals((1 - 4 * eps) * Math.exp(r[j] / 0.5) / z + eps, w[j], 1e-9, DOMAINS.get(j));
+        assertNotEquals(0.25, w[0], 1e-6, "the scores never moved the weights");
     }
 
     @Test void acodmTrainsItsAgentAndExportsTheActor() throws IOException {
@@ -80,12 +106,25 @@ class MethodsEndToEndTest {
         List<JsonNode> steps = checkRun(run, "acodm");
         assertUniform(steps.get(0));
         assertFalse(steps.get(7).has("reported_weights"), "AC-ODM's learned weights are the ones it uses");
-        // Warmup: ceil(0.3 * 8) = 3 steps follow ODM; the actor imitates from step 1 (step 0 has no transition yet:
-        // a transition needs the state before and after), then one DDPG update per step (3 .. 7).
+        // Warmup: ceil(0.3 * 8) = 3 steps follow ODM, then one DDPG update per step. A step stores a transition when it
+        // has one (not step 0: a transition needs the state before and after) and when at least 3 of the 4 domains
+        // were drawn (fewer carry no reward: a 2x2 block of S gives both domains the same score); the agent trains
+        // once its buffer holds a transition: imitation during the warmup, DDPG after it.
+        int stored = 0, degenerate = 0, imitations = 0, updates = 0;
+        for (int i = 0; i < 8; i++) {
+            if (steps.get(i).get("domain_loss").size() < 3) degenerate++;
+            else if (i > 0) stored++;
+            if (stored > 0) {
+                if (i < 3) imitations++;
+                else updates++;
+            }
+        }
         JsonNode last = steps.get(7);
-        assertEquals(2.0, last.get("policy_acodm/imitation_steps").asDouble(), last.toString());
-        assertEquals(5.0, last.get("policy_acodm/updates").asDouble());
-        assertEquals(7.0, last.get("policy_acodm/replay_size").asDouble(), "one transition per step after the first");
+        assertEquals(imitations, last.get("policy_acodm/imitation_steps").asDouble(), last.toString());
+        assertEquals(updates, last.get("policy_acodm/updates").asDouble());
+        assertEquals(stored, last.get("policy_acodm/replay_size").asDouble(), "one transition per informative step after the first");
+        assertEquals(degenerate, last.get("policy_acodm/degenerate_steps").asDouble());
+        assertTrue(updates >= 3, "the run barely trained its agent: " + updates + " updates");
         // The actor's weights leave uniform once the floor loosens (t = 6 and 7); each step's weights differ.
         assertNotEquals(steps.get(6).get("weights").get("Bible").asDouble(), steps.get(7).get("weights").get("Bible").asDouble());
         assertTrue(Double.isFinite(last.get("policy_acodm/critic_loss").asDouble()), last.toString());

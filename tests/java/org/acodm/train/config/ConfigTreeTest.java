@@ -147,7 +147,7 @@ class ConfigTreeTest {
     void enumsAreCaseInsensitiveAndSuggest() {
         assertEquals(RunSection.Device.CUDA, bind(MINIMAL + "run: {device: CUDA}\n").run().device());
         assertEquals(MixingMethod.FROZEN_ACTOR, bind(MINIMAL + "mixing: {method: frozen-actor}\n").mixing().method());
-        assertEquals(List.of("configs/x.yaml:3: mixing.method: expected one of static, odm, doge, acodm, frozen_actor, got 'acdom' (did you mean 'acodm'?)"),
+        assertEquals(List.of("configs/x.yaml:3: mixing.method: expected one of static, odm, doge, alignment, acodm, frozen_actor, got 'acdom' (did you mean 'acodm'?)"),
                 errors(MINIMAL + "mixing: {method: acdom}\n"));
         // Every registered method has its settings key in the section; a misspelt one is suggested.
         assertEquals(List.of("configs/x.yaml:3: unknown key 'mixing.acdom' (did you mean 'mixing.acodm'?)"),

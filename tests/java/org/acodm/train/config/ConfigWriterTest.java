@@ -58,7 +58,7 @@ class ConfigWriterTest {
     void jsonTreeUsesYamlKeysInDeclarationOrder() throws Exception {
         JsonNode n = ConfigWriter.toNode(sample());
         assertEquals(List.of("run", "model", "data", "optimizer", "train", "eval", "checkpoint", "mixing"), iterable(n.fieldNames()));
-        assertEquals(List.of("method", "static", "odm", "doge", "acodm", "frozen_actor"), iterable(n.get("mixing").fieldNames()));
+        assertEquals(List.of("method", "static", "odm", "doge", "alignment", "acodm", "frozen_actor"), iterable(n.get("mixing").fieldNames()));
         assertEquals(12, n.at("/data/batch_size").asInt());
         assertEquals("static", n.at("/mixing/method").asText());
         // And it embeds in run.json as plain JSON.

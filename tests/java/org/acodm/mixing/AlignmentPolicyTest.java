@@ -1,0 +1,113 @@
+package org.acodm.mixing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The closed-form method against its formulas recomputed here, degenerate steps, the loss source, and resume. */
+class AlignmentPolicyTest {
+    static final List<String> D = List.of("a", "b", "c");
+    static final double[] PRIOR = {0.5, 0.25, 0.25};
+    // S of each step; a zero row and column mark a domain absent from it (step 2: c absent, fewer than 3 present).
+    static final double[][][] S = {
+            {{1, 0.5, 0.1}, {0.5, 2, 0.3}, {0.1, 0.3, 1}},
+            {{1, -0.2, 0.4}, {-0.2, 1, 0.9}, {0.4, 0.9, 4}},
+            {{1, 0.6, 0}, {0.6, 1, 0}, {0, 0, 0}},
+            {{2, 0.1, 0.2}, {0.1, 1, -0.5}, {0.2, -0.5, 1}}};
+
+    static StepObservation obs(int t) {
+        double[] tokens = new double[3], sums = new double[3];
+        for (int i = 0; i < 3; i++) {
+            if (S[t][i][i] == 0) continue;
+            tokens[i] = 100;
+            sums[i] = (2.0 + 0.5 * i + 0.1 * t) * 100;
+        }
+        return new StepObservation(D, t, 10, sums, tokens, S[t], 1e-3, null, null);
+    }
+
+    static double eps(long t) { return Math.min(1.0 / 3, Math.sqrt(Math.log(3) / (3.0 * t))); }
+
+    /** α = floor(π exp(r̄ / τ) / Z) with r̄ the EMA (ρ = 0.5) of z(W), W_i = Σ_{j≠i} S_ij / (mean sqrt(S_ii) + 1e-6). */
+    @Test
+    void weightsAreTheFlooredClosedForm() {
+        double tau = 0.5, rho = 0.5;
+        AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).with("reward_smoothing", rho);
+        AlignmentPolicy p = new AlignmentPolicy(D, c, PRIOR);
+        assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, p.weights(), 1e-15, "step 0: floor(prior) with eps_0 = 1/K");
+        double[] rbar = new double[3];
+        for (int t = 0; t < S.length; t++) {
+            p.observe(obs(t));
+            if (t != 2) {
+                double norm = 0;
+                for (int i = 0; i < 3; i++) norm += Math.sqrt(S[t][i][i]) / 3;
+                double[] w = new double[3];
+                for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) if (j != i) w[i] += S[t][i][j] / (norm + 1e-6);
+                double mean = (w[0] + w[1] + w[2]) / 3, var = 0;
+                for (double v : w) var += (v - mean) * (v - mean) / 3;
+                for (int i = 0; i < 3; i++) rbar[i] = rho * rbar[i] + (1 - rho) * (w[i] - mean) / (Math.sqrt(var) + 1e-8);
+            }
+            double[] expected = new double[3];
+            double z = 0;
+            for (int i = 0; i < 3; i++) z += expected[i] = PRIOR[i] * Math.exp(rbar[i] / tau);
+            double e = eps(t + 1);
+            for (int i = 0; i < 3; i++) expected[i] = (1 - 3 * e) * expected[i] / z + e;
+            assertArrayEquals(rbar, p.scores(), 1e-12, "scores after step " + t);
+            assertArrayEquals(expected, p.weights(), 1e-12, "weights after step " + t);
+        }
+        assertEquals(1.0, p.metrics().get("alignment/degenerate_steps"), "step 2 had 2 domains");
+        assertEquals(p.scores()[1], p.metrics().get("alignment/score/b"));
+        assertTrue(eps(4) < 1.0 / 3 && p.weights()[0] != p.weights()[1], "by t = 4 the floor no longer hides the scores");
+    }
+
+    @Test
+    void lossSourceNeedsNoAlignmentAndFollowsExpLoss() {
+        AlignmentPolicy p = new AlignmentPolicy(D, AlignmentConfig.defaults().with("reward_source", RewardSource.LOSS).with("reward_smoothing", 0.0), PRIOR);
+        assertTrue(!p.needsAlignment() && p.rewardLayers(16).isEmpty());
+        StepObservation o = obs(0);
+        p.observe(new StepObservation(D, 0, 10, o.domainLossSum(), o.domainTokens(), null, 1e-3, null, null));
+        double[] w = {Math.exp(2.0), Math.exp(2.5), Math.exp(3.0)};
+        double mean = (w[0] + w[1] + w[2]) / 3, var = 0;
+        for (double v : w) var += (v - mean) * (v - mean) / 3;
+        for (int i = 0; i < 3; i++) assertEquals((w[i] - mean) / (Math.sqrt(var) + 1e-8), p.scores()[i], 1e-12);
+    }
+
+    @Test
+    void saveLoadContinuesExactlyAndBadPriorsAreRefused(@TempDir Path dir) throws Exception {
+        AlignmentConfig c = AlignmentConfig.defaults();
+        AlignmentPolicy a = new AlignmentPolicy(D, c, PRIOR);
+        for (int t = 0; t < 2; t++) a.observe(obs(t));
+        a.save(dir);
+        AlignmentPolicy b = new AlignmentPolicy(D, c, new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3});
+        b.load(dir);
+        for (int t = 2; t < S.length; t++) {
+            a.observe(obs(t));
+            b.observe(obs(t));
+            assertArrayEquals(a.weights(), b.weights(), 0.0);
+            assertEquals(a.metrics(), b.metrics());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AlignmentPolicy(D, c, new double[] {0.5, 0.5, 0}));
+        assertTrue(e.getMessage().contains("[c]"), e.getMessage());
+        RuntimeException bad = assertThrows(RuntimeException.class, () -> new AlignmentPolicy(D, c.with("temperature", 0.0), PRIOR));
+        assertTrue(bad.getMessage().contains("mixing.alignment.temperature"), bad.getMessage());
+        Files.copy(dir.resolve(AlignmentPolicy.STATE_FILE), dir.resolve(OdmPolicy.STATE_FILE));
+        Exception other = assertThrows(java.io.IOException.class, () -> new OdmPolicy(D, OdmConfig.defaults(), PRIOR).load(dir));
+        assertTrue(other.getMessage().contains("holds the state of a 'alignment' policy"), other.getMessage());
+    }
+
+    /** The optimum is the Gibbs distribution; shifting every score by a constant does not change it. */
+    @Test
+    void optimumIsTheGibbsDistribution() {
+        double[] o = AlignmentPolicy.optimum(PRIOR, new double[] {1, 0, -1}, 0.5);
+        double z = 0.5 * Math.exp(2) + 0.25 + 0.25 * Math.exp(-2);
+        assertArrayEquals(new double[] {0.5 * Math.exp(2) / z, 0.25 / z, 0.25 * Math.exp(-2) / z}, o, 1e-15);
+        assertArrayEquals(o, AlignmentPolicy.optimum(PRIOR, new double[] {801, 800, 799}, 0.5), 1e-12, "no overflow");
+        assertThrows(IllegalStateException.class, () -> AlignmentPolicy.optimum(PRIOR, new double[3], 0));
+    }
+}
