@@ -175,6 +175,14 @@ void Collectives::rendezvous(const std::string& fingerprint) {
       if (theirs.empty()) theirs = f;
     }
   }
+  // Rank 0 hosts the store: it must outlive every other rank's reads above, or a refused rank would see its
+  // connection break instead of the reason. Each rank counts itself done; rank 0 waits for all (bounded).
+  store_->add("acodm/fingerprints-read", 1);
+  if (rank_ == 0) {
+    const auto read_by = Clock::now() + timeout_;
+    while (store_->add("acodm/fingerprints-read", 0) < world_ && Clock::now() < read_by)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   if (!differ.empty())
     throw std::runtime_error(std::string("rendezvous: rank") + (differ.size() > 1 ? "s " : " ") + rankList(differ) +
                              (differ.size() > 1 ? " were" : " was") +
