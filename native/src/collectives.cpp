@@ -91,7 +91,8 @@ struct Collectives::Backend {
 };
 
 Collectives::Collectives(int rank, int world_size, const std::string& master_addr, int master_port, double timeout_s,
-                         const std::string& backend, const std::string& device, const std::string& fingerprint)
+                         const std::string& backend, const std::string& device, const std::string& fingerprint,
+                         const std::string& agent_store_prefix)
     : rank_(rank), world_(world_size), addr_(master_addr), port_(master_port) {
   if (world_size < 1) throw std::invalid_argument("process group: world size must be >= 1, got " + std::to_string(world_size));
   if (rank < 0 || rank >= world_size)
@@ -116,31 +117,34 @@ Collectives::Collectives(int rank, int world_size, const std::string& master_add
   } else {
     throw std::invalid_argument("process group: backend must be gloo, nccl or auto, got '" + backend + "'");
   }
-  rendezvous(fingerprint);
+  rendezvous(fingerprint, agent_store_prefix);
 }
 
 std::string Collectives::where() const { return addr_ + ":" + std::to_string(port_); }
 
-void Collectives::rendezvous(const std::string& fingerprint) {
+void Collectives::rendezvous(const std::string& fingerprint, const std::string& agent_store_prefix) {
   QuietC10Logging quiet;
   const double seconds = timeout_.count() / 1000.0;
   std::ostringstream limit;
   limit << seconds << " s";
   c10d::TCPStoreOptions opts;
   opts.port = static_cast<std::uint16_t>(port_);
-  opts.isServer = rank_ == 0;
+  const bool agent_store = !agent_store_prefix.empty();
+  opts.isServer = rank_ == 0 && !agent_store;  // under torchrun's agent store rank 0 is a client like the others
   opts.waitWorkers = false;  // acodm waits itself, so that it can name the ranks that do not come
   opts.timeout = timeout_;
   try {
     store_ = c10::make_intrusive<c10d::TCPStore>(addr_, opts);
+    if (agent_store) store_ = c10::make_intrusive<c10d::PrefixStore>(agent_store_prefix, store_);
   } catch (const std::exception& e) {
     const std::string m = message(e);
-    if (rank_ == 0 && (m.find("in use") != std::string::npos || m.find("failed to listen") != std::string::npos))
+    if (opts.isServer && (m.find("in use") != std::string::npos || m.find("failed to listen") != std::string::npos))
       throw std::runtime_error("rendezvous: port " + std::to_string(port_) +
                                " is in use on this host, so rank 0 cannot listen there for the other ranks "
                                "(MASTER_PORT; another job or a leftover process holds it): pick another port");
-    if (rank_ == 0) throw std::runtime_error("rendezvous: rank 0 cannot host the rendezvous at " + where() + ": " + m);
-    throw std::runtime_error("rendezvous: rank " + std::to_string(rank_) + " cannot reach rank 0 at " + where() +
+    if (opts.isServer) throw std::runtime_error("rendezvous: rank 0 cannot host the rendezvous at " + where() + ": " + m);
+    throw std::runtime_error("rendezvous: rank " + std::to_string(rank_) + " cannot reach " +
+                             (agent_store ? std::string("the launcher's store") : std::string("rank 0")) + " at " + where() +
                              " within " + limit.str() + " (" + m +
                              "): is rank 0 running, and are MASTER_ADDR and MASTER_PORT the same for every rank?");
   }
@@ -215,7 +219,8 @@ void Collectives::rendezvous(const std::string& fingerprint) {
   // The heartbeat gets its own client connection to the store.
   c10d::TCPStoreOptions client = opts;
   client.isServer = false;
-  auto beat_store = c10::make_intrusive<c10d::TCPStore>(addr_, client);
+  c10::intrusive_ptr<c10d::Store> beat_store = c10::make_intrusive<c10d::TCPStore>(addr_, client);
+  if (agent_store) beat_store = c10::make_intrusive<c10d::PrefixStore>(agent_store_prefix, beat_store);
   heartbeat_ = std::thread([this, beat_store] { heartbeatLoop(beat_store); });
 }
 
@@ -377,9 +382,10 @@ void Collectives::resetStatistics() {
 // ---- the public handle ----
 
 ProcessGroup::ProcessGroup(int rank, int world_size, const std::string& master_addr, int master_port, double timeout_s,
-                           const std::string& backend, const std::string& device, const std::string& fingerprint)
+                           const std::string& backend, const std::string& device, const std::string& fingerprint,
+                           const std::string& agent_store_prefix)
     : impl_(std::make_shared<Collectives>(rank, world_size, master_addr, master_port, timeout_s, backend, device,
-                                          fingerprint)) {}
+                                          fingerprint, agent_store_prefix)) {}
 
 ProcessGroup::~ProcessGroup() = default;
 

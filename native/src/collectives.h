@@ -26,7 +26,8 @@ enum class Traffic { kGradient, kAlignment, kSums, kOther };
 class Collectives {
  public:
   Collectives(int rank, int world_size, const std::string& master_addr, int master_port, double timeout_s,
-              const std::string& backend, const std::string& device, const std::string& fingerprint);
+              const std::string& backend, const std::string& device, const std::string& fingerprint,
+              const std::string& agent_store_prefix = "");
   ~Collectives();
   Collectives(const Collectives&) = delete;
   Collectives& operator=(const Collectives&) = delete;
@@ -59,7 +60,7 @@ class Collectives {
   template <class Start>
   void run(const std::string& what, Traffic traffic, double payload, double sent, Start start);
   [[noreturn]] void fail(const std::string& what, const std::string& cause);
-  void rendezvous(const std::string& fingerprint);
+  void rendezvous(const std::string& fingerprint, const std::string& agent_store_prefix);
   std::string where() const;
 
   int rank_, world_;

@@ -4,6 +4,8 @@
 // size 1 where the build has it and a GPU is visible (bench/gpu/check.sh runs that one on a GPU machine).
 #include "acodm/process_group.h"
 
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -266,6 +268,35 @@ TEST(Rendezvous, RanksWithAnotherConfigurationAreRefused) {
     EXPECT_NE(m.find("rank 2 was started with another configuration than rank 0 (config hash bbbb vs aaaa)"), std::string::npos)
         << "rank " << r << ": " << m;
   }
+}
+
+// torchrun (TORCHELASTIC_USE_AGENT_STORE=True): the launcher's agent already listens on MASTER_PORT, so a rank 0
+// hosting its own store would find the port taken. With an agent-store prefix every rank joins the agent's store as
+// a client, and a previous attempt's keys (here: rank 0 claimed under attempt_0) do not get in the way.
+TEST(Rendezvous, RanksJoinALaunchersAgentStore) {
+  const int port = freePort();
+  c10d::TCPStoreOptions o;
+  o.port = static_cast<std::uint16_t>(port);
+  o.isServer = true;
+  o.waitWorkers = false;
+  o.timeout = std::chrono::milliseconds(static_cast<int64_t>(kTimeout * 1000));
+  c10d::TCPStore agent("127.0.0.1", o);
+  agent.set("/acodm/attempt_0/acodm/claim/0", std::vector<uint8_t>{'1'});
+
+  const std::string own = message([&] { ProcessGroup g(0, 2, "127.0.0.1", port, 5, "gloo", "cpu", "x"); });
+  EXPECT_NE(own.find("port " + std::to_string(port) + " is in use"), std::string::npos) << own;
+
+  std::vector<std::future<double>> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.push_back(std::async(std::launch::async, [=] {
+      ProcessGroup g(r, 2, "127.0.0.1", port, kTimeout, "gloo", "cpu", "same", "/acodm/attempt_1");
+      double v = 1.5 + r;
+      g.allReduceSum(&v, 1, "sum over the agent's store");
+      g.barrier("end of the test");
+      return v;
+    }));
+  for (auto& f : ranks) EXPECT_DOUBLE_EQ(f.get(), 4.0);
+  EXPECT_TRUE(agent.check({"/acodm/attempt_1/acodm/fingerprint/1"}));
 }
 
 TEST(Rendezvous, BadArgumentsAreRefusedBeforeAnyNetwork) {

@@ -23,8 +23,12 @@ class ProcessGroup {
   // live ("cuda:N"; ignored by Gloo). `fingerprint`: a hash of the run's configuration; ranks whose fingerprints
   // differ from rank 0's are refused, naming them. Errors: the port in use, rank 0 unreachable, ranks missing
   // at the deadline (named), two processes claiming one rank, another configuration.
+  // `agent_store_prefix` non-empty: a launcher's agent already hosts the store at master_addr:master_port (torchrun
+  // with TORCHELASTIC_USE_AGENT_STORE=True); every rank, rank 0 included, joins it as a client, and this group's
+  // keys live under that prefix (one per restart attempt, so a restarted worker group never sees stale keys).
   ProcessGroup(int rank, int world_size, const std::string& master_addr, int master_port, double timeout_s,
-               const std::string& backend, const std::string& device, const std::string& fingerprint);
+               const std::string& backend, const std::string& device, const std::string& fingerprint,
+               const std::string& agent_store_prefix = "");
   ~ProcessGroup();
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
