@@ -14,7 +14,7 @@ public final class BenchSummary {
     public static String summary(String group, Map<String, Double> scores) {
         return switch (group) {
             case "data" -> DataBenchmarkSummary.summary(scores);
-            case "step", "reward", "alignment" -> org.acodm.bench.engine.EngineBenchmarkSummary.summary(group, scores);
+            case "step", "reward", "alignment", "gpu" -> org.acodm.bench.engine.EngineBenchmarkSummary.summary(group, scores);
             case "policy" -> org.acodm.bench.policy.PolicyBenchmarkSummary.summary(scores);
             default -> throw new IllegalArgumentException("unknown benchmark group '" + group + "'");
         };

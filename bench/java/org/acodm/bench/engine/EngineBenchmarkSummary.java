@@ -3,7 +3,7 @@ package org.acodm.bench.engine;
 import java.util.Locale;
 import java.util.Map;
 
-/** Summaries of the engine groups (step, reward, alignment); the headline ratio is the last line. */
+/** Summaries of the engine groups (step, reward, alignment, gpu); the headline ratio is the last line. */
 public final class EngineBenchmarkSummary {
     private EngineBenchmarkSummary() {}
 
@@ -12,6 +12,7 @@ public final class EngineBenchmarkSummary {
             case "step" -> step(s);
             case "reward" -> reward(s);
             case "alignment" -> alignment(s);
+            case "gpu" -> gpu(s);
             default -> throw new IllegalArgumentException(group);
         };
     }
@@ -62,5 +63,20 @@ public final class EngineBenchmarkSummary {
                         + "plain copy     %8.2f ms  %6.2f GB/s read (+ the same written)%n"
                         + "fused/torch.mm speedup: %.2f",
                 gb, fused, gb / fused * 1e3, mm, gb / mm * 1e3, copy, gb / copy * 1e3, mm / fused);
+    }
+
+    private static String gpu(Map<String, Double> s) {
+        StringBuilder sb = new StringBuilder();
+        StringBuilder last = new StringBuilder("cublasSsyrk / fused time:");
+        for (String k : new String[] {"8", "22", "64"})
+            for (String p : new String[] {"1000000", "50000000"}) {
+                String key = " k=" + k + " p=" + p;
+                double fused = get(s, "GpuGramBenchmark.fused" + key), syrk = get(s, "GpuGramBenchmark.cublasSsyrk" + key);
+                double gb = Double.parseDouble(k) * Double.parseDouble(p) * 4 / 1e9;
+                sb.append(String.format(Locale.ROOT, "K=%-2s P=%-8s fused %8.3f ms (%7.1f GB/s)   cublasSsyrk %8.3f ms (%7.1f GB/s)%n", k, p,
+                        fused, gb / fused * 1e3, syrk, gb / syrk * 1e3));
+                last.append(String.format(Locale.ROOT, " K=%s P=%.0e %.2f;", k, Double.parseDouble(p), syrk / fused));
+            }
+        return sb.append(last).toString();
     }
 }
