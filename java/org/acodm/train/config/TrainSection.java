@@ -8,7 +8,8 @@ import org.acodm.config.Validated;
 
 /** Length of training. */
 public record TrainSection(
-        @Default("300") @Doc("Optimizer steps; the learning-rate schedule and the policies' schedules span exactly these.") long steps)
+        @Default("300") @Doc("Optimizer steps; the learning-rate schedule and the policies' schedules span exactly these.") long steps,
+        @Default("false") @Doc("Write each step's gradient-alignment matrix S to metrics.jsonl (field alignment: row domain -> column domain -> S_ij). S comes from the policy's reward layers, or for a policy that needs none from the last three even layers' mlp.dense_4h_to_h weights (AC-ODM's default), which costs its capture and Gram per step.") boolean logAlignment)
         implements Validated {
 
     public static TrainSection defaults() {
