@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs one named group of benchmarks and prints that group's ratios, the headline last.
-#   bench/run.sh NAME [extra JMH options]      NAME: step | reward | alignment | data | policy | gpu
+#   bench/run.sh NAME [extra JMH options]      NAME: step | reward | alignment | data | policy | gpu | ddp
 #   bench/run.sh --list
 # gpu: the fused CUDA Gram kernel against cuBLAS cublasSsyrk (JMH, against build/cuda's libacodm; without a usable
-#      GPU it prints one line saying why it skipped).
+#      GPU it prints one line saying why it skipped). ddp: data-parallel training of the demo target, 2 ranks x 1
+#      thread against 1 rank x 2 threads (whole runs, not JMH).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-groups="step reward alignment data policy gpu"
+groups="step reward alignment data policy gpu ddp"
 if [ $# -lt 1 ] || [ "$1" = "--list" ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
   echo "usage: bench/run.sh NAME [JMH options]; groups: $groups"
   [ $# -ge 1 ] && exit 0 || exit 2
@@ -28,6 +29,9 @@ if [ "$name" = gpu ]; then
   [ -f build/cuda/libacodm.so ] || { echo "gpu: skipped: no CUDA build of libacodm (nvcc not found by bin/build --cuda)"; exit 0; }
   jvm=(-Dorg.bytedeco.javacpp.pathsFirst=true "-Djava.library.path=$root/build/cuda")
   java "${jvm[@]}" -cp "$jar" org.acodm.bench.engine.GpuCheck || exit 0
+fi
+if [ "$name" = ddp ]; then
+  exec java -Dacodm.root="$root" -cp "$jar" org.acodm.bench.dist.DdpBenchmark
 fi
 out="bench/target/results"
 mkdir -p "$out"
