@@ -1,7 +1,8 @@
 // Where the CPU Gram kernel stands, in one process: the double reference, the fused kernel (every SIMD
 // flavour the CPU has), torch::mm(G, G.t()) and a plain memcpy of the same bytes, as GB/s of gradient
 // rows read, and the fused/torch.mm ratio last. Checks the fused result against the reference first, so
-// a fast wrong kernel cannot win. Usage: gram_cpu_bench [K=22] [P=4000000] [reps=15] [threads=all cores]
+// a fast wrong kernel cannot win. The dispatched kernel, torch::mm and memcpy run in turns, one call each
+// per round, and the speedup is the median of per-round ratios: a shared host's speed drifts between runs. Usage: gram_cpu_bench [K=22] [P=4000000] [reps=15] [threads=all cores]
 // (threads: libtorch's intra-op count is set to it, so the fused kernel and torch::mm get the same cores;
 // Debian's libtorch 1.13 otherwise starts with one intra-op thread.)
 #include <torch/torch.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -34,6 +36,18 @@ double median_ms(int reps, F&& f) {
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+// Median (mean of the middle two for an even count), nearest-rank quartiles and extremes.
+struct Spread {
+  double median, p25, p75, min, max;
+};
+
+Spread spread(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  auto at = [&](double q) { return v[static_cast<size_t>(q * static_cast<double>(n - 1) + 0.5)]; };
+  return {n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]), at(0.25), at(0.75), v.front(), v.back()};
 }
 
 double max_rel_err(const std::vector<double>& got, const std::vector<double>& want, int K) {
@@ -59,7 +73,7 @@ int main(int argc, char** argv) {
   }
   at::set_num_threads(threads);
   const double bytes = static_cast<double>(K) * P * sizeof(float);
-  std::printf("Gram CPU bench: K=%d P=%lld (%.0f MB of rows), %d threads, median of %d runs\n", K,
+  std::printf("Gram CPU bench: K=%d P=%lld (%.0f MB of rows), %d threads, median of %d runs (rounds)\n", K,
               static_cast<long long>(P), bytes / 1e6, at::get_num_threads(), reps);
 
   // One contiguous K×P matrix, so torch::mm and the fused kernel read exactly the same bytes.
@@ -94,22 +108,36 @@ int main(int argc, char** argv) {
     row((std::string("fused ") + acodm::cpu::gram_isa_name(isa)).c_str(), ms, note);
   }
 
-  const double fused_ms = median_ms(reps, [&] { acodm::gram_fused_cpu(rows.data(), K, P, fused.data()); });
+  // Turns: round r runs the three starting with the (r mod 3)-th, so none always goes first.
+  std::vector<float> dst(G.size());
+  const std::vector<std::function<void()>> ops = {
+      [&] { acodm::gram_fused_cpu(rows.data(), K, P, fused.data()); },
+      [&] { acodm::gram_torch_mm_cpu(G.data(), K, P, mm.data()); },
+      [&] { std::memcpy(dst.data(), G.data(), G.size() * sizeof(float)); }};
+  std::vector<std::vector<double>> ms(ops.size());
+  for (const auto& op : ops) op();  // warm-up: page faults, thread pools
+  for (int r = 0; r < reps; ++r)
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const size_t i = (static_cast<size_t>(r) + k) % ops.size();
+      const auto t = std::chrono::steady_clock::now();
+      ops[i]();
+      ms[i].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+    }
+  const double fused_ms = spread(ms[0]).median, mm_ms = spread(ms[1]).median, copy_ms = spread(ms[2]).median;
   const double fused_err = max_rel_err(fused, ref, K);
   ok = ok && fused_err <= 1e-5;
   char note[96];
   std::snprintf(note, sizeof note, "(%s) max err %.1e", acodm::gram_cpu_kernel_name(), fused_err);
   row("fused (dispatched)", fused_ms, note);
-
-  const double mm_ms = median_ms(reps, [&] { acodm::gram_torch_mm_cpu(G.data(), K, P, mm.data()); });
   std::snprintf(note, sizeof note, "max err %.1e (float accumulation)", max_rel_err(mm, ref, K));
   row("torch::mm(G, G.t())", mm_ms, note);
-
-  std::vector<float> dst(G.size());
-  const double copy_ms = median_ms(reps, [&] { std::memcpy(dst.data(), G.data(), G.size() * sizeof(float)); });
   row("memcpy (same bytes)", copy_ms, "reads and writes them");
 
-  std::printf("fused/torch.mm speedup: %.2f\n", mm_ms / fused_ms);
+  std::vector<double> speedup;
+  for (int r = 0; r < reps; ++r) speedup.push_back(ms[1][static_cast<size_t>(r)] / ms[0][static_cast<size_t>(r)]);
+  const Spread sp = spread(speedup);
+  std::printf("fused/torch.mm speedup: %.2f (spread: p25-p75 %.2f-%.2f, min-max %.2f-%.2f, %d rounds)\n", sp.median,
+              sp.p25, sp.p75, sp.min, sp.max, reps);
   if (!ok) {
     std::printf("FAILED: a fused kernel disagrees with the reference\n");
     return 1;

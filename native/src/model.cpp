@@ -4,6 +4,7 @@
 #include "acodm/model.h"
 
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "device.h"
 #include "gradient_buckets.h"
+#include "lm_head_loss.h"
 #include "optim.h"
 
 namespace acodm {
@@ -27,6 +29,9 @@ namespace {
 constexpr double kLayerNormEps = 1e-5;
 constexpr const char* kCheckpointMagic = "acodm-model-checkpoint";
 constexpr int64_t kCheckpointVersion = 1;
+// Tokens per chunk of the LM head + cross-entropy: large enough that the products keep their BLAS rate (the
+// weight is re-read once per chunk), small enough that a chunk's logits stay out of the way (V = 50,304: 51 MB).
+constexpr int64_t kDefaultLossChunk = 256;
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
@@ -84,6 +89,8 @@ struct Model::Impl {
   std::string alignment_method = "capture";
   std::unique_ptr<AlignmentStrategy> alignment;  // null when no alignment parameters are set
   AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
+  int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
+  bool fused_attention = true;             // libtorch's scaled_dot_product_attention where it exists (GPU, 2.x)
   std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
   std::shared_ptr<Collectives> group;              // null: this process trains alone
   std::unique_ptr<GradientBuckets> buckets;
@@ -183,6 +190,14 @@ struct Model::Impl {
       q = rope(q);
       k = rope(k);
     }
+#if TORCH_VERSION_MAJOR >= 2
+    // libtorch 2.x on a GPU: the fused kernel (flash / memory-efficient attention) scales by 1/sqrt(hs) and masks
+    // causally itself, never writing the T x T scores. The CPU path below is the one the tests pin down.
+    if (fused_attention && q.is_cuda()) {
+      auto fused = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
+      return linear(fused.permute({0, 2, 1, 3}).reshape({B, T, H * hs}), pre + "attention.dense");
+    }
+#endif
     // Scaling q ([B,H,T,hs]) is cheaper than scaling the scores ([B,H,T,T]) once T > hs; the scores are a
     // fresh temporary that no backward needs, so the mask is applied in place.
     auto scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(hs))), k.transpose(-1, -2));
@@ -193,7 +208,8 @@ struct Model::Impl {
     return linear(ctx, pre + "attention.dense");
   }
 
-  torch::Tensor forward(const torch::Tensor& tokens) {
+  // The final hidden states [B, T, d] (after the last LayerNorm), before the LM head.
+  torch::Tensor hidden(const torch::Tensor& tokens) {
     const int d = shape.d_model;
     auto x = torch::embedding(p("gpt_neox.embed_in.weight"), tokens);
     for (int i = 0; i < shape.layers; ++i) {
@@ -205,9 +221,10 @@ struct Model::Impl {
       auto mlp = linear(torch::gelu(linear(h2, pre + "mlp.dense_h_to_4h")), pre + "mlp.dense_4h_to_h");
       x = x + attn + mlp;  // parallel residual
     }
-    x = torch::layer_norm(x, {d}, p("gpt_neox.final_layer_norm.weight"), p("gpt_neox.final_layer_norm.bias"), kLayerNormEps);
-    return torch::linear(x, p("embed_out.weight"));
+    return torch::layer_norm(x, {d}, p("gpt_neox.final_layer_norm.weight"), p("gpt_neox.final_layer_norm.bias"), kLayerNormEps);
   }
+
+  torch::Tensor forward(const torch::Tensor& tokens) { return torch::linear(hidden(tokens), p("embed_out.weight")); }
 
   // Validates a [batch, window] token block and copies it to the device as int64.
   torch::Tensor tokenTensor(const int32_t* tokens, int64_t batch, int64_t window, int64_t min_window) const {
@@ -241,21 +258,27 @@ struct Model::Impl {
     return torch::from_blob(const_cast<int32_t*>(domains), {batch}, torch::kInt32).to(torch::kInt64).to(device);
   }
 
-  // Per-token losses [B, T] in fp32 (fp64 for float64 models).
+  // Per-token losses [B, T] in fp32 (fp64 for float64 models), per token (no reduction) so losses can be summed
+  // per domain. Chunked (the default): the LM head and cross-entropy a chunk of tokens at a time, never the
+  // B*T x V logits (lm_head_loss.h); plain: the full logits, then libtorch's fused log-softmax + NLL.
   torch::Tensor tokenLosses(const torch::Tensor& windows) {
-    const int64_t T = windows.size(1) - 1;
+    const int64_t B = windows.size(0), T = windows.size(1) - 1;
     auto inputs = windows.narrow(1, 0, T);
-    auto targets = windows.narrow(1, 1, T);
-    torch::Tensor logits;
+    auto targets = windows.narrow(1, 1, T).reshape({-1});
+    torch::Tensor h;
     {
       AutocastGuard autocast(device);
-      logits = forward(inputs);
+      h = hidden(inputs);
     }
-    auto acc = dtype == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-    const int64_t V = logits.size(-1);
-    // The fused log-softmax + NLL kernel, per token (no reduction) so losses can be summed per domain.
-    auto losses = at::cross_entropy_loss(logits.to(acc).reshape({-1, V}), targets.reshape({-1}), {}, at::Reduction::None);
-    return losses.view({windows.size(0), T});
+    h = h.reshape({B * T, shape.d_model});
+    const auto& w = p("embed_out.weight");
+    if (loss_chunk == 0) {
+      AutocastGuard autocast(device);
+      return plainLmHeadLoss(h, w, targets).view({B, T});
+    }
+    // On a GPU the products run in bf16, as autocast runs the plain path's LM head.
+    LmHeadLossOptions o{loss_chunk, device.is_cuda() ? torch::kBFloat16 : dtype, LmHeadKernel::kAuto};
+    return chunkedLmHeadLoss(h, w, targets, o).view({B, T});
   }
 
   const torch::Tensor& named(const std::string& name) const {
@@ -385,6 +408,23 @@ void Model::setAlignmentMethod(const std::string& method) {
     impl_->alignment_method = previous;
     throw;
   }
+}
+
+void Model::setLossChunk(int64_t tokens) {
+  require(tokens >= 0, "loss chunk must be >= 0 tokens (0: the full logits), got " + std::to_string(tokens));
+  impl_->loss_chunk = tokens;
+}
+
+int64_t Model::lossChunk() const { return impl_->loss_chunk; }
+
+void Model::setFusedAttention(bool fused) { impl_->fused_attention = fused; }
+
+bool Model::fusedAttentionActive() const {
+#if TORCH_VERSION_MAJOR >= 2
+  return impl_->fused_attention && impl_->device.is_cuda();
+#else
+  return false;
+#endif
 }
 
 std::string Model::alignmentParameters() const {

@@ -1,5 +1,6 @@
-// Benchmark fixture for the Gram kernels, driven from JMH through JNI: K rows of P random floats held in
-// native memory, and one call per variant so the Java side times exactly the kernel.
+// Benchmark fixtures, driven from the Java benchmarks through JNI and from the C++ drivers: the Gram kernels on
+// K rows of P random floats held in native memory, one call per variant so the caller times exactly the kernel;
+// the matrix products of one train step (the BLAS roofline of that step); peak memory of a stretch of work.
 #pragma once
 
 #include <cstdint>
@@ -65,5 +66,38 @@ class GpuGramFixture {
   struct Impl;
   Impl* impl_;
 };
+
+// Every matrix product of one train step (forward and backward) of a model config on `batch` windows of `seq`
+// tokens, replayed with torch::mm / torch::bmm on random operands of the same shapes and transposes, outputs
+// preallocated: what the step would cost if it were nothing but its GEMMs at the BLAS's rate. The shapes are the
+// plain, unchunked ones (the whole B*T x V LM head), whatever the engine's loss path.
+class StepGemms {
+ public:
+  StepGemms(const std::string& config, int64_t batch, int64_t seq, int64_t seed);
+  ~StepGemms();
+  StepGemms(const StepGemms&) = delete;
+  StepGemms& operator=(const StepGemms&) = delete;
+
+  int count() const;                 // distinct products
+  std::string name(int i) const;     // e.g. "lm_head dW: [50304x2048]x[2048x256] x1"
+  int64_t occurrences(int i) const;  // how often the step runs product i (once per layer, or once)
+  double flops(int i) const;         // FLOPs of product i over all its occurrences (2*M*N*K each)
+  double totalFlops() const;         // every matrix-product FLOP of the step
+  // Runs every product of the step once (each as often as the step does) and returns the summed ms.
+  double run();
+  double lastMs(int i) const;  // ms of product i (all occurrences) in the last run()
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Peak memory of a stretch of work on `device` ("cpu", "cuda", "cuda:N"): on the CPU the resident set's high-water
+// mark (VmHWM; the reset first returns the allocator's free memory to the system, then resets the mark through
+// /proc/self/clear_refs), on a GPU the caching allocator's peak allocated bytes. Call resetPeakMemory, read
+// currentMemoryBytes (the resting set), do the work, read peakMemoryBytes. -1 where the platform cannot say.
+void resetPeakMemory(const std::string& device);
+int64_t peakMemoryBytes(const std::string& device);
+int64_t currentMemoryBytes(const std::string& device);
 
 }  // namespace acodm

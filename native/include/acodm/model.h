@@ -63,6 +63,15 @@ class Model {
   // ranks; so every rank takes the same optimizer step, equal to one process's step on the whole batch up to
   // summation order. The model keeps the group alive. Every rank must attach the same model.
   void setProcessGroup(const ProcessGroup& group, int64_t bucket_bytes);
+  // How the LM head and its cross-entropy run: in chunks of `tokens` tokens (default 256), never forming the
+  // B*T x V logits in forward or backward, or with 0 the plain path (the full logits, then libtorch's fused
+  // log-softmax + NLL). Both give the same losses and gradients to float rounding; forwardLogits() is unaffected.
+  void setLossChunk(int64_t tokens);
+  int64_t lossChunk() const;
+  // Attention through libtorch's fused scaled_dot_product_attention (on by default), which only a GPU model on
+  // libtorch 2.x uses; false keeps the plain path (scores, mask, softmax, two batched products) everywhere.
+  void setFusedAttention(bool fused);
+  bool fusedAttentionActive() const;  // whether the steps of this model take the fused path
 
   // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
   // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).

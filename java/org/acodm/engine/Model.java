@@ -89,6 +89,21 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * How the LM head and its cross-entropy run: in chunks of {@code tokens} tokens (the default, 256), never
+     * forming the B·T × V logits, or with 0 the plain path over the full logits; the same losses and gradients to
+     * float rounding. For benchmarks and tests that compare the two.
+     */
+    public void setLossChunk(long tokens) {
+        if (tokens < 0) throw new IllegalArgumentException("loss chunk must be >= 0 tokens (0: the full logits), got " + tokens);
+        handle.apply(h -> {
+            h.setLossChunk(tokens);
+            return null;
+        });
+    }
+
+    public long lossChunk() { return handle.get().lossChunk(); }
+
+    /**
      * How S is computed: "capture" (default; from the one backward pass) or "backward" (one extra autograd
      * pass per domain: the reference method and the benchmark baseline).
      */

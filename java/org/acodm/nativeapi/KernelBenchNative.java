@@ -8,13 +8,37 @@ import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.StdString;
 
-/** JavaCPP surface of {@code native/include/acodm/kernel_bench.h}; used through org.acodm.engine.GramKernels. */
+/**
+ * JavaCPP surface of {@code native/include/acodm/kernel_bench.h}; used through org.acodm.engine.GramKernels,
+ * StepGemms and PeakMemory.
+ */
 @Platform(include = "acodm/kernel_bench.h", link = "acodm")
 @Namespace("acodm")
 public final class KernelBenchNative {
     static { Loader.load(); }
 
     private KernelBenchNative() {}
+
+    public static native void resetPeakMemory(@StdString String device);
+    public static native @Cast("int64_t") long peakMemoryBytes(@StdString String device);
+    public static native @Cast("int64_t") long currentMemoryBytes(@StdString String device);
+
+    @Name("StepGemms")
+    public static class Gemms extends Pointer {
+        static { Loader.load(); }
+
+        public Gemms(String config, long batch, long seq, long seed) { allocate(config, batch, seq, seed); }
+        private native void allocate(@StdString String config, @Cast("int64_t") long batch, @Cast("int64_t") long seq,
+                                     @Cast("int64_t") long seed);
+
+        public native int count();
+        public native @StdString String name(int i);
+        public native @Cast("int64_t") long occurrences(int i);
+        public native double flops(int i);
+        public native double totalFlops();
+        public native double run();
+        public native double lastMs(int i);
+    }
 
     @Name("GramFixture")
     public static class Fixture extends Pointer {

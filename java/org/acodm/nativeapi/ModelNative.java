@@ -62,6 +62,8 @@ public final class ModelNative {
         public native @StdString String alignmentParameters();
         public native void setAlignmentMethod(@StdString String method);
         public native void setProcessGroup(@ByRef ProcessGroupNative.Handle group, @Cast("int64_t") long bucketBytes);
+        public native void setLossChunk(@Cast("int64_t") long tokens);
+        public native @Cast("int64_t") long lossChunk();
 
         public native void trainStep(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
                                      @Cast("int64_t") long window, @Cast("const int32_t*") int[] domains,

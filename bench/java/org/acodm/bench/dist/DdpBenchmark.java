@@ -5,26 +5,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.acodm.bench.Machine;
 import org.acodm.config.Mappers;
 
 /**
  * bench/run.sh ddp: data-parallel training of the demo target (configs/demo/uniform-target.yaml, with S computed over
  * the default reward layers: train.log_alignment) on the minipile byte shards, measured the way a user runs it, in
  * the same invocation: one rank with 2 threads, then 2 ranks with 1 thread each (acodm train --nproc-per-node 2),
- * in alternating rounds ({@code -Dacodm.ddp.rounds}, default 2) so that a burst of load from other work on the
+ * in alternating rounds ({@code --rounds N}, default 2) so that a burst of load from other work on the
  * machine hits both. Prints what a step moves per rank for the gradients and for S, the all-reduce time as a
  * fraction of step time, each round's ratio and the load average, and last the throughput ratio of the best
  * round of each. A round's step time is the median over the steps after the first {@link #WARMUP} (JIT,
  * allocator and caches settle), evaluation and checkpoints excluded.
  *
- * <p>Not JMH: a rank is a process, and what is measured is a whole run of several processes; JMH times a method
- * of one JVM.
+ * <p>Not in lockstep turns like the other groups: a rank is a process, and what is measured is a whole run of
+ * several processes.
  */
 public final class DdpBenchmark {
     static final int STEPS = 40;
@@ -32,7 +32,19 @@ public final class DdpBenchmark {
 
     private DdpBenchmark() {}
 
-    public static void main(String[] args) throws Exception {
+    /** {@code --rounds N} (default 2); no other option applies to whole runs. */
+    public static int rounds(String[] opts) {
+        int rounds = 2;
+        for (int i = 0; i < opts.length; i += 2) {
+            if (!opts[i].equals("--rounds") || i + 1 >= opts.length)
+                throw new IllegalArgumentException("ddp takes only --rounds N (whole runs, not turns), got " + String.join(" ", opts));
+            rounds = Integer.parseInt(opts[i + 1]);
+        }
+        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+        return rounds;
+    }
+
+    public static void run(int rounds) throws Exception {
         Path root = Path.of(System.getProperty("acodm.root", ".")).toAbsolutePath().normalize();
         Path work = root.resolve("bench/target/ddp");
         Files.createDirectories(work);
@@ -44,8 +56,7 @@ public final class DdpBenchmark {
         List<String> common = List.of("--set", "data.path=" + shards, "--set", "train.steps=" + STEPS, "--set", "train.log_alignment=true",
                 "--set", "eval.at_start=false", "--set", "eval.interval=0", "--set", "checkpoint.interval=0", "--set", "run.device=cpu");
 
-        int rounds = Integer.getInteger("acodm.ddp.rounds", 2);
-        String loadBefore = loadAverage();
+        String loadBefore = Machine.loadAverage();
         double s1 = Double.MAX_VALUE, s2 = Double.MAX_VALUE;
         String log = "";
         Path one = work.resolve("one-rank-two-threads");
@@ -72,14 +83,14 @@ public final class DdpBenchmark {
                 + "S ([0-9.]+)%, sums ([0-9.]+)%\\)").matcher(log);
         if (!m.find()) throw new IllegalStateException("the 2-rank run printed no communication summary; see " + work.resolve("two-ranks.log"));
         System.out.printf(Locale.ROOT, "ddp: demo target (configs/demo/uniform-target.yaml, model demo-target, %d tokens per step, S logged), "
-                + "%d steps, median of steps %d..%d; CPU %s, %d cores%n", tokens, STEPS, WARMUP + 1, STEPS, cpuModel(),
-                Runtime.getRuntime().availableProcessors());
+                + "%d steps, median of steps %d..%d; CPU %s, %d cores%n", tokens, STEPS, WARMUP + 1, STEPS, Machine.cpu(),
+                Machine.cores());
         System.out.printf(Locale.ROOT, "gradient all-reduce per step and rank: %s sent (%s of gradients in %s buckets)%n", m.group(2), m.group(3), m.group(4));
         System.out.printf(Locale.ROOT, "S per step and rank: %s sent (%s of rows and K x K partials)%n", m.group(5), m.group(6));
         System.out.printf(Locale.ROOT, "all-reduce time, 2 ranks over %s: %s%% of step time (gradients %s%%, S %s%%, per-domain sums %s%%)%n",
                 m.group(1), m.group(7), m.group(8), m.group(9), m.group(10));
         System.out.printf(Locale.ROOT, "rounds (1 rank x 2 threads / 2 ranks x 1 thread step time): %s; load average before %s, after %s%n",
-                String.join("; ", perRound), loadBefore, loadAverage());
+                String.join("; ", perRound), loadBefore, Machine.loadAverage());
         System.out.printf(Locale.ROOT, "best round: 1 rank x 2 threads: %.0f tokens/s (%.1f ms/step); 2 ranks x 1 thread: %.0f tokens/s (%.1f ms/step)%n",
                 tokens / s1, 1e3 * s1, tokens / s2, 1e3 * s2);
         System.out.printf(Locale.ROOT, "2 ranks x 1 thread / 1 rank x 2 threads throughput: %.3f%n", s1 / s2);
@@ -122,16 +133,5 @@ public final class DdpBenchmark {
                 for (Path q : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
             }
         return dir;
-    }
-
-    /** The 1-, 5- and 15-minute load averages: other work on a shared machine skews both configurations. */
-    static String loadAverage() throws IOException {
-        String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-        return f[0] + " " + f[1] + " " + f[2];
-    }
-
-    static String cpuModel() throws IOException {
-        return Arrays.stream(Files.readString(Path.of("/proc/cpuinfo")).split("\n")).filter(l -> l.startsWith("model name"))
-                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
     }
 }
