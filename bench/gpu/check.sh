@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU check of the native library: configure and build it with CUDA against the CUDA libtorch of the
-# local pip `torch`, run the native tests (the CUDA-vs-CPU Gram comparisons must run, not skip), run the
+# local pip `torch`, run the native tests (the CUDA-vs-CPU Gram comparisons must run, not skip), run a
+# world-size-1 NCCL process group and one data-parallel train step over it (must run, not skip), run the
 # Gram kernel lab (fused vs torch::mm vs cuBLAS SYRK, GB/s and fraction of device copy bandwidth), and
 # print a short table last. Needs nvcc, CMake >= 3.18, python3 with a CUDA build of torch; no Java.
 #
@@ -82,6 +83,9 @@ fi
 grep -q 'acodm: CUDA kernels ON' "$LOGS/configure.log" || { tail -n 20 "$LOGS/configure.log"; die "CMake did not enable the CUDA kernels"; }
 grep -qs 'ACODM_TORCH_CUDA' "$BUILD/CMakeFiles/acodm.dir/flags.make" "$BUILD/build.ninja" ||
   say "WARNING: libtorch's CUDA targets were not detected (ACODM_TORCH_CUDA unset): CUDA tensors cannot reach the kernel"
+NCCL=OFF
+grep -q 'NCCL process group ON' "$LOGS/configure.log" && NCCL=ON
+say "c10d NCCL process group compiled: $NCCL"
 
 say "building with $JOBS jobs (log: $LOGS/build.log)"
 if ! cmake --build "$BUILD" -j "$JOBS" >"$LOGS/build.log" 2>&1; then
@@ -123,6 +127,29 @@ if [[ "$TESTS" == ON ]]; then
   fi
 fi
 
+# --- NCCL smoke run ---------------------------------------------------------------------------------------
+# A world of one rank over NCCL: a sum on the GPU and one data-parallel train step of the tiny model (gradient
+# buckets, per-domain sums and the distributed Gram all through NCCL). A skip counts as a failure here.
+NCCL_SUMMARY="NCCL smoke run: not run (gtest suites not built)"
+if [[ "$TESTS" == ON ]]; then
+  say "running the world-size-1 NCCL smoke run (log: $LOGS/nccl_smoke.log)"
+  if [[ "$NCCL" != ON ]]; then
+    STATUS=1
+    NCCL_SUMMARY="NCCL smoke run FAILED: the build has no NCCL process group (the CMake probe of ProcessGroupNCCL failed; see $LOGS/configure.log)"
+  elif timeout 600 "$BUILD/tests/native/process_group_test" --gtest_filter='Nccl.*' >"$LOGS/nccl_smoke.log" 2>&1; then
+    if grep -q 'SKIPPED' "$LOGS/nccl_smoke.log"; then
+      STATUS=1
+      NCCL_SUMMARY="NCCL smoke run SKIPPED on a GPU machine (counts as a failure): $(grep -A 1 'Skipped' "$LOGS/nccl_smoke.log" | tail -n 1)"
+    else
+      NCCL_SUMMARY="NCCL smoke run: $(grep -E '^\[  PASSED  \]' "$LOGS/nccl_smoke.log")"
+    fi
+  else
+    STATUS=1
+    grep -E -A 12 'Failure|what\(\)' "$LOGS/nccl_smoke.log" | head -n 40 || true
+    NCCL_SUMMARY="NCCL smoke run FAILED (see $LOGS/nccl_smoke.log)"
+  fi
+fi
+
 # --- kernel lab ---------------------------------------------------------------------------------------
 LAB_ARGS=()
 [[ "$TESTS" == ON ]] && LAB_ARGS=(--bench-only)  # ctest already ran the lab's checks (gram_bench_checks)
@@ -143,6 +170,7 @@ fi
 echo
 echo "================ acodm GPU check ================"
 echo "$TEST_SUMMARY"
+echo "$NCCL_SUMMARY"
 echo "$LAB_SUMMARY"
 echo "logs: $LOGS"
 echo "result: $([[ $STATUS == 0 ]] && echo PASS || echo FAIL)"

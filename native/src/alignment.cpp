@@ -25,6 +25,11 @@ AlignmentStrategy::AlignmentStrategy(std::vector<std::string> names, std::vector
       if (names_[i] == names_[j]) throw std::invalid_argument("alignment parameter '" + names_[i] + "' listed twice");
 }
 
+void AlignmentStrategy::gramOf(const std::vector<std::vector<torch::Tensor>>& segments, double* out) const {
+  if (group_) gram_across_ranks(segments, *group_, out);
+  else gram(segments, out);  // fused kernel: reads every row once
+}
+
 // ---- capture ----
 
 AlignmentCapture::AlignmentCapture(std::vector<std::string> names, std::vector<torch::Tensor> weights)
@@ -87,18 +92,25 @@ void AlignmentCapture::finish(const torch::Tensor& token_counts, double* out) {
   for (int k = 0; k < K; ++k)
     if (counts[k] > 0) present.push_back(k);
   if (present.empty() || layers_.empty()) return;
-  // Rows per layer, each scaled from "share of the batch-mean gradient" to "gradient of the domain mean".
+  // Rows per layer, each scaled from "share of the batch-mean gradient" to "gradient of the domain mean". A domain
+  // that only other ranks drew contributes zeros here.
   std::vector<std::vector<torch::Tensor>> segments(layers_.size());
   for (size_t i = 0; i < layers_.size(); ++i) {
     for (int64_t d : present) {
-      auto& g = layers_[i].per_domain.at(d);
+      auto found = layers_[i].per_domain.find(d);
+      if (found == layers_[i].per_domain.end()) {
+        const auto acc = weights_[i].scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+        segments[i].push_back(torch::zeros({weights_[i].numel()}, weights_[i].options().dtype(acc)));
+        continue;
+      }
+      auto& g = found->second;
       g.mul_(total / counts[d]);
       segments[i].push_back(g.reshape({-1}));
     }
   }
   const int kp = static_cast<int>(present.size());
   std::vector<double> s(static_cast<size_t>(kp) * kp);
-  gram(segments, s.data());  // fused kernel: reads every row once
+  gramOf(segments, s.data());
   for (int a = 0; a < kp; ++a)
     for (int b = 0; b < kp; ++b) out[present[a] * K + present[b]] = s[static_cast<size_t>(a) * kp + b];
   for (auto& l : layers_) l.per_domain.clear();
@@ -133,6 +145,27 @@ void AlignmentByBackward::finish(const torch::Tensor& token_counts, double* out)
   const int K = num_domains_;
   std::fill(out, out + static_cast<size_t>(K) * K, 0.0);
   auto counts = token_counts.accessor<double, 1>();
+  if (group_) {
+    // Over ranks: the same rows as segments (one per parameter), zeros for domains only other ranks drew.
+    std::vector<int64_t> present;
+    for (int k = 0; k < K; ++k)
+      if (counts[k] > 0) present.push_back(k);
+    if (present.empty()) return;
+    std::vector<std::vector<torch::Tensor>> segments(weights_.size());
+    for (size_t i = 0; i < weights_.size(); ++i)
+      for (int64_t d : present) {
+        auto found = grads_.find(d);
+        segments[i].push_back(found == grads_.end() ? torch::zeros({weights_[i].numel()}, weights_[i].options())
+                                                    : found->second[i].reshape({-1}) / counts[d]);
+      }
+    const int kp = static_cast<int>(present.size());
+    std::vector<double> s(static_cast<size_t>(kp) * kp);
+    gramOf(segments, s.data());
+    for (int a = 0; a < kp; ++a)
+      for (int b = 0; b < kp; ++b) out[present[a] * K + present[b]] = s[static_cast<size_t>(a) * kp + b];
+    grads_.clear();
+    return;
+  }
   // Each summed gradient scaled to the gradient of the domain's mean token loss.
   std::vector<std::pair<int64_t, torch::Tensor>> rows;
   for (auto& [d, grads] : grads_) {

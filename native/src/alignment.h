@@ -7,6 +7,9 @@
 //     mean to d's own mean) is the gradient of domain d's mean token loss. S = Gram(G) then follows.
 //   backward (the reference and benchmark baseline): one extra autograd pass per domain present in a
 //     micro-batch, over the same forward graph.
+//
+// Data-parallel: with a process group set, each rank's rows are its share of the global per-domain gradients
+// (finish() gets the global token counts), and S is taken of the rows summed over the ranks (gram_across_ranks).
 #pragma once
 
 #include <torch/torch.h>
@@ -18,6 +21,8 @@
 
 namespace acodm {
 
+class Collectives;
+
 class AlignmentStrategy {
  public:
   virtual ~AlignmentStrategy() = default;
@@ -28,6 +33,8 @@ class AlignmentStrategy {
                                                    std::vector<torch::Tensor> weights);
 
   const std::vector<std::string>& parameters() const { return names_; }
+  // The ranks whose rows add up to the global gradients (null: this process alone).
+  void setGroup(std::shared_ptr<Collectives> group) { group_ = std::move(group); }
 
   virtual void beginStep(int num_domains) = 0;
   // domains: [micro_batch] int64 domain id of each window of the micro-batch about to run.
@@ -38,11 +45,16 @@ class AlignmentStrategy {
   virtual void beforeBackward(const torch::Tensor& window_sums) {}
   // After the micro-batch's backward pass.
   virtual void endMicroBatch() {}
-  // token_counts: [K] float64 on the CPU. Writes S (K×K, row-major; rows and columns of absent domains 0).
+  // token_counts: [K] float64 on the CPU, over every rank. Writes S (K×K, row-major; rows and columns of domains
+  // absent from the whole step 0).
   virtual void finish(const torch::Tensor& token_counts, double* out) = 0;
 
  protected:
   AlignmentStrategy(std::vector<std::string> names, std::vector<torch::Tensor> weights);
+  // S of `segments` ([parameter][present domain] rows) into out[kp * kp]: locally, or over the group's ranks.
+  void gramOf(const std::vector<std::vector<torch::Tensor>>& segments, double* out) const;
+
+  std::shared_ptr<Collectives> group_;
 
   std::vector<std::string> names_;
   std::vector<torch::Tensor> weights_;

@@ -22,6 +22,14 @@ torch::Tensor gram(const std::vector<std::vector<torch::Tensor>>& segments);
 // Same, writing S (K×K, row-major) to host memory `out` (synchronises with the GPU when there is one).
 void gram(const std::vector<std::vector<torch::Tensor>>& segments, double* out);
 
+class Collectives;
+// Data-parallel form: every rank holds its share of each row (rows summed over the ranks are the global
+// per-domain gradients), and `out` receives, on every rank, S of the summed rows. Each segment's columns are cut
+// into W chunks (the last zero-padded); one all-to-all hands every rank its chunk of every row from every rank
+// (a reduce-scatter: (W-1)/W of the rows' bytes sent per rank), the rank sums them, takes the partial Gram of its
+// columns with the fused kernel, and a K×K all-reduce adds the partials. Rows are read as float32.
+void gram_across_ranks(const std::vector<std::vector<torch::Tensor>>& segments, Collectives& group, double* out);
+
 // --- raw entry points for benchmarks: one segment of K host rows of P floats; S is K×K row-major. ---
 
 // The fused, optimised CPU kernel (all threads libtorch is configured for, widest SIMD the CPU has).

@@ -7,6 +7,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <cmath>
 #include <sstream>
@@ -15,8 +16,10 @@
 
 #include "alignment.h"
 #include "archive.h"
+#include "collectives.h"
 #include "config.h"
 #include "device.h"
+#include "gradient_buckets.h"
 #include "lm_head_loss.h"
 #include "optim.h"
 
@@ -89,6 +92,16 @@ struct Model::Impl {
   int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
   bool fused_attention = true;             // libtorch's scaled_dot_product_attention where it exists (GPU, 2.x)
   std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
+  std::shared_ptr<Collectives> group;              // null: this process trains alone
+  std::unique_ptr<GradientBuckets> buckets;
+
+  // The sum over the ranks of a small float64 tensor on the model's device (the tensor itself alone).
+  torch::Tensor sumOverRanks(torch::Tensor t, const std::string& what) {
+    if (!group) return t;
+    std::vector<torch::Tensor> one{t.to(group->device()).contiguous()};
+    group->allReduce(one, what, Traffic::kSums);
+    return one[0].to(t.device());
+  }
 
   // Makes the forward pass report its Linear layers to a strategy for the duration of one train step.
   struct StepAlignment {
@@ -106,6 +119,7 @@ struct Model::Impl {
     std::vector<torch::Tensor> weights;
     for (const auto& n : alignment_names) weights.push_back(params[index.at(n)]);
     alignment = AlignmentStrategy::create(alignment_method, alignment_names, std::move(weights));
+    if (alignment) alignment->setGroup(group);
   }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
@@ -419,6 +433,15 @@ std::string Model::alignmentParameters() const {
   return out;
 }
 
+void Model::setProcessGroup(const ProcessGroup& group, int64_t bucket_bytes) {
+  auto& m = *impl_;
+  require(bucket_bytes >= 1, "gradient bucket size must be >= 1 byte, got " + std::to_string(bucket_bytes));
+  auto buckets = std::make_unique<GradientBuckets>(m.params, bucket_bytes, group.collectives()->device());
+  m.group = group.collectives();
+  m.buckets = std::move(buckets);
+  if (m.alignment) m.alignment->setGroup(m.group);
+}
+
 void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
                       int micro_batches, double* domain_loss_sum, double* domain_tokens, double* stats,
                       double* alignment) {
@@ -426,11 +449,16 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   require(micro_batches >= 1 && batch % micro_batches == 0,
           "micro_batches (" + std::to_string(micro_batches) + ") must divide the batch (" + std::to_string(batch) + ")");
   require(domain_loss_sum && domain_tokens && stats, "output buffers must not be null");
+  const auto started = std::chrono::steady_clock::now();
   auto windows = m.tokenTensor(tokens, batch, window, 2);
   auto dom = m.domainTensor(domains, batch, num_domains);
   const int64_t T = window - 1;
-  const double total_tokens = static_cast<double>(batch * T);
   const int64_t micro = batch / micro_batches;
+  // Token counts first: the loss is scaled by the token count of the whole (global) batch.
+  auto counts = m.sumOverRanks(torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T),
+                               "all-reduce of the per-domain token counts");
+  auto count_host = counts.to(torch::kCPU);
+  const double total_tokens = count_host.sum().item<double>();
   // Forward, loss, backward per micro-batch with the alignment strategy's hooks around them, then clip and step.
   AlignmentStrategy* align = alignment != nullptr ? m.alignment.get() : nullptr;
   clearGrads(m.params);
@@ -447,15 +475,14 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
     (window_sums.sum() / total_tokens).backward();
     if (align) align->endMicroBatch();
   }
-  auto counts = torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T);
-  auto loss_host = loss_per_domain.to(torch::kCPU);
-  auto count_host = counts.to(torch::kCPU);
+  auto loss_host = m.sumOverRanks(loss_per_domain, "all-reduce of the per-domain loss sums").to(torch::kCPU);
   double total = 0;
   for (int k = 0; k < num_domains; ++k) {
     domain_loss_sum[k] = loss_host[k].item<double>();
     domain_tokens[k] = count_host[k].item<double>();
     total += domain_loss_sum[k];
   }
+  if (m.group) m.buckets->allReduce(m.params, *m.group);
   if (align) align->finish(count_host, alignment);
   const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
   stats[0] = total / total_tokens;
@@ -470,6 +497,9 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   }
   stats[2] = m.adam.step(m.params, m.opt);
   stats[3] = static_cast<double>(m.adam.steps() - 1);
+  if (m.group)
+    m.group->countStep(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                       m.buckets->count());
 }
 
 void Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,

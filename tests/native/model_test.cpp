@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "golden.h"
+#include "random_tokens.h"
 
 using acodm::Model;
+using acodm::test::randomTokens;
 
 namespace {
 
@@ -28,14 +30,6 @@ double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
     scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
   }
   return diff / std::max(scale, 1e-30);
-}
-
-std::vector<int32_t> randomTokens(int64_t n, int vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int32_t> dist(0, vocab - 1);
-  std::vector<int32_t> t(static_cast<size_t>(n));
-  for (auto& x : t) x = dist(rng);
-  return t;
 }
 
 std::unique_ptr<Model> goldenModel(const std::map<std::string, acodm::test::GoldenEntry>& g) {

@@ -33,6 +33,40 @@ class GramFixture {
   Impl* impl_;
 };
 
+// The same K×P matrix in GPU memory, for the gpu benchmark group: the fused CUDA kernel runs on it here, and the
+// Java side calls cuBLAS (cublasSsyrk, through JavaCPP's CUDA presets) on the very same buffers, whose device
+// addresses it reads from matrixAddress() and outputAddress(). Needs a build with CUDA kernels and a visible GPU;
+// otherwise the constructor throws std::runtime_error saying which is missing (unavailableReason() says it first).
+class GpuGramFixture {
+ public:
+  GpuGramFixture(int k, int64_t p, int64_t seed);
+  ~GpuGramFixture();
+  GpuGramFixture(const GpuGramFixture&) = delete;
+  GpuGramFixture& operator=(const GpuGramFixture&) = delete;
+
+  // "" when the fixture can be built here, else why not (no CUDA kernels in this build, no device).
+  static std::string unavailableReason();
+
+  int k() const;
+  int64_t p() const;
+  int64_t bytes() const;  // K * P * 4
+  // Device address of G (K rows of P floats, row-major: column-major P×K with leading dimension P for cuBLAS).
+  int64_t matrixAddress() const;
+  // Device address of a K×K float scratch matrix for cuBLAS's result.
+  int64_t outputAddress() const;
+  // One fused-kernel Gram on the device, synchronised; returns the sum of S's entries.
+  double fused();
+  // Largest |fused - reference| / sqrt(S_ii S_jj) against the double loops on the host copy of G.
+  double fusedError();
+  // Largest |C - S| / sqrt(S_ii S_jj) over the upper triangle of the K×K float matrix at outputAddress() (what
+  // cuBLAS left there) against the fused kernel's S: the benchmark's check of its own baseline.
+  double outputError();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
 // Every matrix product of one train step (forward and backward) of a model config on `batch` windows of `seq`
 // tokens, replayed with torch::mm / torch::bmm on random operands of the same shapes and transposes, outputs
 // preallocated: what the step would cost if it were nothing but its GEMMs at the BLAS's rate. The shapes are the

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "acodm/process_group.h"
+
 namespace acodm {
 
 class Model {
@@ -55,6 +57,12 @@ class Model {
   // baseline: one extra autograd pass per domain present, over the same forward graph).
   void setAlignmentMethod(const std::string& method);
 
+  // Data-parallel training: from now on a train step is this rank's slice of a global batch. Per-domain token
+  // counts and loss sums are summed over the group's ranks, the gradients (scaled by the global token count) are
+  // summed in flat buckets of about `bucket_bytes`, and S is taken of the per-domain gradients summed over the
+  // ranks; so every rank takes the same optimizer step, equal to one process's step on the whole batch up to
+  // summation order. The model keeps the group alive. Every rank must attach the same model.
+  void setProcessGroup(const ProcessGroup& group, int64_t bucket_bytes);
   // How the LM head and its cross-entropy run: in chunks of `tokens` tokens (default 256), never forming the
   // B*T x V logits in forward or backward, or with 0 the plain path (the full logits, then libtorch's fused
   // log-softmax + NLL). Both give the same losses and gradients to float rounding; forwardLogits() is unaffected.
@@ -70,7 +78,8 @@ class Model {
   // Outputs (caller-allocated): domain_loss_sum[K] (sum of token losses per domain), domain_tokens[K],
   // stats[4] = {mean loss, gradient norm before clipping, learning rate used, step index}. When the loss or the
   // gradient norm is not finite the step updates nothing (parameters, moments, step count) and drops the gradients;
-  // stats then hold the non-finite value, the rate and the index the update would have had.
+  // stats then hold the non-finite value, the rate and the index the update would have had. With a process group,
+  // all of them (and S) are the global batch's, identical on every rank.
   // When alignment parameters are set and `alignment` is not null, alignment[K*K] receives
   // S_ij = <g_i, g_j>, g_i the gradient of domain i's mean token loss over those parameters (rows and
   // columns of domains absent from the batch are 0).

@@ -7,14 +7,20 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.acodm.train.RunPlan;
 import org.acodm.train.Trainer;
+import org.acodm.train.World;
 import org.acodm.config.ConfigTree;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code acodm train}: one run from a YAML config, resumable. */
+/**
+ * {@code acodm train}: one run from a YAML config, resumable. Started by torchrun or srun (RANK / WORLD_SIZE or
+ * Slurm's variables), it is one rank of a data-parallel run; with {@code --nproc-per-node N} it starts N local ranks
+ * itself ({@link LocalLauncher}).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model with a mixing policy from a YAML run config (configs/, docs/config.md).",
-                "SIGTERM or Ctrl-C finish the current step, write a checkpoint and exit; --resume continues."})
+                "SIGTERM or Ctrl-C finish the current step, write a checkpoint and exit; --resume continues.",
+                "Data-parallel: one process per rank under torchrun or srun, or --nproc-per-node N (docs/distributed.md)."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Run configuration (YAML).")
     Path config;
@@ -35,6 +41,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-steps", hidden = true, description = "Stop (with a checkpoint) after this many steps of this invocation.")
     long maxSteps = Long.MAX_VALUE;
 
+    @Option(names = "--nproc-per-node", paramLabel = "N",
+            description = {"Start N local ranks of a data-parallel run (like torchrun --standalone): a free port, each rank's output prefixed",
+                    "with [rank R], signals forwarded; if a rank dies the others are ended and the command fails naming it."})
+    Integer nprocPerNode;
+
     @Override public Integer call() throws Exception {
         ConfigTree tree = ConfigTree.load(config).withOverrides(overrides);
         Path runDir = out != null ? out : Path.of("runs", tree.bind(org.acodm.train.config.RunConfig.class).run().name());
@@ -42,12 +53,24 @@ public final class TrainCommand implements Callable<Integer> {
             printPlan(RunPlan.dryRun(tree), runDir);
             return 0;
         }
-        try (Trainer t = new Trainer(tree, runDir, System.out)) {
-            printPlan(t.plan(), runDir);
+        if (nprocPerNode != null) return LocalLauncher.run(nprocPerNode, rankArguments(runDir), System.getenv(), System.out, System.err);
+        World world = World.fromEnvironment(System.getenv());
+        LocalLauncher.stopWhenLauncherGoes();
+        try (Trainer t = new Trainer(tree, runDir, System.out, world)) {
+            if (t.leader()) printPlan(t.plan(), runDir);
             t.limitSteps(maxSteps);
             t.run(resume);
         }
         return 0;
+    }
+
+    /** What each rank started by --nproc-per-node runs: this command without that option, the run directory fixed. */
+    private List<String> rankArguments(Path runDir) {
+        List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--out", runDir.toString()));
+        for (String o : overrides) args.addAll(List.of("--set", o));
+        if (resume) args.add("--resume");
+        if (maxSteps != Long.MAX_VALUE) args.addAll(List.of("--max-steps", Long.toString(maxSteps)));
+        return args;
     }
 
     static void printPlan(RunPlan p, Path runDir) {

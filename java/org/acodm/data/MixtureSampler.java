@@ -45,18 +45,34 @@ public final class MixtureSampler {
 
     /** Draws the windows of {@code step} for {@code rank}; weights and the batch's domains index the sampler's selection. */
     public SampledBatch sample(long step, int rank, double[] weights) {
-        int[] domains = drawDomains(step, rank, weights);
+        return draw(step, rank, weights, 0, config.batchSize());
+    }
+
+    /**
+     * Windows {@code first .. first + count - 1} of {@code step}'s global batch: what one data-parallel rank trains.
+     * Every slot is drawn as {@code sample(step, 0, weights)} draws it, so the windows of a step do not depend on how
+     * many ranks share it.
+     */
+    public SampledBatch sampleSlice(long step, double[] weights, int first, int count) {
+        if (first < 0 || count < 1 || first + count > config.batchSize())
+            throw new IllegalArgumentException("windows " + first + " .. " + (first + count - 1) + " are outside a batch of " + config.batchSize());
+        return draw(step, 0, weights, first, count);
+    }
+
+    private SampledBatch draw(long step, int rank, double[] weights, int first, int count) {
+        int[] all = drawDomains(step, rank, weights);
+        int[] domains = Arrays.copyOfRange(all, first, first + count);
         int w = config.windowLength();
-        int[] tokens = new int[config.batchSize() * w];
-        long[] starts = new long[config.batchSize()];
-        for (int i = 0; i < domains.length; i++) {
+        int[] tokens = new int[count * w];
+        long[] starts = new long[count];
+        for (int i = 0; i < count; i++) {
             IndexedDataset d = this.domains.dataset(domains[i]);
             long n = d.tokens();
-            long start = CounterRandom.SAMPLER.below(n, config.seed(), step, rank, i, PURPOSE_START);
+            long start = CounterRandom.SAMPLER.below(n, config.seed(), step, rank, first + i, PURPOSE_START);
             starts[i] = start;
             readCyclic(d, start, tokens, i * w, w);
         }
-        return new SampledBatch(tokens, domains, starts, config.batchSize(), w);
+        return new SampledBatch(tokens, domains, starts, count, w);
     }
 
     /** The domain (index into the selection) of each window of {@code step} for {@code rank}, without reading tokens. */

@@ -115,6 +115,19 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Makes this model one rank of data-parallel training over {@code group}: each train step is then this rank's
+     * slice of the global batch, and its counts, losses, gradients (all-reduced in buckets of about
+     * {@code bucketBytes}), S and optimizer step are the global batch's, the same on every rank.
+     */
+    public void attach(ProcessGroup group, long bucketBytes) {
+        if (bucketBytes < 1) throw new IllegalArgumentException("bucket size must be >= 1 byte, got " + bucketBytes);
+        handle.apply(h -> {
+            h.setProcessGroup(group.pointer(), bucketBytes);
+            return null;
+        });
+    }
+
+    /**
      * One optimizer step.
      *
      * @param tokens       {@code batch * window} token ids, row-major; window = T + 1

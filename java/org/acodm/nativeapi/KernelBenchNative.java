@@ -56,4 +56,22 @@ public final class KernelBenchNative {
         public native double fusedError();
         public native @StdString String kernelName();
     }
+
+    @Name("GpuGramFixture")
+    public static class GpuFixture extends Pointer {
+        static { Loader.load(); }
+
+        public GpuFixture(int k, long p, long seed) { allocate(k, p, seed); }
+        private native void allocate(int k, @Cast("int64_t") long p, @Cast("int64_t") long seed);
+
+        public static native @StdString String unavailableReason();
+        public native int k();
+        public native @Cast("int64_t") long p();
+        public native @Cast("int64_t") long bytes();
+        public native @Cast("int64_t") long matrixAddress();
+        public native @Cast("int64_t") long outputAddress();
+        public native double fused();
+        public native double fusedError();
+        public native double outputError();
+    }
 }

@@ -2,6 +2,7 @@ package org.acodm.nativeapi;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.ByRef;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Namespace;
@@ -13,7 +14,7 @@ import org.bytedeco.javacpp.annotation.StdString;
  * {@code org.acodm.engine.Model}, which owns the pointer, checks arguments and turns native errors into
  * Java exceptions. Java arrays are pinned or copied for the duration of a call; nothing is retained.
  */
-@Platform(include = "acodm/model.h", link = "acodm")
+@Platform(include = {"acodm/process_group.h", "acodm/model.h"}, link = "acodm")
 @Namespace("acodm")
 public final class ModelNative {
     static { Loader.load(); }
@@ -60,6 +61,7 @@ public final class ModelNative {
         public native void setAlignmentParameters(@StdString String names);
         public native @StdString String alignmentParameters();
         public native void setAlignmentMethod(@StdString String method);
+        public native void setProcessGroup(@ByRef ProcessGroupNative.Handle group, @Cast("int64_t") long bucketBytes);
         public native void setLossChunk(@Cast("int64_t") long tokens);
         public native @Cast("int64_t") long lossChunk();
 

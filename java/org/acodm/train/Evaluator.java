@@ -8,6 +8,7 @@ import org.acodm.data.Manifest;
 import org.acodm.data.Split;
 import org.acodm.data.ValidationWindows;
 import org.acodm.engine.Model;
+import org.acodm.engine.ProcessGroup;
 import org.acodm.engine.StepResult;
 import org.acodm.config.ConfigTree;
 import org.acodm.train.config.RunConfig;
@@ -76,28 +77,40 @@ public final class Evaluator {
     /** Windows evaluated for domain {@code j} of {@link #domains()}. */
     public int windows(int j) { return windows.get(manifestIds[j]).count(); }
 
-    public Result evaluate(Model model) {
+    public Result evaluate(Model model) { return evaluate(model, null); }
+
+    /**
+     * With {@code group} (data-parallel ranks): each rank evaluates its contiguous share of every domain's windows and
+     * the per-domain loss sums and token counts are summed over the ranks, so every rank gets the result one process
+     * gets, up to summation order. Every rank must call it at the same point.
+     */
+    public Result evaluate(Model model, ProcessGroup group) {
         int k = domains.size();
+        int rank = group == null ? 0 : group.rank(), world = group == null ? 1 : group.worldSize();
+        double[] sums = new double[2 * k];  // loss sums, then token counts
+        for (int j = 0; j < k; j++) {
+            ValidationWindows.DomainWindows w = windows.get(manifestIds[j]);
+            int wl = w.windowLength();
+            int lo = (int) ((long) w.count() * rank / world), hi = (int) ((long) w.count() * (rank + 1) / world);
+            for (int start = lo; start < hi; start += batch) {
+                int n = Math.min(batch, hi - start);
+                int[] tok = new int[n * wl];
+                System.arraycopy(w.tokens(), start * wl, tok, 0, n * wl);
+                StepResult r = model.evaluate(tok, n, wl, new int[n], 1);
+                sums[j] += r.domainLossSum()[0];
+                sums[k + j] += r.domainTokens()[0];
+            }
+        }
+        if (group != null) sums = group.allReduceSum(sums, "all-reduce of the evaluation sums");
         double[] loss = new double[k], ppl = new double[k], bpb = new double[k];
         double lossSum = 0, pplSum = 0, bpbSum = 0;
         int counted = 0, bpbCounted = 0;
         for (int j = 0; j < k; j++) {
-            ValidationWindows.DomainWindows w = windows.get(manifestIds[j]);
-            if (w.count() == 0) {
+            if (windows.get(manifestIds[j]).count() == 0) {
                 loss[j] = ppl[j] = bpb[j] = Double.NaN;
                 continue;
             }
-            double sum = 0, tokens = 0;
-            int wl = w.windowLength();
-            for (int start = 0; start < w.count(); start += batch) {
-                int n = Math.min(batch, w.count() - start);
-                int[] tok = new int[n * wl];
-                System.arraycopy(w.tokens(), start * wl, tok, 0, n * wl);
-                StepResult r = model.evaluate(tok, n, wl, new int[n], 1);
-                sum += r.domainLossSum()[0];
-                tokens += r.domainTokens()[0];
-            }
-            loss[j] = sum / tokens;
+            loss[j] = sums[j] / sums[k + j];
             ppl[j] = Math.exp(loss[j]);
             bpb[j] = loss[j] / (bytesPerToken[j] * Math.log(2));
             lossSum += loss[j];

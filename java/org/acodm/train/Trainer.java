@@ -32,6 +32,7 @@ import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
 import org.acodm.io.AtomicFile;
 import org.acodm.io.DirectoryLock;
+import org.acodm.mixing.LayerSelection;
 import org.acodm.mixing.MixingPolicy;
 import org.acodm.mixing.TrainedModel;
 import org.acodm.train.config.DataSection;
@@ -43,14 +44,19 @@ import org.acodm.train.config.RunConfig;
  * checkpoints at their intervals. SIGTERM/SIGINT finish the current step, checkpoint, and stop.
  *
  * RUN_DIR holds run.json, config.yaml (resolved), metrics.jsonl, checkpoints/ and, for AC-ODM, actor.pt.
+ *
+ * <p>Data-parallel ({@link World} from the environment, {@link DataParallel}): every rank trains its slice of each
+ * global batch and holds the whole replicated state; rank 0 alone writes the run directory, and a checkpoint counts
+ * as complete only once every rank has finished its step (a barrier before the rename).
  */
 public final class Trainer implements AutoCloseable {
     /** Key of the numeric environment in trainer.json and run.json. */
     static final String NUMERIC_ENVIRONMENT = "numeric_environment";
     /** Keys a resume may change without invalidating the checkpoint. */
-    private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "train.steps",
-            "train.skip_nonfinite_steps", "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
-    /** The lock file in the run directory that {@link #run} holds (see {@link DirectoryLock}). */
+    private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "run.dist_timeout",
+            "run.dist_bucket_mb", "run.dist_check_interval", "train.steps", "train.skip_nonfinite_steps", "train.log_alignment",
+            "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
+    /** The lock file in the run directory that {@link #run} holds on rank 0 (see {@link DirectoryLock}). */
     static final String LOCK_FILE = "train.lock";
 
     private final RunConfig cfg;
@@ -67,6 +73,7 @@ public final class Trainer implements AutoCloseable {
     private final Evaluator evaluator;
     private final Checkpoints checkpoints;
     private final NumericEnvironment numericEnvironment;
+    private final DataParallel dp;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final DataIdentity data;
@@ -75,16 +82,23 @@ public final class Trainer implements AutoCloseable {
     private long skippedSteps;
 
     public Trainer(ConfigTree tree, Path runDir, PrintStream out) throws IOException {
+        this(tree, runDir, out, World.single());
+    }
+
+    /** A trainer that is one rank of {@code world}; it joins the other ranks before it builds the model. */
+    public Trainer(ConfigTree tree, Path runDir, PrintStream out, World world) throws IOException {
         this.tree = tree;
         this.cfg = tree.bind(RunConfig.class);
         cfg.mixing().bindSettings(tree);  // the method's settings are checked before any heavy work
         this.runDir = runDir;
-        this.out = out;
+        // Only rank 0 speaks for the run; the others report errors (thrown) and nothing else.
+        this.out = world.rank() == 0 ? out : new PrintStream(java.io.OutputStream.nullOutputStream());
         DataSection data = cfg.data();
         Path dataDir = dataDirectory(cfg, tree);
         DomainShards trainShards = null, valShards = null;
         Model m = null;
         MixingPolicy p = null;
+        DataParallel d = null;
         // A config error found half-way must not leak what was already opened (tests and the demo build many
         // trainers in one JVM); each resource is closed in reverse order before the error propagates.
         try {
@@ -100,9 +114,13 @@ public final class Trainer implements AutoCloseable {
             // The policy comes before the model: its errors (weights naming unknown domains, an actor exported for
             // other domains) are config errors too, and should not wait for a model of possibly billions of weights.
             p = cfg.mixing().createPolicy(tree, domains, manifest, cfg.train().steps(), cfg.run().seed());
-            Model.setNumThreads(cfg.run().threads());
-            m = new Model(cfg.model().config(), cfg.run().seed(), cfg.run().device().engineName());
-            this.numericEnvironment = Model.numericEnvironment().with("device", m.deviceName());
+            String device = DataParallel.device(cfg.run().device(), world);
+            d = DataParallel.join(world, cfg, tree, device);
+            Model.setNumThreads(DataParallel.threads(cfg.run().threads(), world));
+            m = new Model(cfg.model().config(), cfg.run().seed(), device);
+            NumericEnvironment env = Model.numericEnvironment().with("device", m.deviceName());
+            // Another world size sums the batch in another order: a resume under it is exact to float tolerance only.
+            this.numericEnvironment = world.distributed() ? env.with("world_size", Integer.toString(world.size())) : env;
             if (m.vocabSize() < manifest.tokenizer().vocabSize())
                 throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
                         + m.vocabSize() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has "
@@ -114,6 +132,8 @@ public final class Trainer implements AutoCloseable {
             m.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(),
                     o.beta1(), o.beta2(), o.eps(), o.gradClip()));
             if (p.needsAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
+            else if (cfg.train().logAlignment()) m.setAlignmentParameters(LayerSelection.names(LayerSelection.rewardPositions(m.numLayers(), 3)));
+            if (d.group() != null) m.attach(d.group(), Math.round(cfg.run().distBucketMb() * (1 << 20)));
             SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
                     ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
                     : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
@@ -127,6 +147,7 @@ public final class Trainer implements AutoCloseable {
                     Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
         } catch (RuntimeException | IOException | Error e) {
             if (m != null) m.close();
+            if (d != null) d.close();
             if (p != null) p.close();
             if (valShards != null) valShards.close();
             if (trainShards != null) trainShards.close();
@@ -135,6 +156,7 @@ public final class Trainer implements AutoCloseable {
         this.train = trainShards;
         this.val = valShards;
         this.model = m;
+        this.dp = d;
         this.trainedModel = new PolicyView(m);
         this.policy = p;
         this.checkpoints = new Checkpoints(runDir);
@@ -180,7 +202,8 @@ public final class Trainer implements AutoCloseable {
      * continues from, the metrics log, the config and the data before it changes anything.
      */
     public long run(boolean resume) throws IOException {
-        try (DirectoryLock lock = DirectoryLock.acquire(runDir, LOCK_FILE, "train")) {
+        // Rank 0 holds the lock for the whole job: the other ranks of the same run share its directory.
+        try (DirectoryLock lock = dp.leader() ? DirectoryLock.acquire(runDir, LOCK_FILE, "train") : null) {
             return runLocked(resume);
         }
     }
@@ -189,6 +212,8 @@ public final class Trainer implements AutoCloseable {
         long start = 0;
         long metricsOffset = 0;
         Path metrics = runDir.resolve("metrics.jsonl");
+        List<Checkpoints.Checked> damaged = List.of();
+        String resumedFrom = null;
         if (resume) {
             Checkpoints.Selection sel = checkpoints.selectForResume();
             if (sel.chosen() == null && !sel.rejected().isEmpty())
@@ -208,10 +233,8 @@ public final class Trainer implements AutoCloseable {
                 warnOnOtherEnvironment(c.dir(), state);
                 model.load(c.dir().resolve("model.ckpt"));
                 policy.load(c.dir().resolve("policy"));
-                // Only now, with everything read and checked, is anything on disk changed.
-                for (Checkpoints.Checked bad : sel.rejected())
-                    out.println("acodm: warning: checkpoint " + bad.dir() + " is damaged (" + bad.describeProblems() + "); moved it to "
-                            + checkpoints.setAside(bad.dir()) + " and resuming from the newest usable one, " + c.dir().getFileName());
+                damaged = sel.rejected();  // set aside below, once every rank has read its checkpoint
+                resumedFrom = c.dir().getFileName().toString();
                 for (String note : c.notes()) out.println("acodm: note: checkpoint " + c.dir().getFileName() + " was " + note);
                 start = state.nextStep();
                 metricsOffset = state.metricsOffset();
@@ -226,10 +249,21 @@ public final class Trainer implements AutoCloseable {
         } else {
             refuseForeignDirectory();
         }
-        for (Path p : checkpoints.removeStale()) out.println("removed " + p + ", left by an interrupted checkpoint");
-        for (Path p : AtomicFile.removeTemporaries(runDir)) out.println("removed " + p + ", left by an interrupted write");
-        AtomicFile.write(runDir.resolve("config.yaml"), cfg.toYaml());
-        writeRunJson(start >= cfg.train().steps());
+        // Every rank has read and checked what it resumes from: only now, and only rank 0, changes anything on disk.
+        dp.checkSameStart(start, runDir);
+        if (dp.world().distributed())
+            out.printf(Locale.ROOT, "distributed: %d ranks (%s, rendezvous %s:%d, %s); each trains %d of the %d windows of a step%n",
+                    dp.world().size(), dp.world().source(), dp.world().masterAddr(), dp.world().masterPort(), dp.group().backend(),
+                    dp.count(cfg.data().batchSize()), cfg.data().batchSize());
+        if (dp.leader()) {
+            for (Checkpoints.Checked bad : damaged)
+                out.println("acodm: warning: checkpoint " + bad.dir() + " is damaged (" + bad.describeProblems() + "); moved it to "
+                        + checkpoints.setAside(bad.dir()) + " and resuming from the newest usable one, " + resumedFrom);
+            for (Path p : checkpoints.removeStale()) out.println("removed " + p + ", left by an interrupted checkpoint");
+            for (Path p : AtomicFile.removeTemporaries(runDir)) out.println("removed " + p + ", left by an interrupted write");
+            AtomicFile.write(runDir.resolve("config.yaml"), cfg.toYaml());
+            writeRunJson(start >= cfg.train().steps());
+        }
         Thread hook = new Thread(() -> {
             requestStop();
             try {
@@ -239,9 +273,10 @@ public final class Trainer implements AutoCloseable {
             }
         }, "acodm-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (MetricsLog log = MetricsLog.open(metrics, metricsOffset)) {
+        try (MetricsLog log = dp.leader() ? MetricsLog.open(metrics, metricsOffset) : null) {
             long next = loop(log, start);
-            if (next >= cfg.train().steps()) {
+            dp.printSummary(out);
+            if (next >= cfg.train().steps() && dp.leader()) {
                 writeRunJson(true);
                 policy.onRunComplete(runDir, out);
             }
@@ -271,36 +306,41 @@ public final class Trainer implements AutoCloseable {
                     + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "") + "); train into a new or empty directory (--out)");
     }
 
+    /** The loop of every rank; {@code log} is rank 0's (null on the others, which write nothing). */
     private long loop(MetricsLog log, long start) throws IOException {
         final long total = cfg.train().steps();
         final int b = cfg.data().batchSize(), k = domains.size();
-        final int microBatches = cfg.data().microBatches();
+        final int microBatches = dp.microBatches(b, cfg.data().microBatches());
+        final boolean alignment = policy.needsAlignment() || cfg.train().logAlignment();
         final long evalEvery = cfg.eval().interval(), ckptEvery = cfg.checkpoint().interval();
+        final long checkEvery = cfg.run().distCheckInterval();
         Progress progress = new Progress(out, start, total, (long) b * cfg.data().seqLen());
         if (start == 0 && cfg.eval().atStart()) writeEval(log, 0);
         long step = start, ran = 0;
         long t0 = System.nanoTime();
         while (step < total) {
             double[] alpha = policy.weights();
-            SampledBatch batch = sampler.sample(step, 0, alpha);
+            SampledBatch batch = sampler.sampleSlice(step, alpha, dp.first(b), dp.count(b));
             long ts = System.nanoTime();
             policy.beforeStep(step, trainedModel);
-            StepResult r = model.trainStep(batch.tokens(), b, batch.windowLength(), batch.domains(), k, microBatches, policy.needsAlignment());
-            // The engine applies no update when the loss or the gradient norm is not finite; the policy does not see such a step.
+            StepResult r = model.trainStep(batch.tokens(), batch.batchSize(), batch.windowLength(), batch.domains(), k, microBatches, alignment);
+            // The engine applies no update when the loss or the gradient norm is not finite (the global batch's, the same
+            // on every rank); the policy does not see such a step.
             if (r.updated()) policy.afterStep(r, total, trainedModel);
             else skipOrStop(step + 1, r);
             double seconds = (System.nanoTime() - ts) / 1e9;
             step++;
             ran++;
             if (r.updated()) {
-                writeStep(log, step, r, alpha, seconds, (System.nanoTime() - t0) / 1e9);
+                if (log != null) writeStep(log, step, r, alpha, seconds, (System.nanoTime() - t0) / 1e9);
                 progress.update(step, r.loss());
-            } else {
+            } else if (log != null) {
                 writeSkipped(log, step, r, alpha);
             }
             boolean last = step == total;
+            if (checkEvery > 0 && (last || step % checkEvery == 0)) dp.checkSameState(step, policy.weights(), policy);
             if (last || (evalEvery > 0 && step % evalEvery == 0)) writeEval(log, step);
-            boolean stop = stopRequested.get() || ran >= maxSteps;
+            boolean stop = dp.anyRank(stopRequested.get() || ran >= maxSteps);
             if (last || stop || (ckptEvery > 0 && step % ckptEvery == 0)) checkpoint(log, step);
             if (stop && !last) {
                 out.printf(Locale.ROOT, "stopped after step %d of %d; checkpoint written, resume with --resume%n", step, total);
@@ -381,15 +421,24 @@ public final class Trainer implements AutoCloseable {
         n.put("lr", r.learningRate());
         n.put("grad_norm", r.gradNorm());
         for (Map.Entry<String, Double> e : policy.metrics().entrySet()) n.put("policy_" + e.getKey(), e.getValue());
+        if (cfg.train().logAlignment() && r.alignment() != null) {
+            ObjectNode s = n.putObject("alignment");
+            for (int i = 0; i < domains.size(); i++) {
+                ObjectNode row = s.putObject(domains.get(i));
+                for (int j = 0; j < domains.size(); j++) row.put(domains.get(j), r.alignment()[i][j]);
+            }
+        }
         // Timing fields are the only ones that differ between an interrupted and an uninterrupted run.
         n.put("tokens_per_s", (double) cfg.data().batchSize() * cfg.data().seqLen() / seconds);
         n.put("elapsed_s", elapsed);
         log.write(n);
     }
 
+    /** Every rank evaluates its share; rank 0 writes the record. */
     private void writeEval(MetricsLog log, long step) throws IOException {
-        Evaluator.Result e = evaluator.evaluate(model);
+        Evaluator.Result e = evaluator.evaluate(model, dp.group());
         refuseNonFiniteEval(step, e);
+        if (log == null) return;
         ObjectNode n = log.record("eval", step);
         n.put("loss", e.loss());
         n.put("ppl", e.ppl());
@@ -406,6 +455,10 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void checkpoint(MetricsLog log, long step) throws IOException {
+        if (!dp.leader()) {
+            dp.barrier("checkpoint of step " + step);
+            return;
+        }
         long offset = log.sync();
         TrainerState state = new TrainerState(TrainerState.FORMAT_VERSION, step, offset, policy.method().key(), domains,
                 Mappers.JSON.valueToTree(sampler.state()), numericEnvironment.values(), data, skippedSteps);
@@ -414,6 +467,7 @@ public final class Trainer implements AutoCloseable {
             c.write("policy", policy::save);
             c.write("config.yaml", p -> AtomicFile.write(p, cfg.toYaml()));
             c.write(Checkpoints.TRAINER_STATE, p -> AtomicFile.write(p, state.toBytes()));
+            dp.barrier("checkpoint of step " + step);  // complete only when every rank has finished the step
             c.commit(cfg.checkpoint().keepLast());
         }
     }
@@ -479,10 +533,13 @@ public final class Trainer implements AutoCloseable {
 
     public RunConfig config() { return cfg; }
     public Model model() { return model; }
+    /** Rank 0 of a data-parallel run, or the only process. */
+    public boolean leader() { return dp.leader(); }
 
     @Override public void close() throws IOException {
         policy.close();
         model.close();
+        dp.close();
         train.close();
         val.close();
     }

@@ -3,7 +3,9 @@ package org.acodm.bench;
 import java.util.Arrays;
 import java.util.Locale;
 import org.acodm.bench.data.DataGroup;
+import org.acodm.bench.dist.DdpBenchmark;
 import org.acodm.bench.engine.AlignmentGroup;
+import org.acodm.bench.engine.GpuGroup;
 import org.acodm.bench.engine.RewardGroup;
 import org.acodm.bench.engine.StepGroup;
 import org.acodm.bench.policy.PolicyGroup;
@@ -14,7 +16,7 @@ import org.acodm.bench.policy.PolicyGroup;
  * per round) goes to stderr.
  */
 public final class BenchMain {
-    public static final String GROUPS = "step reward alignment data policy";
+    public static final String GROUPS = "step reward alignment data policy gpu ddp";
 
     private BenchMain() {}
 
@@ -31,6 +33,8 @@ public final class BenchMain {
             case "alignment" -> AlignmentGroup.run(Lockstep.Settings.parse(opts, AlignmentGroup.DEFAULTS));
             case "data" -> DataGroup.run(Lockstep.Settings.parse(opts, DataGroup.DEFAULTS));
             case "policy" -> PolicyGroup.run(Lockstep.Settings.parse(opts, PolicyGroup.DEFAULTS));
+            case "gpu" -> GpuGroup.run(Lockstep.Settings.parse(opts, GpuGroup.DEFAULTS));
+            case "ddp" -> DdpBenchmark.run(DdpBenchmark.rounds(opts));
             default -> throw new AssertionError(args[0]);
         }
         System.err.println(String.format(Locale.ROOT, "== bench %s done; load average (1, 5, 15 min) %s", args[0], Machine.loadAverage()));

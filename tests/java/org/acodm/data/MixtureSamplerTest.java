@@ -72,6 +72,28 @@ class MixtureSamplerTest {
         assertFalse(Arrays.equals(c.sample(7, 1, w).starts(), late.starts()));
     }
 
+    /** Data-parallel ranks draw their slices by global slot: the slices of any world size put together are the batch. */
+    @Test void slicesOfAnyWorldSizeMakeUpTheWholeBatch() {
+        MixtureSampler s = new MixtureSampler(shards, SamplerConfig.perMicroBatch(42, 32, 256, 4));
+        double[] w = skewedWeights();
+        for (long step = 0; step < 5; step++) {
+            SampledBatch whole = s.sample(step, 0, w);
+            for (int world : new int[] {1, 2, 4, 8}) {
+                int n = 32 / world;
+                for (int r = 0; r < world; r++) {
+                    SampledBatch part = s.sampleSlice(step, w, r * n, n);
+                    assertEquals(n, part.batchSize());
+                    assertArrayEquals(Arrays.copyOfRange(whole.domains(), r * n, r * n + n), part.domains(), "world " + world + " rank " + r);
+                    assertArrayEquals(Arrays.copyOfRange(whole.starts(), r * n, r * n + n), part.starts(), "world " + world + " rank " + r);
+                    int wl = whole.windowLength();
+                    assertArrayEquals(Arrays.copyOfRange(whole.tokens(), r * n * wl, (r + 1) * n * wl), part.tokens(), "world " + world + " rank " + r);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> s.sampleSlice(0, w, 24, 16));
+        assertThrows(IllegalArgumentException.class, () -> s.sampleSlice(0, w, -1, 4));
+    }
+
     @Test void saveAndRestoreDrawsTheSameData() throws IOException {
         MixtureSampler a = new MixtureSampler(shards, SamplerConfig.perWindow(2026, 8, 128).withForceEachDomain(false));
         double[] w = skewedWeights();

@@ -50,7 +50,7 @@ class KillResumeTest {
         } finally {
             p.destroyForcibly();
         }
-        int reached = stepsLogged(run);
+        int reached = TrainFixtures.stepsLogged(run);
         assertTrue(reached >= k && reached < STEPS, "killed at step " + reached + " of " + STEPS + " (wanted mid-run, from " + k + ")");
         assertFalse(Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
 
@@ -87,7 +87,7 @@ class KillResumeTest {
         assertEquals(143, exit, log);
         assertTrue(Files.isRegularFile(run.resolve("checkpoints/" + Checkpoints.name(stoppedAt) + "/" + Checkpoints.TRAINER_STATE)),
                 "no checkpoint of the step it stopped after");
-        assertEquals(stoppedAt, stepsLogged(run), "the log ends at the step it stopped after");
+        assertEquals(stoppedAt, TrainFixtures.stepsLogged(run), "the log ends at the step it stopped after");
 
         String r = resume(cfg, run);
         assertEquals(stoppedAt, resumedFrom(r), "a clean stop loses no step");
@@ -122,23 +122,13 @@ class KillResumeTest {
     /** Polls metrics.jsonl until it holds step {@code k}; fails if the process ends first or takes over a minute. */
     private static void waitForStep(Process p, Path run, int k) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (stepsLogged(run) < k) {
+        while (TrainFixtures.stepsLogged(run) < k) {
             if (!p.isAlive())
                 throw new AssertionError("the training process ended (exit " + p.exitValue() + ") before step " + k + ":\n"
                         + Files.readString(run.resolveSibling(run.getFileName() + ".log")));
             if (System.nanoTime() > deadline) throw new AssertionError("no step " + k + " within a minute");
             Thread.sleep(2);
         }
-    }
-
-    /** Step records in the log so far (a line cut by SIGKILL does not count). */
-    private static int stepsLogged(Path run) throws IOException {
-        Path f = run.resolve("metrics.jsonl");
-        if (!Files.exists(f)) return 0;
-        int n = 0;
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8))
-            if (line.startsWith("{\"type\":\"step\"") && line.endsWith("}")) n++;
-        return n;
     }
 
     /** `train --resume` in a child JVM; returns what it printed. */

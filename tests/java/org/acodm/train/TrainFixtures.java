@@ -150,6 +150,16 @@ public final class TrainFixtures {
         return all.stream().filter(n -> n.path("type").asText().equals(type)).toList();
     }
 
+    /** Step records in a run's metrics.jsonl so far (a line cut by a kill does not count). */
+    public static int stepsLogged(Path runDir) throws IOException {
+        Path f = runDir.resolve("metrics.jsonl");
+        if (!Files.exists(f)) return 0;
+        int n = 0;
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8))
+            if (line.startsWith("{\"type\":\"step\"") && line.endsWith("}")) n++;
+        return n;
+    }
+
     /** The fields of metrics records that measure time: the only ones two runs of one config may differ in. */
     public static final List<String> TIMING = List.of("tokens_per_s", "elapsed_s");
 

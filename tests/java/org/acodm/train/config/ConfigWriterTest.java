@@ -32,7 +32,7 @@ class ConfigWriterTest {
                 Map.of("weights", Map.of("Github", 0.25, "ArXiv", 0.75)));
         return new RunConfig(Sections.with(d.run(), "name", "2024", "seed", 7L, "device", RunSection.Device.CUDA, "threads", 2),
                 new ModelSection("410m"), data, Sections.with(d.optimizer(), "lr", 3e-4, "min_lr", 3e-5, "warmup_steps", 10, "grad_clip", 0.0),
-                new TrainSection(20_000_000_000L, 0), d.eval(), d.checkpoint(), mixing);
+                new TrainSection(20_000_000_000L, 0, false), d.eval(), d.checkpoint(), mixing);
     }
 
     @Test
@@ -78,7 +78,7 @@ class ConfigWriterTest {
     void diffListsExactlyTheDifferingDottedKeys() {
         RunConfig a = sample();
         RunConfig b = new RunConfig(a.run(), a.model(),
-                Sections.with(a.data(), "domains", List.of("yes")), Sections.with(a.optimizer(), "lr", 6e-4), new TrainSection(5, 0),
+                Sections.with(a.data(), "domains", List.of("yes")), Sections.with(a.optimizer(), "lr", 6e-4), new TrainSection(5, 0, false),
                 a.eval(), a.checkpoint(), a.mixing().withSettings(MixingMethod.STATIC, Map.of("weights", Map.of("Github", 0.5, "ArXiv", 0.75))));
         List<ConfigDiff.Difference> d = ConfigDiff.between(a, b);
         assertEquals(List.of("data.domains", "optimizer.lr", "train.steps", "mixing.static.weights.Github"),
