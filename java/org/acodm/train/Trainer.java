@@ -293,7 +293,8 @@ public final class Trainer implements AutoCloseable {
 
     /** A new run goes into an empty folder or a run directory; anything else there might be the user's and get overwritten. */
     private void refuseForeignDirectory() throws IOException {
-        if (Files.isRegularFile(runDir.resolve("run.json"))) return;
+        // Rank 0 checks for the job (it created the directory with its lock; the others may find it missing or half made).
+        if (!dp.leader() || Files.isRegularFile(runDir.resolve("run.json"))) return;
         List<String> foreign = new ArrayList<>();
         try (var s = Files.list(runDir)) {
             for (Path p : s.sorted().toList()) {
