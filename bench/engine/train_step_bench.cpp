@@ -6,7 +6,6 @@
 //   --lockstep      one step per "step" line on stdin, answered by "lockstep done MS ..." on stdout, so
 //                   bench/lockstep.py can take turns with another process (bench/pytorch_compare.sh)
 // Peak step memory (resident set above the resting set after setup, or the GPU allocator's peak) is printed last.
-#include <acodm/kernel_bench.h>
 #include <acodm/model.h>
 
 #include <algorithm>
@@ -20,6 +19,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "kernel_bench.h"
 
 namespace {
 
@@ -64,7 +65,7 @@ Args parse(int argc, char** argv) {
 }
 
 // Median (mean of the middle two for an even count) and quartiles (nearest rank) of a sample, as
-// bench/lockstep.py and the Java harness compute them.
+// bench/lockstep.py and the Java benchmarks' report (org.acodm.bench.Report, from JMH's results) compute them.
 struct Spread {
   double median, p25, p75, min, max;
 };
