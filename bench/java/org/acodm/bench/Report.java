@@ -73,10 +73,15 @@ public final class Report implements Callable<Integer> {
             return String.join(", ", p);
         }
 
+        /** The benchmark's short name with its parameter point, if it has one. */
+        String title() {
+            return paramText().isEmpty() ? shortName() : shortName() + " (" + paramText() + ")";
+        }
+
         /** Per-iteration values of a secondary metric, the forks' iterations one after another. */
         double[] iterations(String metric) {
             JsonNode m = json.path("secondaryMetrics").path(metric);
-            if (m.isMissingNode()) throw new IllegalStateException(benchmark + " (" + paramText() + ") has no secondary metric '" + metric + "'");
+            if (m.isMissingNode()) throw new IllegalStateException(title() + " has no secondary metric '" + metric + "'");
             List<Double> v = new ArrayList<>();
             for (JsonNode fork : m.path("rawData")) for (JsonNode x : fork) v.add(x.asDouble());
             return v.stream().mapToDouble(Double::doubleValue).toArray();
@@ -126,7 +131,7 @@ public final class Report implements Callable<Integer> {
             Ratios ratios = m == null ? null : m.getAnnotation(Ratios.class);
             if (ratios == null) {
                 JsonNode pm = run.path("primaryMetric");
-                System.out.printf(Locale.ROOT, "%s (%s): %.4g ± %.2g %s%n", e.shortName(), e.paramText(), pm.path("score").asDouble(),
+                System.out.printf(Locale.ROOT, "%s: %.4g ± %.2g %s%n", e.title(), pm.path("score").asDouble(),
                         pm.path("scoreError").asDouble(), pm.path("scoreUnit").asText());
                 continue;
             }
@@ -172,7 +177,7 @@ public final class Report implements Callable<Integer> {
             for (int i = 0; i < ms.length; i++) ms[i] = ns[i] / calls[i] / 1e6;
             times.add(String.format(Locale.ROOT, "%s %.4g ms", side, Spread.of(ms).median()));
         }
-        System.out.printf(Locale.ROOT, "%s (%s): per call, medians over iterations: %s%n", e.shortName(), e.paramText(), String.join(", ", times));
+        System.out.printf(Locale.ROOT, "%s: per call, medians over iterations: %s%n", e.title(), String.join(", ", times));
         for (Ratios.Ratio r : ratios.value()) {
             Spread s = Spread.of(e.ratio(r));
             System.out.println("  " + r.label() + ": " + String.format(Locale.ROOT, r.format(), s.median()) + " (" + s.describe(r.format()) + ")");

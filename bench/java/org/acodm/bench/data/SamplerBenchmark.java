@@ -111,32 +111,31 @@ public class SamplerBenchmark {
         }
     }
 
-    /** Nanoseconds of each side in one iteration, for the per-iteration ratios. */
+    /**
+     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
+     * sides in turns, whose rotation runs on across iterations.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long sampleNs, copyNs, invocations;
-
-        @Setup(Level.Iteration)
-        public void reset() { sampleNs = copyNs = invocations = 0; }
-    }
-
-    /** The rotation persists over iterations, so the first side keeps changing. */
-    @State(Scope.Thread)
-    public static class Turns {
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Shards s) { turns = new InTurns(s::sample, s::copy); }
+
+        void run(Blackhole sink) throws Exception {
+            long[] ns = turns.run(sink);
+            sampleNs += ns[0];
+            copyNs += ns[1];
+            invocations++;
+        }
     }
 
     @Benchmark
     @Ratios(@Ratio(label = "sampler / heap copy time", of = "sample", over = "copy", format = "%.2f"))
-    public void lockstep(Turns turns, Times t, Blackhole sink) throws Exception {
-        long[] ns = turns.turns.run(sink);
-        t.sampleNs += ns[0];
-        t.copyNs += ns[1];
-        t.invocations++;
+    public void lockstep(Times t, Blackhole sink) throws Exception {
+        t.run(sink);
     }
 
     @Benchmark

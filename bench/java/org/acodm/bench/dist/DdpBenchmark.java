@@ -106,36 +106,35 @@ public class DdpBenchmark {
         }
     }
 
-    /** Median step nanoseconds of each side's run in one iteration, for the per-iteration ratio. */
+    /**
+     * Each side's median step nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and which side goes first, alternating over the invocations.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long oneRankNs, twoRanksNs, invocations;
+        private long turn;
 
-        @Setup(Level.Iteration)
-        public void reset() { oneRankNs = twoRanksNs = invocations = 0; }
-    }
-
-    /** Which side goes first, alternating over the invocations. */
-    @State(Scope.Thread)
-    public static class Order {
-        long invocation;
+        void run(Runs runs) throws Exception {
+            double one, two;
+            if (turn++ % 2 == 0) {
+                one = runs.oneRank();
+                two = runs.twoRanks();
+            } else {
+                two = runs.twoRanks();
+                one = runs.oneRank();
+            }
+            oneRankNs += (long) (one * 1e9);
+            twoRanksNs += (long) (two * 1e9);
+            invocations++;
+        }
     }
 
     @Benchmark
     @Ratios(@Ratio(label = "2 ranks x 1 thread / 1 rank x 2 threads throughput", of = "oneRank", over = "twoRanks", headline = true))
-    public void lockstep(Runs runs, Order order, Times t) throws Exception {
-        double one, two;
-        if (order.invocation++ % 2 == 0) {
-            one = runs.oneRank();
-            two = runs.twoRanks();
-        } else {
-            two = runs.twoRanks();
-            one = runs.oneRank();
-        }
-        t.oneRankNs += (long) (one * 1e9);
-        t.twoRanksNs += (long) (two * 1e9);
-        t.invocations++;
+    public void lockstep(Runs runs, Times t) throws Exception {
+        t.run(runs);
     }
 
     @Benchmark

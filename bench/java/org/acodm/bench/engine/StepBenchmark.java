@@ -125,23 +125,26 @@ public class StepBenchmark {
         }
     }
 
-    /** Nanoseconds of each side in one iteration, for the per-iteration ratios. */
+    /**
+     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
+     * sides in turns, whose rotation runs on across iterations.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long trainNs, forwardNs, gemmsNs, invocations;
-
-        @Setup(Level.Iteration)
-        public void reset() { trainNs = forwardNs = gemmsNs = invocations = 0; }
-    }
-
-    /** The rotation persists over iterations, so the first side keeps changing. */
-    @State(Scope.Thread)
-    public static class Turns {
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Shape s) { turns = new InTurns(s::train, s::forward, s.gemms::run); }
+
+        void run(Blackhole sink) throws Exception {
+            long[] ns = turns.run(sink);
+            trainNs += ns[0];
+            forwardNs += ns[1];
+            gemmsNs += ns[2];
+            invocations++;
+        }
     }
 
     @Benchmark
@@ -149,12 +152,8 @@ public class StepBenchmark {
         @Ratio(label = "train/forward", of = "train", over = "forward", format = "%.2f"),
         @Ratio(label = "fraction of BLAS roofline", of = "gemms", over = "train", headline = true)},
             headlineAt = "shape=bench-256:8:256")
-    public void lockstep(Turns turns, Times t, Blackhole sink) throws Exception {
-        long[] ns = turns.turns.run(sink);
-        t.trainNs += ns[0];
-        t.forwardNs += ns[1];
-        t.gemmsNs += ns[2];
-        t.invocations++;
+    public void lockstep(Times t, Blackhole sink) throws Exception {
+        t.run(sink);
     }
 
     @Benchmark
