@@ -16,6 +16,7 @@
 
 #include "alignment.h"
 #include "archive.h"
+#include "causal_softmax.h"
 #include "collectives.h"
 #include "config.h"
 #include "device.h"
@@ -80,7 +81,8 @@ struct Model::Impl {
   torch::Device device = torch::kCPU;
   torch::ScalarType dtype = torch::kFloat32;
   std::vector<std::string> names;
-  std::vector<torch::Tensor> params;
+  torch::Tensor flat;                  // every parameter's values, one after another, in the layout's order
+  std::vector<torch::Tensor> params;   // views of `flat`, shaped as the layout says
   std::unordered_map<std::string, size_t> index;
   Adam adam;
   OptimizerSettings opt = modelDefaults();
@@ -151,7 +153,17 @@ struct Model::Impl {
       }
       add(spec.name, std::move(t));
     }
-    for (auto& t : params) t = t.to(device).set_requires_grad(true);
+    // One flat buffer holds them all, so the optimizer's step is one pass over parameters and moments alike.
+    int64_t total = 0;
+    for (const auto& t : params) total += t.numel();
+    flat = torch::empty({total}, torch::TensorOptions().dtype(dtype).device(device));
+    int64_t offset = 0;
+    for (auto& t : params) {
+      auto view = flat.narrow(0, offset, t.numel()).view(t.sizes());
+      view.copy_(t);
+      offset += t.numel();
+      t = view.detach().set_requires_grad(true);
+    }
     adam.reset(params);
     // Rotary tables as in GPT-NeoX: inv_freq = base^(-2i/rd), angles t * inv_freq duplicated over halves.
     const int rd = shape.rotaryDims();
@@ -198,9 +210,18 @@ struct Model::Impl {
       return linear(fused.permute({0, 2, 1, 3}).reshape({B, T, H * hs}), pre + "attention.dense");
     }
 #endif
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
+    if (q.is_cpu() && (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64)) {
+      // The CPU path: q kᵀ is a fresh buffer that no backward needs, so the causal softmax (scale included, masked
+      // positions never computed) overwrites it with the probabilities (causal_softmax.h).
+      auto scores = at::bmm(q.reshape({B * H, T, hs}), k.reshape({B * H, T, hs}).transpose(1, 2));
+      auto probs = causalSoftmax_(scores, scale);
+      auto ctx = at::bmm(probs, v.reshape({B * H, T, hs})).view({B, H, T, hs}).permute({0, 2, 1, 3}).reshape({B, T, H * hs});
+      return linear(ctx, pre + "attention.dense");
+    }
     // Scaling q ([B,H,T,hs]) is cheaper than scaling the scores ([B,H,T,T]) once T > hs; the scores are a
     // fresh temporary that no backward needs, so the mask is applied in place.
-    auto scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(hs))), k.transpose(-1, -2));
+    auto scores = torch::matmul(q * scale, k.transpose(-1, -2));
     scores.masked_fill_(causal_mask.narrow(0, 0, T).narrow(1, 0, T), -std::numeric_limits<float>::infinity());
     auto probs = torch::softmax(scores, -1, scores.scalar_type() == torch::kBFloat16 ? torch::kFloat : scores.scalar_type())
                      .to(v.scalar_type());
@@ -484,7 +505,7 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   }
   if (m.group) m.buckets->allReduce(m.params, *m.group);
   if (align) align->finish(count_host, alignment);
-  const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
+  const double grad_norm = gradNorm(m.params);
   stats[0] = total / total_tokens;
   stats[1] = grad_norm;
   if (!std::isfinite(stats[0]) || !std::isfinite(grad_norm)) {
@@ -495,7 +516,8 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
     stats[3] = static_cast<double>(m.adam.steps());
     return;
   }
-  stats[2] = m.adam.step(m.params, m.opt);
+  // Clipping is folded into the update: the step reads each gradient scaled, in its one pass.
+  stats[2] = m.adam.step(m.params, m.opt, clipScale(grad_norm, m.opt.grad_clip));
   stats[3] = static_cast<double>(m.adam.steps() - 1);
   if (m.group)
     m.group->countStep(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
@@ -565,7 +587,8 @@ void Model::save(const std::string& path) const {
   archive.write("step", c10::IValue(m.adam.steps()));
   archive.write("optimizer", m.opt.toTensor(OptimizerSettings::LastField::kGradClip));
   for (size_t i = 0; i < m.params.size(); ++i)
-    archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
+    // Copies: a view would carry the whole flat buffer into the archive with it.
+    archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU).clone(), /*is_buffer=*/true);
   m.adam.write(archive, m.momentKeys());
   std::string refs;
   for (const auto& [name, t] : m.reference) {

@@ -1,6 +1,6 @@
 // The optimizer shared by the model and the agent networks: torch.optim's AdamW / Adam (L2) update written out
-// on plain tensors, the linear-warmup + cosine learning-rate schedule, global-norm gradient clipping, and the
-// checkpoint form of all of it. Written out rather than torch::optim so a checkpoint holds every bit of state
+// on plain tensors (fused into one pass on the CPU), the linear-warmup + cosine learning-rate schedule, global-norm
+// gradient clipping, and the checkpoint form of all of it. Written out rather than torch::optim so a checkpoint holds every bit of state
 // and a resumed run takes exactly the same steps.
 #pragma once
 
@@ -39,21 +39,29 @@ struct OptimizerSettings {
   static OptimizerSettings fromTensor(const torch::Tensor& t, LastField last, const std::string& source);
 };
 
-// Scales the gradients of `params` so that their global 2-norm is at most max_norm (torch.nn.utils'
-// clip_grad_norm_ with its 1e-6 guard; max_norm <= 0 only measures). Returns the norm before clipping.
-double clipGradNorm(const std::vector<torch::Tensor>& params, double max_norm);
+// The global 2-norm of the gradients of `params`: torch.nn.utils' clip_grad_norm_ total (each tensor's norm, then
+// the norm of those in float64). Parameters without a gradient are left out.
+double gradNorm(const std::vector<torch::Tensor>& params);
+
+// What clip_grad_norm_ multiplies the gradients by so that their global norm is at most max_norm (with its 1e-6
+// guard): 1 when the norm is within the limit or max_norm <= 0 (no clipping).
+double clipScale(double norm, double max_norm);
 
 // Drops the gradients of `params` (set to undefined, as torch's zero_grad(set_to_none=True)).
 void clearGrads(const std::vector<torch::Tensor>& params);
 
-// The moments and the step count of one set of parameters.
+// The moments and the step count of one set of parameters. The moments live in one flat buffer each (exp_avg,
+// exp_avg_sq), parameter i's at its offset, so that a CPU step is one pass over them.
 class Adam {
  public:
-  // Zeroed moments shaped like params (on their devices); step 0.
+  // Zeroed moments laid out like params, which share one dtype and one device; step 0.
   void reset(const std::vector<torch::Tensor>& params);
-  // One update of every parameter with a gradient, at the schedule's rate for the current step, which it
-  // then advances. Single-tensor torch.optim form. Returns the learning rate used.
-  double step(const std::vector<torch::Tensor>& params, const OptimizerSettings& s);
+  // One update of every parameter with a gradient, at the schedule's rate for the current step, which it then
+  // advances; each gradient is multiplied by grad_scale as it is read (the clipping factor of clipScale; the
+  // gradients themselves are left as they are). torch.optim's single-tensor form. On the CPU (float32, float64) it
+  // runs fused: one pass that reads each parameter, gradient and moment once and writes each parameter and moment
+  // once (cpu/adam_cpu.h); elsewhere as torch ops per tensor (adamTensorOps). Returns the learning rate used.
+  double step(const std::vector<torch::Tensor>& params, const OptimizerSettings& s, double grad_scale = 1.0);
 
   int64_t steps() const { return step_; }
   void setSteps(int64_t steps) { step_ = steps; }
@@ -65,8 +73,14 @@ class Adam {
   void read(torch::serialize::InputArchive& archive, const Key& key);
 
  private:
-  std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;
+  torch::Tensor exp_avg_flat_, exp_avg_sq_flat_;
+  std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;  // views of the flat buffers, shaped like the parameters
   int64_t step_ = 0;
 };
+
+// One Adam update of a single tensor with torch's ops, as Adam::step's settings and step count t (1-based) give it:
+// the reference the fused CPU pass is tested against, and the path for GPU tensors.
+void adamTensorOps(torch::Tensor p, torch::Tensor grad, torch::Tensor exp_avg, torch::Tensor exp_avg_sq, const OptimizerSettings& s,
+                   double lr, int64_t t, double grad_scale);
 
 }  // namespace acodm
