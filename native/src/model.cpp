@@ -92,7 +92,7 @@ struct Model::Impl {
   std::unique_ptr<AlignmentStrategy> alignment;  // null when no alignment parameters are set
   AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
   int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
-  bool fused_attention = true;             // libtorch's scaled_dot_product_attention where it exists (GPU, 2.x)
+  bool fused_attention = true;             // the CPU's causal softmax; libtorch's scaled_dot_product_attention (GPU, 2.x)
   std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
   std::shared_ptr<Collectives> group;              // null: this process trains alone
   std::unique_ptr<GradientBuckets> buckets;
@@ -211,7 +211,7 @@ struct Model::Impl {
     }
 #endif
     const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
-    if (q.is_cpu() && (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64)) {
+    if (fused_attention && q.is_cpu() && (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64)) {
       // The CPU path: q kᵀ is a fresh buffer that no backward needs, so the causal softmax (scale included, masked
       // positions never computed) overwrites it with the probabilities (causal_softmax.h).
       auto scores = at::bmm(q.reshape({B * H, T, hs}), k.reshape({B * H, T, hs}).transpose(1, 2));
@@ -442,11 +442,13 @@ void Model::setFusedAttention(bool fused) { impl_->fused_attention = fused; }
 
 bool Model::fusedAttentionActive() const {
 #if TORCH_VERSION_MAJOR >= 2
-  return impl_->fused_attention && impl_->device.is_cuda();
+  return impl_->fused_attention && (impl_->device.is_cpu() || impl_->device.is_cuda());
 #else
-  return false;
+  return impl_->fused_attention && impl_->device.is_cpu();
 #endif
 }
+
+void Model::setFusedOptimizer(bool fused) { impl_->adam.setFused(fused); }
 
 std::string Model::alignmentParameters() const {
   std::string out;

@@ -129,7 +129,7 @@ double Adam::step(const std::vector<torch::Tensor>& params, const OptimizerSetti
   ++step_;
   torch::NoGradGuard no_grad;
   const auto type = params.empty() ? torch::kFloat32 : params.front().scalar_type();
-  const bool fused = !params.empty() && params.front().device().is_cpu() && (type == torch::kFloat32 || type == torch::kFloat64) &&
+  const bool fused = fused_ && !params.empty() && params.front().device().is_cpu() && (type == torch::kFloat32 || type == torch::kFloat64) &&
                      std::all_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.is_contiguous(); });
   if (!fused) {
     for (size_t i = 0; i < params.size(); ++i)

@@ -65,6 +65,8 @@ class Adam {
 
   int64_t steps() const { return step_; }
   void setSteps(int64_t steps) { step_ = steps; }
+  // false: every step takes the tensor-op form, on the CPU too (for benchmarks and tests that compare the two).
+  void setFused(bool fused) { fused_ = fused; }
 
   // The moments under key(moment, i) for parameter i, moment "exp_avg" or "exp_avg_sq". The step count is
   // the caller's to store (the formats name it differently).
@@ -76,6 +78,7 @@ class Adam {
   torch::Tensor exp_avg_flat_, exp_avg_sq_flat_;
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;  // views of the flat buffers, shaped like the parameters
   int64_t step_ = 0;
+  bool fused_ = true;
 };
 
 // One Adam update of a single tensor with torch's ops, as Adam::step's settings and step count t (1-based) give it:

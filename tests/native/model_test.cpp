@@ -166,6 +166,62 @@ TEST(Training, MicroBatchesAccumulateToTheSameStep) {
   EXPECT_EQ(r.count[2], 12);
 }
 
+// The fused CPU paths (the in-place causal softmax, the one-pass optimizer over flat buffers) against the plain
+// ones of twins. Each alone where its effect is exact to float rounding: the softmax on one pass's loss and
+// gradients, the optimizer on one step from the same gradients (over more steps Adam turns last-bit differences of
+// near-zero gradients into learning-rate-sized ones); then both together on the losses of several clipped steps.
+TEST(FusedPathsOnCpu, MatchThePlainPaths) {
+  const int64_t B = 3, W = 14;  // T = 13: attention rows of every length up to an odd one
+  std::vector<int32_t> domains{0, 1, 1};
+  auto parametersAgree = [](const Model& a, const Model& b, double tolerance) {
+    for (int i = 0; i < a.numParameterTensors(); ++i) {
+      const auto name = a.parameterName(i);
+      const int64_t n = a.parameterSize(name);
+      std::vector<float> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
+      a.getParameter(name, x.data(), n);
+      b.getParameter(name, y.data(), n);
+      EXPECT_LT(relativeError(x, y), tolerance) << name;
+    }
+  };
+  {
+    Model fused("tiny", 8, "cpu"), plain("tiny", 8, "cpu");
+    EXPECT_TRUE(fused.fusedAttentionActive());
+    plain.setFusedAttention(false);
+    EXPECT_FALSE(plain.fusedAttentionActive());
+    auto tokens = randomTokens(B * W, 384, 39);
+    const double lf = fused.lossAndGradients(tokens.data(), B, W), lp = plain.lossAndGradients(tokens.data(), B, W);
+    EXPECT_NEAR(lf, lp, 1e-6 * lp);
+    for (int i = 0; i < fused.numParameterTensors(); ++i) {
+      const auto name = fused.parameterName(i);
+      const int64_t n = fused.parameterSize(name);
+      std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(n));
+      fused.getGradient(name, a.data(), n);
+      plain.getGradient(name, b.data(), n);
+      EXPECT_LT(relativeError(a, b), 1e-5) << name;
+    }
+  }
+  {
+    Model fused("tiny", 8, "cpu"), plain("tiny", 8, "cpu");
+    plain.setFusedOptimizer(false);
+    for (Model* m : {&fused, &plain}) m->setOptimizer(3e-3, 3e-4, 0, 10, 0.1, 0.9, 0.95, 1e-8, 0.5);
+    auto tokens = randomTokens(B * W, 384, 40);
+    auto rf = step(fused, tokens, B, W, domains, 2), rp = step(plain, tokens, B, W, domains, 2);
+    EXPECT_EQ(rf.stats[1], rp.stats[1]);  // the same gradients
+    EXPECT_GT(rp.stats[1], 0.5) << "clipping is exercised";
+    parametersAgree(fused, plain, 1e-6);
+  }
+  Model fused("tiny", 8, "cpu"), plain("tiny", 8, "cpu");
+  plain.setFusedAttention(false);
+  plain.setFusedOptimizer(false);
+  for (Model* m : {&fused, &plain}) m->setOptimizer(3e-3, 3e-4, 1, 10, 0.1, 0.9, 0.95, 1e-8, 0.5);
+  for (int s = 0; s < 4; ++s) {
+    auto tokens = randomTokens(B * W, 384, 41 + s);
+    auto rf = step(fused, tokens, B, W, domains, 2), rp = step(plain, tokens, B, W, domains, 2);
+    EXPECT_NEAR(rf.stats[0], rp.stats[0], 1e-5 * rp.stats[0]) << "step " << s;
+    EXPECT_NEAR(rf.stats[1], rp.stats[1], 1e-3 * rp.stats[1]) << "step " << s;
+  }
+}
+
 TEST(Checkpoint, ResumeIsBitIdentical) {
   const int64_t B = 4, W = 17;
   std::vector<std::vector<int32_t>> batches;

@@ -68,10 +68,15 @@ class Model {
   // log-softmax + NLL). Both give the same losses and gradients to float rounding; forwardLogits() is unaffected.
   void setLossChunk(int64_t tokens);
   int64_t lossChunk() const;
-  // Attention through libtorch's fused scaled_dot_product_attention (on by default), which only a GPU model on
-  // libtorch 2.x uses; false keeps the plain path (scores, mask, softmax, two batched products) everywhere.
+  // Attention through a fused kernel (on by default): on the CPU the in-place causal softmax over q kᵀ, on a GPU
+  // with libtorch 2.x scaled_dot_product_attention; false keeps the plain path (scores, mask, softmax, two batched
+  // products) everywhere. Both give the same losses and gradients to float rounding.
   void setFusedAttention(bool fused);
   bool fusedAttentionActive() const;  // whether the steps of this model take the fused path
+  // The optimizer step on the CPU as one fused pass over the flat parameter and moment buffers (on by default), or
+  // with false as torch's ops tensor by tensor, the reference form (the only one on a GPU). The same step to float
+  // rounding; for benchmarks and tests that compare the two.
+  void setFusedOptimizer(bool fused);
 
   // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
   // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).

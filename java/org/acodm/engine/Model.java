@@ -104,6 +104,29 @@ public final class Model implements AutoCloseable {
     public long lossChunk() { return handle.get().lossChunk(); }
 
     /**
+     * Attention through a fused kernel (the default: on the CPU the in-place causal softmax, on a GPU with libtorch 2.x
+     * scaled_dot_product_attention), or with false the plain path (scores, mask, softmax) everywhere; the same losses
+     * and gradients to float rounding. For benchmarks and tests that compare the two.
+     */
+    public void setFusedAttention(boolean fused) {
+        handle.apply(h -> {
+            h.setFusedAttention(fused);
+            return null;
+        });
+    }
+
+    /**
+     * The optimizer step on the CPU as one fused pass over flat buffers (the default), or with false as torch's ops
+     * tensor by tensor; the same step to float rounding. For benchmarks and tests that compare the two.
+     */
+    public void setFusedOptimizer(boolean fused) {
+        handle.apply(h -> {
+            h.setFusedOptimizer(fused);
+            return null;
+        });
+    }
+
+    /**
      * How S is computed: "capture" (default; from the one backward pass) or "backward" (one extra autograd
      * pass per domain: the reference method and the benchmark baseline).
      */

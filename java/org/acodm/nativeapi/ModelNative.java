@@ -63,6 +63,8 @@ public final class ModelNative {
         public native void setAlignmentMethod(@StdString String method);
         public native void setProcessGroup(@ByRef ProcessGroupNative.Handle group, @Cast("int64_t") long bucketBytes);
         public native void setLossChunk(@Cast("int64_t") long tokens);
+        public native void setFusedAttention(@Cast("bool") boolean fused);
+        public native void setFusedOptimizer(@Cast("bool") boolean fused);
         public native @Cast("int64_t") long lossChunk();
 
         public native void trainStep(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,

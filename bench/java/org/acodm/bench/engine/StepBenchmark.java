@@ -28,8 +28,9 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Group "step": the engine's train step through JNI, in turns with a forward-only eval of the same batch (a train
- * step should cost about three forwards) and with the step's own matrix products replayed at the BLAS's rate
- * ({@link StepGemms}: the roofline). Shapes: two tiny byte-vocabulary configs (one of them with an odd batch and
+ * step should cost about three forwards), with the step's own matrix products replayed at the BLAS's rate
+ * ({@link StepGemms}: the roofline), and with the same step of a twin model whose attention softmax and optimizer
+ * take their plain, unfused paths (what the fused CPU kernels gain, measured in the same turns). Shapes: two tiny byte-vocabulary configs (one of them with an odd batch and
  * length, for the loop tails) and the bench config of bench/pytorch_compare.sh (d 256, 4 layers, vocabulary 50,304,
  * B 8, T 256), whose roofline fraction is the headline. Peak step memory is taken once per trial on a fresh model's
  * first step (the resident set's growth over it) and printed, with the per-product rates after the last iteration.
@@ -53,7 +54,7 @@ public class StepBenchmark {
         String config;
         int batch, seq, window;
         int[] tokens, domains;
-        Model model;
+        Model model, unfused;
         StepGemms gemms;
 
         @Setup(Level.Trial)
@@ -81,6 +82,9 @@ public class StepBenchmark {
                         plain[0], plain[1]);
             }
             model = model(-1);
+            unfused = model(-1);
+            unfused.setFusedAttention(false);
+            unfused.setFusedOptimizer(false);
             gemms = new StepGemms(config, batch, seq, 99);
             System.out.printf(Locale.ROOT, "%s step: %.2f GFLOP in matrix products%n", shape, gemms.totalFlops() / 1e9);
         }
@@ -113,6 +117,8 @@ public class StepBenchmark {
 
         double forward() { return model.evaluate(tokens, batch, window, domains, 4).loss(); }
 
+        double unfused() { return unfused.trainStep(tokens, batch, window, domains, 4, 1, false).loss(); }
+
         @TearDown(Level.Trial)
         public void tearDown() {
             // The last invocation's per-product times: a breakdown, not a measurement of record.
@@ -121,6 +127,7 @@ public class StepBenchmark {
                     System.out.printf(Locale.ROOT, "    %-74s %8.2f GFLOP %7.1f GFLOP/s%n", gemms.name(i), gemms.flops(i) / 1e9,
                             gemms.flops(i) / gemms.lastMs(i) / 1e6);
             gemms.close();
+            unfused.close();
             model.close();
         }
     }
@@ -132,17 +139,18 @@ public class StepBenchmark {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
-        public long trainNs, forwardNs, gemmsNs, invocations;
+        public long trainNs, forwardNs, gemmsNs, unfusedNs, invocations;
         InTurns turns;
 
         @Setup(Level.Trial)
-        public void setUp(Shape s) { turns = new InTurns(s::train, s::forward, s.gemms::run); }
+        public void setUp(Shape s) { turns = new InTurns(s::train, s::forward, s.gemms::run, s::unfused); }
 
         void run(Blackhole sink) throws Exception {
             long[] ns = turns.run(sink);
             trainNs += ns[0];
             forwardNs += ns[1];
             gemmsNs += ns[2];
+            unfusedNs += ns[3];
             invocations++;
         }
     }
@@ -150,6 +158,8 @@ public class StepBenchmark {
     @Benchmark
     @Ratios(value = {
         @Ratio(label = "train/forward", of = "train", over = "forward", format = "%.2f"),
+        @Ratio(label = "step with the unfused softmax and optimizer / step", of = "unfused", over = "train"),
+        @Ratio(label = "fraction of BLAS roofline with the unfused softmax and optimizer", of = "gemms", over = "unfused"),
         @Ratio(label = "fraction of BLAS roofline", of = "gemms", over = "train", headline = true)},
             headlineAt = "shape=bench-256:8:256")
     public void lockstep(Times t, Blackhole sink) throws Exception {
@@ -164,4 +174,7 @@ public class StepBenchmark {
 
     @Benchmark
     public double gemms(Shape s) { return s.gemms.run(); }
+
+    @Benchmark
+    public double unfused(Shape s) { return s.unfused(); }
 }
