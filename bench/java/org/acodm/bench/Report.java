@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 /**
  * Reads JMH's JSON results ({@code -rf json}) and prints, for every lockstep benchmark ({@link Ratios}), each side's
  * time per call and each ratio as the median over iterations of the per-iteration ratio of its sides' nanoseconds,
- * with the spread; other benchmarks get their primary score. The last line is the headline: the ratios marked so,
+ * with the spread, and the same in process CPU time where the benchmark records it; other benchmarks get their
+ * primary score. The last line is the headline: the ratios marked so,
  * at their parameter point. bench/run.sh runs it after JMH.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
@@ -30,6 +31,8 @@ public final class Report implements Callable<Integer> {
     /** JMH's secondary metric with the invocations of an iteration; every side ran once per invocation. */
     static final String INVOCATIONS = "invocations";
     static final String SIDE_SUFFIX = "Ns";
+    /** A side's process CPU nanoseconds, when the benchmark records them beside the wall time. */
+    static final String CPU_SUFFIX = "CpuNs";
 
     @Parameters(index = "0", paramLabel = "RESULT.json", description = "JMH's JSON result file (java -jar benchmarks.jar -rf json -rff FILE)")
     Path file;
@@ -92,17 +95,23 @@ public final class Report implements Callable<Integer> {
             List<String> s = new ArrayList<>();
             for (Iterator<String> it = json.path("secondaryMetrics").fieldNames(); it.hasNext(); ) {
                 String name = it.next();
-                if (name.endsWith(SIDE_SUFFIX) && !name.contains(".")) s.add(name.substring(0, name.length() - SIDE_SUFFIX.length()));
+                if (name.endsWith(SIDE_SUFFIX) && !name.endsWith(CPU_SUFFIX) && !name.contains("."))
+                    s.add(name.substring(0, name.length() - SIDE_SUFFIX.length()));
             }
             return s;
         }
 
-        double[] ratio(Ratios.Ratio r) {
-            double[] a = iterations(r.of() + SIDE_SUFFIX), b = iterations(r.over() + SIDE_SUFFIX);
+        double[] ratio(Ratios.Ratio r) { return ratio(r, SIDE_SUFFIX); }
+
+        /** Per-iteration ratio of the two sides' counters with the given suffix (wall or CPU nanoseconds). */
+        double[] ratio(Ratios.Ratio r, String suffix) {
+            double[] a = iterations(r.of() + suffix), b = iterations(r.over() + suffix);
             double[] q = new double[a.length];
             for (int i = 0; i < q.length; i++) q[i] = a[i] / b[i];
             return q;
         }
+
+        boolean has(String metric) { return json.path("secondaryMetrics").has(metric); }
 
         boolean at(String[] point) {
             for (String kv : point) {
@@ -125,7 +134,7 @@ public final class Report implements Callable<Integer> {
         Map<Method, Entry> headlines = new LinkedHashMap<>();
         for (JsonNode run : root) {
             Map<String, String> params = new LinkedHashMap<>();
-            run.path("params").fields().forEachRemaining(f -> params.put(f.getKey(), f.getValue().asText()));
+            run.path("params").properties().forEach(f -> params.put(f.getKey(), f.getValue().asText()));
             Entry e = new Entry(run.path("benchmark").asText(), params, run);
             Method m = method(e.benchmark());
             Ratios ratios = m == null ? null : m.getAnnotation(Ratios.class);
@@ -149,20 +158,23 @@ public final class Report implements Callable<Integer> {
         List<String> parts = new ArrayList<>();
         for (Map.Entry<Method, Entry> h : headlines.entrySet()) {
             Entry e = h.getValue();
-            List<String> values = new ArrayList<>();
+            List<String> values = new ArrayList<>(), cpu = new ArrayList<>();
             Spread first = null;
             String firstFormat = null;
             for (Ratios.Ratio r : h.getKey().getAnnotation(Ratios.class).value()) {
                 if (!r.headline()) continue;
                 Spread s = Spread.of(e.ratio(r));
                 values.add(r.label() + ": " + String.format(Locale.ROOT, r.format(), s.median()));
+                if (e.has(r.of() + CPU_SUFFIX) && e.has(r.over() + CPU_SUFFIX))
+                    cpu.add(String.format(Locale.ROOT, r.format(), Spread.of(e.ratio(r, CPU_SUFFIX)).median()));
                 if (first == null) {
                     first = s;
                     firstFormat = r.format();
                 }
             }
             String where = e.paramText().isEmpty() ? "" : e.paramText() + "; ";
-            parts.add(String.join("; ", values) + " (" + where + first.describe(firstFormat) + ")");
+            String inCpu = cpu.isEmpty() ? "" : "; in process CPU time " + String.join(", ", cpu);
+            parts.add(String.join("; ", values) + " (" + where + first.describe(firstFormat) + inCpu + ")");
         }
         System.out.println(String.join("; ", parts));
         return 0;
@@ -180,7 +192,12 @@ public final class Report implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s: per call, medians over iterations: %s%n", e.title(), String.join(", ", times));
         for (Ratios.Ratio r : ratios.value()) {
             Spread s = Spread.of(e.ratio(r));
-            System.out.println("  " + r.label() + ": " + String.format(Locale.ROOT, r.format(), s.median()) + " (" + s.describe(r.format()) + ")");
+            String line = "  " + r.label() + ": " + String.format(Locale.ROOT, r.format(), s.median()) + " (" + s.describe(r.format()) + ")";
+            if (e.has(r.of() + CPU_SUFFIX) && e.has(r.over() + CPU_SUFFIX)) {
+                Spread c = Spread.of(e.ratio(r, CPU_SUFFIX));
+                line += "; in process CPU time " + String.format(Locale.ROOT, r.format(), c.median()) + " (" + c.describe(r.format()) + ")";
+            }
+            System.out.println(line);
         }
     }
 

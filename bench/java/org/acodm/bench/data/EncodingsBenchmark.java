@@ -73,22 +73,25 @@ public class EncodingsBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long idsOnlyNs, encodingsNs, invocations;
+        public long idsOnlyCpuNs, encodingsCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Text text) { turns = new InTurns(text::idsOnly, text::encodings); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             idsOnlyNs += ns[0];
             encodingsNs += ns[1];
+            idsOnlyCpuNs += cpu[0];
+            encodingsCpuNs += cpu[1];
             invocations++;
         }
     }

@@ -106,22 +106,25 @@ public class PrepareBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long prepareNs, bareNs, invocations;
+        public long prepareCpuNs, bareCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Text text) { turns = new InTurns(text::prepare, text::bare); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             prepareNs += ns[0];
             bareNs += ns[1];
+            prepareCpuNs += cpu[0];
+            bareCpuNs += cpu[1];
             invocations++;
         }
     }

@@ -112,22 +112,25 @@ public class SamplerBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long sampleNs, copyNs, invocations;
+        public long sampleCpuNs, copyCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Shards s) { turns = new InTurns(s::sample, s::copy); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             sampleNs += ns[0];
             copyNs += ns[1];
+            sampleCpuNs += cpu[0];
+            copyCpuNs += cpu[1];
             invocations++;
         }
     }

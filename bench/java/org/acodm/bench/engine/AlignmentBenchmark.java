@@ -63,23 +63,27 @@ public class AlignmentBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long fusedNs, torchMmNs, copyNs, invocations;
+        public long fusedCpuNs, torchMmCpuNs, copyCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Rows r) { turns = new InTurns(r.kernels::fused, r.kernels::torchMm, r.kernels::copy); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             fusedNs += ns[0];
             torchMmNs += ns[1];
             copyNs += ns[2];
+            fusedCpuNs += cpu[0];
+            torchMmCpuNs += cpu[1];
+            copyCpuNs += cpu[2];
             invocations++;
         }
     }

@@ -76,22 +76,25 @@ public class GpuBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long fusedNs, syrkNs, invocations;
+        public long fusedCpuNs, syrkCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Rows r) { turns = new InTurns(r.kernels::fused, r::syrk); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             fusedNs += ns[0];
             syrkNs += ns[1];
+            fusedCpuNs += cpu[0];
+            syrkCpuNs += cpu[1];
             invocations++;
         }
     }

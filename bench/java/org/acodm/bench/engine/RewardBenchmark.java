@@ -131,13 +131,14 @@ public class RewardBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long plainNs, captureNs, backwardNs, invocations;
+        public long plainCpuNs, captureCpuNs, backwardCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
@@ -146,10 +147,13 @@ public class RewardBenchmark {
         }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             plainNs += ns[0];
             captureNs += ns[1];
             backwardNs += ns[2];
+            plainCpuNs += cpu[0];
+            captureCpuNs += cpu[1];
+            backwardCpuNs += cpu[2];
             invocations++;
         }
     }

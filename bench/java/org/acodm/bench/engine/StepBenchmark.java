@@ -133,24 +133,29 @@ public class StepBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long trainNs, forwardNs, gemmsNs, unfusedNs, invocations;
+        public long trainCpuNs, forwardCpuNs, gemmsCpuNs, unfusedCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Shape s) { turns = new InTurns(s::train, s::forward, s.gemms::run, s::unfused); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             trainNs += ns[0];
             forwardNs += ns[1];
             gemmsNs += ns[2];
             unfusedNs += ns[3];
+            trainCpuNs += cpu[0];
+            forwardCpuNs += cpu[1];
+            gemmsCpuNs += cpu[2];
+            unfusedCpuNs += cpu[3];
             invocations++;
         }
     }

@@ -147,22 +147,25 @@ public class PolicyBenchmark {
     }
 
     /**
-     * Each side's nanoseconds in the current iteration (JMH zeroes the public fields before every iteration), and the
-     * sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
+     * iteration), and the sides in turns, whose rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Times {
         public long policyNs, tinyStepNs, invocations;
+        public long policyCpuNs, tinyStepCpuNs;
         InTurns turns;
 
         @Setup(Level.Trial)
         public void setUp(Agent a, TinyStep s) { turns = new InTurns(a::step, s::step); }
 
         void run(Blackhole sink) throws Exception {
-            long[] ns = turns.run(sink);
+            long[] ns = turns.run(sink), cpu = turns.cpuNs();
             policyNs += ns[0];
             tinyStepNs += ns[1];
+            policyCpuNs += cpu[0];
+            tinyStepCpuNs += cpu[1];
             invocations++;
         }
     }
