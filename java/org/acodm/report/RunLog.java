@@ -20,7 +20,11 @@ import org.acodm.config.Mappers;
  * where a crash explains the damage (a truncated last line is skipped with a warning; records repeated after a
  * resume replace the earlier ones) and strict elsewhere (a corrupt line in the middle is an error naming it).
  */
-public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRecord> evals, List<String> warnings) {
+/**
+ * @param finalSetEval the evaluation on the larger final set after the last step ({@code "type": "final_eval"},
+ *                     eval.final_windows_per_domain), or null when the run has none (yet)
+ */
+public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRecord> evals, EvalRecord finalSetEval, List<String> warnings) {
     public static final String RUN_FILE = "run.json";
     public static final String METRICS_FILE = "metrics.jsonl";
 
@@ -44,13 +48,17 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
         List<String> warnings = new ArrayList<>();
         List<StepRecord> steps = new ArrayList<>();
         List<EvalRecord> evals = new ArrayList<>();
+        List<EvalRecord> finals = new ArrayList<>();
         Path metrics = dir.resolve(METRICS_FILE);
         if (!Files.isRegularFile(metrics)) {
             warnings.add(metrics + ": missing; the run has no metrics yet");
         } else {
-            readMetrics(metrics, steps, evals, warnings);
+            readMetrics(metrics, steps, evals, finals, warnings);
         }
-        return new RunLog(dir, info, steps, evals, warnings);
+        // A final evaluation belongs to the run as it ended: one older than the last logged step (a run extended since) is not final.
+        EvalRecord last = finals.isEmpty() ? null : finals.get(finals.size() - 1);
+        if (last != null && !steps.isEmpty() && last.step() < steps.get(steps.size() - 1).step()) last = null;
+        return new RunLog(dir, info, steps, evals, last, warnings);
     }
 
     private static RunInfo readInfo(Path file) {
@@ -74,7 +82,7 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
         return new RunInfo(name, method, model, domains, steps, tps, config);
     }
 
-    private static void readMetrics(Path file, List<StepRecord> steps, List<EvalRecord> evals, List<String> warnings) {
+    private static void readMetrics(Path file, List<StepRecord> steps, List<EvalRecord> evals, List<EvalRecord> finals, List<String> warnings) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -106,14 +114,15 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
                 // A resumed run logs again from its checkpoint: the newer records replace the ones it rewinds over.
                 while (!steps.isEmpty() && steps.get(steps.size() - 1).step() >= r.step()) steps.remove(steps.size() - 1);
                 steps.add(r);
-            } else if (type.equals("eval")) {
+            } else if (type.equals("eval") || type.equals("final_eval")) {
                 double loss = number(n, "loss");
                 double ppl = n.has("ppl") ? number(n, "ppl") : Math.exp(loss);
-                if (Double.isNaN(ppl)) throw new RunDataException(file + ":" + (i + 1) + ": eval record without \"ppl\" or \"loss\"");
+                if (Double.isNaN(ppl)) throw new RunDataException(file + ":" + (i + 1) + ": " + type + " record without \"ppl\" or \"loss\"");
                 EvalRecord r = new EvalRecord(integer(n, "step", file, i + 1), loss, ppl, number(n, "bpb"), doubles(n, "domain_loss"),
                         doubles(n, "domain_ppl"), doubles(n, "domain_bpb"));
-                while (!evals.isEmpty() && evals.get(evals.size() - 1).step() >= r.step()) evals.remove(evals.size() - 1);
-                evals.add(r);
+                List<EvalRecord> into = type.equals("eval") ? evals : finals;
+                while (!into.isEmpty() && into.get(into.size() - 1).step() >= r.step()) into.remove(into.size() - 1);
+                into.add(r);
             }
             // Other record types (agent diagnostics, ...) are not part of the report.
         }

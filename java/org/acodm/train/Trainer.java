@@ -26,6 +26,7 @@ import org.acodm.data.SampledBatch;
 import org.acodm.data.SamplerConfig;
 import org.acodm.data.Split;
 import org.acodm.data.ValidationWindows;
+import org.acodm.data.WindowLosses;
 import org.acodm.engine.Model;
 import org.acodm.engine.NumericEnvironment;
 import org.acodm.engine.OptimizerSettings;
@@ -71,6 +72,8 @@ public final class Trainer implements AutoCloseable {
     private final MixingPolicy policy;
     private final MixtureSampler sampler;
     private final Evaluator evaluator;
+    /** The larger evaluation after the last step (eval.final_windows_per_domain); null when it is 0. */
+    private final Evaluator finalEvaluator;
     private final Checkpoints checkpoints;
     private final NumericEnvironment numericEnvironment;
     private final DataParallel dp;
@@ -135,8 +138,8 @@ public final class Trainer implements AutoCloseable {
             else if (cfg.train().logAlignment()) m.setAlignmentParameters(LayerSelection.names(LayerSelection.rewardPositions(m.numLayers(), 3)));
             if (d.group() != null) m.attach(d.group(), Math.round(cfg.run().distBucketMb() * (1 << 20)));
             SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
-                    ? SamplerConfig.perWindow(cfg.run().seed(), data.batchSize(), data.seqLen())
-                    : SamplerConfig.perMicroBatch(cfg.run().seed(), data.batchSize(), data.seqLen(), data.microBatchSize());
+                    ? SamplerConfig.perWindow(cfg.run().samplerSeed(), data.batchSize(), data.seqLen())
+                    : SamplerConfig.perMicroBatch(cfg.run().samplerSeed(), data.batchSize(), data.seqLen(), data.microBatchSize());
             if (data.forceEachDomain() && sc.microBatches() < domains.size())
                 throw new IllegalArgumentException(tree.locate("data.force_each_domain") + ": data.force_each_domain gives each of the "
                         + domains.size() + " domains one of the step's " + sc.microBatches() + " domain draws ("
@@ -145,6 +148,9 @@ public final class Trainer implements AutoCloseable {
             this.sampler = new MixtureSampler(trainDomains, sc.withForceEachDomain(data.forceEachDomain()));
             this.evaluator = new Evaluator(ValidationWindows.build(valShards, data.seqLen(), data.evalWindowsPerDomain()), domains,
                     Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
+            int finalWindows = cfg.eval().finalWindowsPerDomain();
+            this.finalEvaluator = finalWindows == 0 ? null : new Evaluator(ValidationWindows.build(valShards, data.seqLen(), finalWindows),
+                    domains, Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
         } catch (RuntimeException | IOException | Error e) {
             if (m != null) m.close();
             if (d != null) d.close();
@@ -341,6 +347,7 @@ public final class Trainer implements AutoCloseable {
             boolean last = step == total;
             if (checkEvery > 0 && (last || step % checkEvery == 0)) dp.checkSameState(step, policy.weights(), policy);
             if (last || (evalEvery > 0 && step % evalEvery == 0)) writeEval(log, step);
+            if (last && finalEvaluator != null) writeFinalEval(log, step);
             boolean stop = dp.anyRank(stopRequested.get() || ran >= maxSteps);
             if (last || stop || (ckptEvery > 0 && step % ckptEvery == 0)) checkpoint(log, step);
             if (stop && !last) {
@@ -453,6 +460,33 @@ public final class Trainer implements AutoCloseable {
         }
         log.write(n);
         out.printf(Locale.ROOT, "eval step %d: average perplexity %.3f, bits per byte %.4f%n", step, e.ppl(), e.bpb());
+    }
+
+    /**
+     * The evaluation comparisons are judged on: eval.final_windows_per_domain windows per domain, every window's loss
+     * saved in {@link WindowLosses#FILE} (written before the record that names it, so a record always has its file).
+     */
+    private void writeFinalEval(MetricsLog log, long step) throws IOException {
+        Evaluator.Result e = finalEvaluator.evaluate(model, dp.group(), true);
+        refuseNonFiniteEval(step, e);
+        if (log == null) return;
+        WindowLosses.of(step, cfg.data().seqLen(), domains, e.windowLoss()).write(runDir);
+        ObjectNode n = log.record("final_eval", step);
+        n.put("loss", e.loss());
+        n.put("ppl", e.ppl());
+        n.put("bpb", e.bpb());
+        ObjectNode dl = n.putObject("domain_loss"), pp = n.putObject("domain_ppl"), db = n.putObject("domain_bpb"), nw = n.putObject("windows");
+        for (int j = 0; j < domains.size(); j++) {
+            if (Double.isNaN(e.domainLoss()[j])) continue;
+            dl.put(domains.get(j), e.domainLoss()[j]);
+            pp.put(domains.get(j), e.domainPpl()[j]);
+            db.put(domains.get(j), e.domainBpb()[j]);
+            nw.put(domains.get(j), e.windowLoss()[j].length);
+        }
+        n.put("file", WindowLosses.FILE);
+        log.write(n);
+        out.printf(Locale.ROOT, "final eval step %d (up to %d windows per domain): average perplexity %.3f, bits per byte %.4f%n", step,
+                cfg.eval().finalWindowsPerDomain(), e.ppl(), e.bpb());
     }
 
     private void checkpoint(MetricsLog log, long step) throws IOException {
