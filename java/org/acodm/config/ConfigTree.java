@@ -116,14 +116,32 @@ public final class ConfigTree {
         int eq = assignment.indexOf('=');
         if (eq <= 0) throw new ConfigException(where + ": expected KEY=VALUE with a dotted key, e.g. optimizer.lr=3e-4");
         String key = assignment.substring(0, eq).trim();
-        String text = assignment.substring(eq + 1);
-        String[] parts = key.split("\\.", -1);
-        for (String p : parts)
+        checkDottedKey(key, where);
+        Map<String, String> valueOrigins = new HashMap<>();
+        JsonNode value = readYaml(assignment.substring(eq + 1), where, key, valueOrigins, false);
+        return with(key, value, where, valueOrigins);
+    }
+
+    /**
+     * {@code dottedKey} set to {@code value} (a tree another file supplied, e.g. a study's per-run keys), replacing what
+     * the key held; errors about it will name {@code origin} ("study.yaml:14"). Missing sections are created.
+     */
+    public ConfigTree withValue(String dottedKey, JsonNode value, String origin) {
+        checkDottedKey(dottedKey, origin);
+        return with(dottedKey, value == null ? null : value.deepCopy(), origin, new HashMap<>());
+    }
+
+    private static void checkDottedKey(String key, String where) {
+        for (String p : key.split("\\.", -1))
             if (p.isEmpty()) throw new ConfigException(where + ": '" + key + "' is not a dotted key (empty part)");
+    }
+
+    private ConfigTree with(String key, JsonNode value, String where, Map<String, String> valueOrigins) {
+        String[] parts = key.split("\\.", -1);
         Map<String, String> newOrigins = new HashMap<>(origins);
         // The old value's keys and lines no longer describe anything.
         newOrigins.keySet().removeIf(k -> k.equals(key) || k.startsWith(key + ".") || k.startsWith(key + "["));
-        JsonNode value = readYaml(text, where, key, newOrigins, false);
+        newOrigins.putAll(valueOrigins);
         if (value == null) value = NODES.nullNode();
         newOrigins.put(key, where);
         ObjectNode copy = root.deepCopy();

@@ -30,4 +30,12 @@ public final class Directories {
         }
         return dir;
     }
+
+    /** Deletes {@code p} and everything under it (symbolic links themselves, never what they point to); nothing when it is absent. */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
 }

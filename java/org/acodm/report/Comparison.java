@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.nio.file.Path;
 
 /**
  * The numbers the paper compares: every run's final perplexity and bits per byte, and how many steps each run
@@ -105,7 +106,10 @@ public final class Comparison {
         Map<String, Integer> seen = new HashMap<>();
         for (RunLog r : runs) {
             String name = r.info().name();
-            String label = count.get(name) == 1 ? name : name + " (" + r.dir().getFileName() + ")";
+            // A study keeps seed s of run NAME in .../seed-s/NAME: there the folder above tells the runs apart.
+            Path d = r.dir().toAbsolutePath().normalize();
+            Path tell = d.getFileName() != null && d.getFileName().toString().equals(name) && d.getParent() != null ? d.getParent().getFileName() : d.getFileName();
+            String label = count.get(name) == 1 ? name : name + " (" + tell + ")";
             int n = seen.merge(label, 1, Integer::sum);
             out.put(r, n == 1 ? label : label + " #" + n);
         }

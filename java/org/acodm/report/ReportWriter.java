@@ -40,6 +40,11 @@ public final class ReportWriter {
      * reported by their weight instead; each must be a domain of some run.
      */
     public static Result write(List<Path> runDirs, Path outDir, java.util.Set<String> ignoredDomains) throws IOException {
+        return write(runDirs, outDir, ignoredDomains, "");
+    }
+
+    /** As {@link #write(List, Path, java.util.Set)}, with {@code leadHtml} (a study's tables) at the top of the page. */
+    public static Result write(List<Path> runDirs, Path outDir, java.util.Set<String> ignoredDomains, String leadHtml) throws IOException {
         // Plots are drawn off-screen; without this a machine with no display can fail in AWT.
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         if (runDirs.isEmpty()) throw new IllegalArgumentException("no run directories given");
@@ -72,7 +77,7 @@ public final class ReportWriter {
             weightPlots.add(new HtmlPage.Plot(name, "Domain weights of " + c.label(r)));
         }
         Path page = outDir.resolve(HTML);
-        AtomicFile.write(page, HtmlPage.render(c, seeds, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(page, HtmlPage.render(c, seeds, weightPlots, warnings, leadHtml, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
         files.set(0, page);
         return new Result(c, seeds, List.copyOf(files), List.copyOf(warnings));
     }

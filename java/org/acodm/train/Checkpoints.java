@@ -23,6 +23,7 @@ import java.util.zip.CRC32C;
 import org.acodm.config.ConfigTree;
 import org.acodm.config.Mappers;
 import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 import org.acodm.mixing.AcOdmConfig;
 import org.acodm.mixing.ActorExport;
 import org.acodm.mixing.MixingMethod;
@@ -98,19 +99,19 @@ public final class Checkpoints {
             faults.before(step, "rename");
             Path done = dir.resolve(name(step));
             // A folder of this step can only be one a resume from an older checkpoint left behind: it is moved aside then.
-            if (Files.exists(done)) deleteTree(done);
+            if (Files.exists(done)) Directories.deleteTree(done);
             AtomicFile.move(tmp, done);
             committed = true;
             faults.before(step, "prune");
             List<Path> all = list();
-            for (int i = 0; i < all.size() - Math.max(1, keepLast); i++) deleteTree(all.get(i));
+            for (int i = 0; i < all.size() - Math.max(1, keepLast); i++) Directories.deleteTree(all.get(i));
             return done;
         }
 
         @Override public void close() {
             if (committed) return;
             try {
-                deleteTree(tmp);
+                Directories.deleteTree(tmp);
             } catch (IOException | UncheckedIOException e) {
                 // left for the next start, which removes stale temporaries before anything else
             }
@@ -133,7 +134,7 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 if (p.getFileName().toString().startsWith(".tmp-") || AtomicFile.isTemporary(p)) {
-                    deleteTree(p);
+                    Directories.deleteTree(p);
                     removed.add(p);
                 }
             }
@@ -390,10 +391,4 @@ public final class Checkpoints {
 
     static String name(long step) { return String.format(Locale.ROOT, "step-%09d", step); }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
-    }
 }

@@ -149,7 +149,7 @@ final class DataParallel implements AutoCloseable {
                 md.update(Files.readAllBytes(f));
             }
         } finally {
-            Checkpoints.deleteTree(dir);
+            org.acodm.io.Directories.deleteTree(dir);
         }
         ByteBuffer h = ByteBuffer.wrap(md.digest());
         long[] mine = new long[4];

@@ -40,7 +40,7 @@ public final class TrainFixtures {
         Path dir = Files.createTempDirectory("acodm-train-data");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                Checkpoints.deleteTree(dir);
+                org.acodm.io.Directories.deleteTree(dir);
             } catch (IOException | RuntimeException ignored) {
                 // a temporary directory left behind is harmless
             }
