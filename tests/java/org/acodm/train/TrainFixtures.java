@@ -87,6 +87,7 @@ public final class TrainFixtures {
                 "eval:",
                 "  interval: 4",
                 "  at_start: true",
+                "  final_windows_per_domain: 16",
                 "checkpoint:",
                 "  interval: 2",
                 "  keep_last: 2",
