@@ -81,6 +81,7 @@ public final class Trainer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final DataIdentity data;
     private long maxSteps = Long.MAX_VALUE;
+    private boolean overwrite;
     /** Non-finite steps skipped so far in the whole run (restored on resume), against train.skip_nonfinite_steps. */
     private long skippedSteps;
 
@@ -199,6 +200,12 @@ public final class Trainer implements AutoCloseable {
     /** Stops after this many steps of this invocation (tests use it to simulate preemption). */
     public void limitSteps(long n) { this.maxSteps = n; }
 
+    /**
+     * Replace a run already in the directory (its log, run.json, config.yaml, final evaluation, actor and checkpoints)
+     * instead of refusing to (what --overwrite asks for). Files that are not a run's are still refused.
+     */
+    public void overwrite(boolean replace) { this.overwrite = replace; }
+
     /** Asks the loop to finish the current step, checkpoint and return (what SIGTERM does). */
     public void requestStop() { stopRequested.set(true); }
 
@@ -220,6 +227,10 @@ public final class Trainer implements AutoCloseable {
         Path metrics = runDir.resolve("metrics.jsonl");
         List<Checkpoints.Checked> damaged = List.of();
         String resumedFrom = null;
+        if (overwrite && dp.leader()) {
+            refuseForeignDirectory();
+            for (Path p : removeRun()) out.println("--overwrite: removed " + p);
+        }
         if (resume) {
             Checkpoints.Selection sel = checkpoints.selectForResume();
             if (sel.chosen() == null && !sel.rejected().isEmpty())
@@ -236,6 +247,7 @@ public final class Trainer implements AutoCloseable {
                             + " (and any newer checkpoint) away to resume from an older one, or train into another --out. Nothing was changed");
                 refuseOtherConfig(c.dir());
                 refuseOtherData(c.dir(), state);
+                checkStepChange(c.dir(), state);
                 warnOnOtherEnvironment(c.dir(), state);
                 model.load(c.dir().resolve("model.ckpt"));
                 policy.load(c.dir().resolve("policy"));
@@ -248,12 +260,21 @@ public final class Trainer implements AutoCloseable {
                 out.printf(Locale.ROOT, "resuming %s from %s (step %d of %d)%n", cfg.run().name(), c.dir(), start, cfg.train().steps());
             } else {
                 refuseForeignDirectory();
-                out.println("no complete checkpoint in " + checkpoints.directory() + ": starting from step 0");
+                if (dp.leader() && finishedRun())
+                    throw new IllegalStateException("cannot resume " + runDir + ": it holds a finished run (run.json says complete) whose checkpoints are "
+                            + "gone, so there is nothing to resume from, and starting again would replace its log; train into another --out, or pass "
+                            + "--overwrite to replace that run. Nothing was changed");
+                out.println("no complete checkpoint in " + checkpoints.directory() + ": starting from step 0"
+                        + (dp.leader() && Files.exists(metrics) ? " (the log of the interrupted start is replaced)" : ""));
             }
-        } else if (!checkpoints.list().isEmpty()) {
-            throw new IllegalStateException(runDir + " already holds checkpoints of a run; use --resume to continue it or another --out");
+        } else if (!overwrite && !checkpoints.list().isEmpty()) {
+            throw new IllegalStateException(runDir + " already holds checkpoints of a run; use --resume to continue it, --overwrite to replace it, "
+                    + "or another --out");
         } else {
             refuseForeignDirectory();
+            if (dp.leader() && (Files.isRegularFile(runDir.resolve("run.json")) || (Files.exists(metrics) && Files.size(metrics) > 0)))
+                throw new IllegalStateException(runDir + " holds the log of a run (run.json, metrics.jsonl) and no checkpoint; training here would "
+                        + "replace it. Train into another --out, or pass --overwrite to replace that run. Nothing was changed");
         }
         // Every rank has read and checked what it resumes from: only now, and only rank 0, changes anything on disk.
         dp.checkSameStart(start, runDir);
@@ -295,6 +316,47 @@ public final class Trainer implements AutoCloseable {
                 // the JVM is exiting because of the signal; the hook is already running
             }
         }
+    }
+
+    /** run.json says the run reached its last step. */
+    private boolean finishedRun() {
+        try {
+            return RunStatus.of(runDir).complete();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** What a run writes into its directory (not the lock, not the user's files): removed by --overwrite. */
+    private List<Path> removeRun() throws IOException {
+        List<Path> removed = new ArrayList<>();
+        for (String f : List.of("metrics.jsonl", "run.json", "config.yaml", WindowLosses.FILE, "actor.pt", "checkpoints")) {
+            Path p = runDir.resolve(f);
+            if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+            org.acodm.io.Directories.deleteTree(p);
+            removed.add(p);
+        }
+        return removed;
+    }
+
+    /**
+     * train.steps changed on resume. Below the checkpoint's step: refused (a run is never cut below what it trained, and
+     * nothing is rewritten). Otherwise the learning-rate schedule stays the one the run started with (it is part of the
+     * checkpointed optimizer): said, with what it means for the steps past the old end.
+     */
+    private void checkStepChange(Path ckpt, TrainerState state) throws IOException {
+        long planned = ConfigTree.load(ckpt.resolve("config.yaml")).bind(RunConfig.class).train().steps(), now = cfg.train().steps();
+        if (state.nextStep() > now)
+            throw new IllegalArgumentException(tree.locate("train.steps") + ": train.steps " + now + " is below step " + state.nextStep()
+                    + ", which checkpoint " + ckpt.getFileName() + " already reached (the run was planned for " + planned + "); a run is not cut "
+                    + "below a checkpoint. Evaluate an earlier checkpoint (acodm eval --checkpoint STEP), or train afresh into another --out. "
+                    + "Nothing was changed");
+        if (now == planned) return;
+        out.printf(Locale.ROOT, "acodm: note: train.steps %d, the run was planned for %d: the learning-rate schedule stays the planned one "
+                + "(warmup, then cosine to optimizer.min_lr %s at step %d)%s. A run meant to equal a fresh %d-step run must start afresh%n",
+                now, planned, cfg.optimizer().minLr(), planned,
+                now > planned ? String.format(Locale.ROOT, "; steps %d to %d train at min_lr", planned + 1, now)
+                        : String.format(Locale.ROOT, "; it stops at step %d before the rate has decayed", now), now);
     }
 
     /** A new run goes into an empty folder or a run directory; anything else there might be the user's and get overwritten. */
