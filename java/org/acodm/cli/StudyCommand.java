@@ -13,8 +13,6 @@ import java.util.concurrent.Callable;
 import org.acodm.config.ConfigException;
 import org.acodm.config.Mappers;
 import org.acodm.data.WindowLosses;
-import org.acodm.io.AtomicFile;
-import org.acodm.io.Directories;
 import org.acodm.report.ReportWriter;
 import org.acodm.report.RunLog;
 import org.acodm.report.StudyReport;
@@ -212,11 +210,12 @@ public final class StudyCommand implements Callable<Integer> {
         StudyReport rep = StudyReport.of(new StudyReport.Setup(plan.name(), plan.study().baseline(), plan.study().noiseFloor(), ignored,
                 plan.seeds()), runs, leftOut);
         Path dir = plan.reportDir();
-        Directories.create(dir);
         String md = rep.markdown();
-        AtomicFile.write(dir.resolve("report.md"), md.getBytes(StandardCharsets.UTF_8));
-        AtomicFile.write(dir.resolve("report.json"), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(rep.json()));
-        if (!dirs.isEmpty()) ReportWriter.write(dirs, dir, new LinkedHashSet<>(ignored), rep.html());
+        java.util.Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put("report.md", md.getBytes(StandardCharsets.UTF_8));
+        files.put("report.json", Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(rep.json()));
+        if (!dirs.isEmpty()) ReportWriter.write(dirs, dir, new LinkedHashSet<>(ignored), rep.html(), files);
+        else ReportWriter.writeFiles(dir, files);
         console.print(md);
         console.println("wrote " + dir.resolve("report.md") + ", report.json" + (dirs.isEmpty() ? "" : ", report.html"));
     }

@@ -9,8 +9,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.acodm.io.AtomicFile;
 import org.acodm.io.Directories;
+import org.acodm.io.StagedDirectory;
 
 /**
  * The output of a corpus built from another ({@code acodm corpus noisy}, {@code acodm corpus split}). Its files are
@@ -24,14 +24,13 @@ final class StagedCorpus implements Closeable {
     private static final int ZSTD_LEVEL = 3;
 
     private final Path from;
-    private final Path out;
+    private final StagedDirectory stage;
     private final Path staging;
-    private boolean done;
 
-    private StagedCorpus(Path from, Path out, Path staging) {
+    private StagedCorpus(Path from, StagedDirectory stage) {
         this.from = from;
-        this.out = out;
-        this.staging = staging;
+        this.stage = stage;
+        this.staging = stage.path();
     }
 
     /**
@@ -42,11 +41,7 @@ final class StagedCorpus implements Closeable {
         if (!Files.isDirectory(from)) throw new IllegalArgumentException("--from " + from + ": not a directory (expected a corpus in The Pile's layout)");
         if (Files.exists(out) && !isEmptyDirectory(out))
             throw new FileAlreadyExistsException(out.toString(), null, "the output exists and is not empty; choose another --out or remove it");
-        Path absOut = out.toAbsolutePath().normalize();
-        Path staging = absOut.resolveSibling("." + absOut.getFileName() + ".partial");
-        ShardPreparer.deleteTree(staging);
-        Directories.create(staging);
-        return new StagedCorpus(from, absOut, staging);
+        return new StagedCorpus(from, StagedDirectory.begin(out));
     }
 
     /** Where the output file standing for {@code source} (a file of the input corpus) is staged. */
@@ -68,20 +63,14 @@ final class StagedCorpus implements Closeable {
         return new BufferedOutputStream(zst ? new ZstdOutputStream(file, ZSTD_LEVEL) : file, 1 << 16);
     }
 
-    /** Syncs every staged file and gives the folder the output's name. */
+    /** Syncs every staged file and gives the folder the output's name (an empty folder there, checked by create, is replaced). */
     void commit() throws IOException {
-        Directories.create(out.getParent());
-        if (Files.exists(out)) Files.delete(out);  // an empty directory (checked by create)
-        AtomicFile.syncTree(staging);  // every file is on disk before the corpus has its name
-        AtomicFile.move(staging, out);
-        done = true;
+        stage.commit();
     }
 
     /** Without {@link #commit}: removes the staging folder. */
     @Override public void close() throws IOException {
-        if (done) return;
-        done = true;
-        ShardPreparer.deleteTree(staging);
+        stage.close();
     }
 
     private static boolean isEmptyDirectory(Path p) throws IOException {

@@ -25,7 +25,7 @@ public final class Comparison {
         this.labels = uniqueLabels(this.runs);
         RunLog best = null;
         for (RunLog r : this.runs) {
-            if (!r.info().isBaseline() || r.finalEval() == null || !Double.isFinite(r.finalEval().ppl())) continue;
+            if (!r.info().isBaseline() || r.incomplete() != null || !Double.isFinite(r.finalEval().ppl())) continue;
             if (best == null || r.finalEval().ppl() < best.finalEval().ppl()) best = r;
         }
         this.bestBaseline = best;
@@ -42,7 +42,7 @@ public final class Comparison {
         this.rows = List.copyOf(out);
     }
 
-    /** The first evaluated step whose perplexity is at or below {@code ppl}; -1 if the run never got there. */
+    /** The first evaluated step whose perplexity is at or below {@code ppl}; -1 if the run never got there. (Only finished runs are targets.) */
     public static long stepsToReach(RunLog run, double ppl) {
         for (EvalRecord e : run.evals()) if (e.ppl() <= ppl) return e.step();
         return -1;

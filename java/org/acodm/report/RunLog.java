@@ -40,6 +40,17 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
         return evals.isEmpty() ? null : evals.get(evals.size() - 1);
     }
 
+    /**
+     * Why this run cannot be ranked against others (null when it can): it did not finish, never evaluated, or logged
+     * no step. A run stopped early would otherwise look like the best baseline (its early perplexity is "reached" at once).
+     */
+    public String incomplete() {
+        if (steps.isEmpty()) return "no training step logged";
+        if (finalEval() == null) return "never evaluated";
+        if (!info.complete()) return "not finished (" + steps.get(steps.size() - 1).step() + " of " + info.steps() + " steps logged)";
+        return null;
+    }
+
     public static RunLog read(Path dir) {
         if (!Files.isDirectory(dir)) throw new RunDataException(dir + ": not a directory");
         Path runFile = dir.resolve(RUN_FILE);
@@ -79,7 +90,11 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
         long steps = n.path("steps").asLong(0);
         long tps = n.path("tokens_per_step").asLong(0);
         JsonNode config = n.has("config") ? n.get("config") : JsonNodeFactory.instance.objectNode();
-        return new RunInfo(name, method, model, domains, steps, tps, config);
+        JsonNode seed = config.path("run").get("seed");
+        // run.json without "complete" predates the flag; such a run counts as complete (its log decides what it shows).
+        boolean complete = !n.has("complete") || n.get("complete").asBoolean(false);
+        return new RunInfo(name, method, model, domains, steps, tps, config, complete, seed != null && seed.canConvertToLong() ? seed.asLong() : null,
+                setup(config));
     }
 
     private static void readMetrics(Path file, List<StepRecord> steps, List<EvalRecord> evals, List<EvalRecord> finals, List<String> warnings) {
@@ -125,6 +140,22 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
                 into.add(r);
             }
             // Other record types (agent diagnostics, ...) are not part of the report.
+        }
+    }
+
+    /** Keys two seeds of one experiment may differ in. */
+    private static final java.util.Set<String> NOT_SETUP = java.util.Set.of("name", "seed", "threads", "device", "dist_timeout", "dist_bucket_mb",
+            "dist_check_interval");
+
+    /** The configuration without run.name, run.seed and where it ran, as canonical JSON (sorted keys). */
+    private static String setup(JsonNode config) {
+        com.fasterxml.jackson.databind.node.ObjectNode c = config.isObject() ? config.deepCopy() : JsonNodeFactory.instance.objectNode();
+        if (c.get("run") instanceof com.fasterxml.jackson.databind.node.ObjectNode run) run.remove(NOT_SETUP);
+        try {
+            return Mappers.JSON.writer().with(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                    .writeValueAsString(Mappers.JSON.treeToValue(c, Object.class));
+        } catch (JsonProcessingException e) {
+            return c.toString();
         }
     }
 
