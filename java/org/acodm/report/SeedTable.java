@@ -131,16 +131,7 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
     /** The final evaluation's mean perplexity over the domains not ignored (the logged mean when none is). */
     static double finalPpl(RunLog r, List<String> ignored) {
         EvalRecord e = r.finalEval();
-        if (e == null) return Double.NaN;
-        if (ignored.isEmpty()) return e.ppl();
-        double sum = 0;
-        int n = 0;
-        for (Map.Entry<String, Double> d : e.domainPpl().entrySet()) {
-            if (ignored.contains(d.getKey()) || !Double.isFinite(d.getValue())) continue;
-            sum += d.getValue();
-            n++;
-        }
-        return n == 0 ? Double.NaN : sum / n;
+        return e == null ? Double.NaN : e.meanPpl(ignored);
     }
 
     /** The step records of the second half of the run's logged steps (by step number). */

@@ -170,17 +170,8 @@ public record StudyReport(Setup setup, Row floor, List<Row> compared, List<Row> 
         return null;
     }
 
-    /** The mean over the non-ignored domains of an evaluation's per-domain perplexity. */
     static double meanPpl(EvalRecord e, Set<String> ignored) {
-        if (e == null) return Double.NaN;
-        double sum = 0;
-        int n = 0;
-        for (Map.Entry<String, Double> d : e.domainPpl().entrySet()) {
-            if (ignored.contains(d.getKey()) || !Double.isFinite(d.getValue())) continue;
-            sum += d.getValue();
-            n++;
-        }
-        return n == 0 ? e.ppl() : sum / n;
+        return e == null ? Double.NaN : e.meanPpl(ignored);
     }
 
     /**
