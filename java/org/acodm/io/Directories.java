@@ -5,6 +5,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /** Output folders: created when missing, and a clear error when a file stands where a folder is wanted. */
 public final class Directories {
@@ -29,5 +31,13 @@ public final class Directories {
             throw new IOException(dir + ": cannot create the directory: " + e.getFile() + " exists and is not a directory", e);
         }
         return dir;
+    }
+
+    /** Deletes {@code p} and everything under it (links are deleted, not followed); nothing when it does not exist. */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
     }
 }
