@@ -187,7 +187,7 @@ public final class Trainer implements AutoCloseable {
     public RunPlan plan() {
         return new RunPlan(model.configString(), model.numParameters(), domains, cfg.train().steps(), cfg.data().batchSize(),
                 cfg.data().seqLen(), (long) cfg.data().batchSize() * cfg.data().seqLen(), policy.weights(), cfg.mixing().method().key(),
-                List.of());
+                RunPlan.dataNotes(train.manifest(), domains, cfg.data()));
     }
 
     /** Stops after this many steps of this invocation (tests use it to simulate preemption). */
