@@ -102,6 +102,8 @@ public final class ShardPreparer {
 
     public static Manifest prepare(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
         boolean existed = Files.isDirectory(outDir);
+        // Refused before the lock file is created in someone's folder (the check is repeated under the lock).
+        if (existed && !Files.exists(outDir.resolve(LOCK_FILE))) refuseForeignDirectory(outDir, options);
         try (DirectoryLock lock = DirectoryLock.acquire(outDir, LOCK_FILE, "prepare")) {
             if (existed) refuseForeignDirectory(outDir, options);
             return prepareLocked(sources, tokenizer, outDir, options, listener);

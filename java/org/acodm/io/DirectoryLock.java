@@ -18,12 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>POSIX drops all of a process's locks on a file when any descriptor of that file is closed, so this JVM opens
  * a lock file once: a second attempt from this process is refused from the registry below, without opening it.
- *
- * <p>The lock file exists only while its lock is held (or after its holder was killed): {@link #close} deletes it
- * before releasing the lock, so a refused or finished job leaves no {@code train.lock} in a folder it did not
- * otherwise write. A process that opened the file before the deletion and locks it after the release holds a lock
- * on a file no longer there; so every locker checks, after writing its pid, that the path still leads to what it
- * wrote, and starts over when it does not.
  */
 public final class DirectoryLock implements AutoCloseable {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
@@ -63,38 +57,22 @@ public final class DirectoryLock implements AutoCloseable {
         if (!HELD.add(file)) throw refused(dir, job, file, self, self);
         FileChannel ch = null;
         try {
-            for (int attempt = 0; ; attempt++) {
-                ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileLock l;
-                try {
-                    l = ch.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    l = null;
-                }
-                if (l == null) throw refused(dir, job, file, holder(ch), self);
-                String pid = self + "\n";
-                ch.truncate(0);
-                ch.write(ByteBuffer.wrap(pid.getBytes(StandardCharsets.US_ASCII)), 0);
-                ch.force(true);
-                if (stillAt(file, pid)) return new DirectoryLock(file, ch, l);
-                // The holder before us deleted the file (see close) after we opened it: this lock guards nothing.
-                ch.close();
-                ch = null;
-                if (attempt >= 100) throw new IOException("cannot lock " + file + ": it is deleted and created again by other processes as fast as it is locked");
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
             }
+            if (l == null) throw refused(dir, job, file, holder(ch), self);
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((self + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            ch.force(true);
+            return new DirectoryLock(file, ch, l);
         } catch (IOException | RuntimeException e) {
             HELD.remove(file);
             if (ch != null) ch.close();
             throw e;
-        }
-    }
-
-    /** Whether {@code file} is the file this process locked: it holds this process's pid (no other live process writes it). */
-    private static boolean stillAt(Path file, String pid) {
-        try {
-            return java.nio.file.Files.readString(file, StandardCharsets.US_ASCII).equals(pid);
-        } catch (IOException e) {
-            return false;
         }
     }
 
@@ -127,21 +105,14 @@ public final class DirectoryLock implements AutoCloseable {
 
     public Path file() { return file; }
 
-    /**
-     * Deletes the lock file, then releases the lock (in that order: while the lock is held no one else can take it, and
-     * whoever opened the file meanwhile finds it gone once it has the lock, see {@link #acquire}). Idempotent.
-     */
+    /** Releases the lock (the file stays: deleting it would race with a process that just opened it). Idempotent. */
     @Override public void close() throws IOException {
         if (!channel.isOpen()) return;
         try {
-            java.nio.file.Files.deleteIfExists(file);
+            lock.release();
         } finally {
-            try {
-                lock.release();
-            } finally {
-                channel.close();
-                HELD.remove(file);
-            }
+            channel.close();
+            HELD.remove(file);
         }
     }
 }

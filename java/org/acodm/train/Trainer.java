@@ -202,6 +202,10 @@ public final class Trainer implements AutoCloseable {
      * continues from, the metrics log, the config and the data before it changes anything.
      */
     public long run(boolean resume) throws IOException {
+        // A folder that is not a run directory (train --out DATA_DIR) is refused before the lock file is created in it;
+        // with a lock file there, a run may be in the making, and the same check under the lock decides.
+        if (dp.leader() && Files.isDirectory(runDir) && !Files.exists(runDir.resolve(LOCK_FILE)) && checkpoints.list().isEmpty())
+            refuseForeignDirectory();
         // Rank 0 holds the lock for the whole job: the other ranks of the same run share its directory.
         try (DirectoryLock lock = dp.leader() ? DirectoryLock.acquire(runDir, LOCK_FILE, "train") : null) {
             return runLocked(resume);

@@ -118,6 +118,7 @@ class PrepareOwnershipTest {
         assertTrue(r[1].contains("acodm: " + out + " is not empty and holds no prepared data (photos, todo.txt); choose a new or empty --out, "
                 + "or --overwrite to write beside these files"), r[1]);
         assertFalse(Files.exists(out.resolve(Manifest.FILE_NAME)));
+        assertFalse(Files.exists(out.resolve(ShardPreparer.LOCK_FILE)), "refused before a lock file is created there (issue 19, item 14)");
 
         r = prepare("--input", train.toString(), "--input", "val=" + val, "--out", out.toString(), "--overwrite");
         assertEquals("0", r[0], r[1]);

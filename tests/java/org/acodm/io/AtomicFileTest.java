@@ -88,20 +88,6 @@ class AtomicFileTest {
         DirectoryLock.acquire(dir, "train.lock", "train").close();
     }
 
-    /** Issue 19, item 14: a refused `train --out DATA_DIR` left train.lock in the data directory. */
-    @Test void aReleasedLockLeavesNoFileAndAKilledHoldersFileIsTakenOver() throws IOException {
-        Path file = dir.resolve("train.lock");
-        try (DirectoryLock held = DirectoryLock.acquire(dir, "train.lock", "train")) {
-            assertTrue(Files.isRegularFile(file));
-        }
-        assertFalse(Files.exists(file), "deleted on release");
-        Files.writeString(file, "999999999\n");  // what a killed holder leaves: its pid, no lock
-        try (DirectoryLock held = DirectoryLock.acquire(dir, "train.lock", "train")) {
-            assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(file));
-        }
-        assertFalse(Files.exists(file));
-    }
-
     @Test void aFolderIsReplacedWholeAndAFailedSwapPutsTheOldOneBack() throws IOException {
         Path target = Files.createDirectories(dir.resolve("export"));
         Files.writeString(target.resolve("config.json"), "old config");
