@@ -47,8 +47,16 @@ public final class ActorCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "The actor file to write (e.g. actor.pt).")
         Path out;
 
+        @Option(names = "--overwrite", description = "Replace an existing --out file (atomically: a reader sees the old actor or the new one).")
+        boolean overwrite;
+
         @Override public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
+            // An actor file may be what a target run's mixing.frozen_actor.actor names: it is replaced only when asked to.
+            if (Files.isDirectory(out))
+                throw new IllegalArgumentException("--out " + out + " is a directory; pass the actor file to write, e.g. " + out.resolve(ActorExport.FILE_NAME));
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !overwrite)
+                throw new IllegalArgumentException("--out " + out + " exists; pass --overwrite to replace it, or choose another file. Nothing was written");
             ActorExport meta;
             String from;
             if (source.run != null) {

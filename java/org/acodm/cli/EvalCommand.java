@@ -78,6 +78,12 @@ public final class EvalCommand implements Callable<Integer> {
         }
         long step = Checkpoints.stepOf(ckpt);
         Evaluator evaluator = Evaluator.forCheckpoint(cfg, tree, s, ckpt);
+        // A domain without windows in this split is left out of the averages; they say which domains they cover.
+        java.util.List<String> unscored = new java.util.ArrayList<>();
+        for (int j = 0; j < evaluator.domains().size(); j++) if (evaluator.windows(j) == 0) unscored.add(evaluator.domains().get(j));
+        if (unscored.size() == evaluator.domains().size())
+            throw new IllegalArgumentException(cfg.data().path() + " holds no " + s + " data for any domain of this run " + unscored
+                    + ": nothing to evaluate");
         Model.setNumThreads(cfg.run().threads());
         Evaluator.Result r;
         try (Model model = new Model(cfg.model().config(), cfg.run().seed(), device != null ? device : cfg.run().device().engineName())) {
@@ -88,10 +94,14 @@ public final class EvalCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "checkpoint  %s (after step %d of %d)%n", ckpt, step, cfg.train().steps());
         w.printf(Locale.ROOT, "split       %s: up to %d windows of %d tokens per domain%n", s, cfg.data().evalWindowsPerDomain(), cfg.data().seqLen());
         w.printf(Locale.ROOT, "%-28s %8s %12s %12s %10s%n", "domain", "windows", "loss", "perplexity", "bpb");
-        for (int j = 0; j < r.domains().length; j++)
-            w.printf(Locale.ROOT, "%-28s %8d %12.6f %12.6f %10.6f%n", r.domains()[j], evaluator.windows(j), r.domainLoss()[j],
+        for (int j = 0; j < r.domains().length; j++) {
+            if (evaluator.windows(j) == 0) w.printf(Locale.ROOT, "%-28s %8d   (no %s data: not in the average)%n", r.domains()[j], 0, s);
+            else w.printf(Locale.ROOT, "%-28s %8d %12.6f %12.6f %10.6f%n", r.domains()[j], evaluator.windows(j), r.domainLoss()[j],
                     r.domainPpl()[j], r.domainBpb()[j]);
-        w.printf(Locale.ROOT, "%-28s %8s %12.6f %12.6f %10.6f%n", "average", "", r.loss(), r.ppl(), r.bpb());
+        }
+        String average = unscored.isEmpty() ? "average" : "average of " + (r.domains().length - unscored.size()) + " of " + r.domains().length;
+        w.printf(Locale.ROOT, "%-28s %8s %12.6f %12.6f %10.6f%n", average, "", r.loss(), r.ppl(), r.bpb());
+        if (!unscored.isEmpty()) w.println("the averages leave out " + unscored + ", which have no " + s + " data in " + cfg.data().path());
         w.flush();
         return 0;
     }

@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 import org.acodm.io.DirectoryLock;
 
 /**
@@ -101,6 +102,8 @@ public final class ShardPreparer {
 
     public static Manifest prepare(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
         boolean existed = Files.isDirectory(outDir);
+        // Refused before the lock file is created in someone's folder (the check is repeated under the lock).
+        if (existed && !Files.exists(outDir.resolve(LOCK_FILE))) refuseForeignDirectory(outDir, options);
         try (DirectoryLock lock = DirectoryLock.acquire(outDir, LOCK_FILE, "prepare")) {
             if (existed) refuseForeignDirectory(outDir, options);
             return prepareLocked(sources, tokenizer, outDir, options, listener);
@@ -215,6 +218,9 @@ public final class ShardPreparer {
             }
             records.put(split, staged);
         }
+        if (records.containsKey(Split.VAL) && records.get(Split.VAL).domains().isEmpty())
+            throw new IOException("the val split's input (" + describeInputs(bySplit.get(Split.VAL)) + ") holds no documents: every run evaluates "
+                    + "on val, so data without one cannot be trained on; " + outDir + " was not changed");
         if (records.values().stream().allMatch(r -> r.domains().isEmpty()))
             throw new IOException("no documents in " + describeInputs(sources) + " (read the text from \"" + options.reader().textField()
                     + "\" and the domain from \"" + options.reader().domainField() + "\" of each line; see --text-field, --domain-field): "
@@ -223,13 +229,9 @@ public final class ShardPreparer {
         Path manifestFile = outDir.resolve(Manifest.FILE_NAME);
         if (Files.deleteIfExists(manifestFile)) AtomicFile.syncFolder(outDir);
         for (Split split : toCommit) {
-            Path target = outDir.resolve(split.dirName());
             Path old = staging.resolve(split.dirName() + ".old");
             deleteTree(old);
-            AtomicFile.syncTree(staging.resolve(split.dirName()));
-            if (Files.exists(target)) AtomicFile.move(target, old);
-            AtomicFile.move(staging.resolve(split.dirName()), target);
-            deleteTree(old);
+            AtomicFile.replaceDirectory(staging.resolve(split.dirName()), outDir.resolve(split.dirName()), old);
         }
         // A split prepared earlier but absent from these inputs would otherwise linger beside a manifest that ignores it.
         for (Split split : toDelete) deleteTree(outDir.resolve(split.dirName()));
@@ -259,12 +261,23 @@ public final class ShardPreparer {
             sources.addAll(e.getValue().sources());
         }
         List<String> warnings = new ArrayList<>();
+        Map<String, Manifest.DomainStats> train = splits.getOrDefault(Split.TRAIN.dirName(), Map.of());
         for (Map.Entry<String, Map<String, Manifest.DomainStats>> s : splits.entrySet()) {
+            boolean isTrain = s.getKey().equals(Split.TRAIN.dirName()), isVal = s.getKey().equals(Split.VAL.dirName());
             for (String d : domains) {
                 Manifest.DomainStats st = s.getValue().get(d);
-                if (st == null) warnings.add(s.getKey() + "/" + d + ": no documents in this split");
-                else if (st.tokens() < options.minDomainTokens())
-                    warnings.add(s.getKey() + "/" + d + ": " + st.tokens() + " tokens, fewer than --min-domain-tokens " + options.minDomainTokens());
+                String at = s.getKey() + "/" + d + ": ";
+                if (st == null) {
+                    warnings.add(at + "no documents in this split" + (isVal && train.containsKey(d)
+                            ? ": '" + d + "' is trained on but never evaluated, and the average over domains leaves it out" : ""));
+                } else if (st.bytes() == 0) {
+                    // Bits per byte divide by the text's bytes: a domain of empty documents has none, and its value is infinite.
+                    warnings.add(at + "its " + st.documents() + " document(s) are all empty (0 bytes of text, " + st.tokens() + " end-of-document tokens)"
+                            + (isTrain ? ": training on it teaches nothing but end-of-document" : ": its bits per byte are undefined"));
+                } else if (st.tokens() < options.minDomainTokens()) {
+                    warnings.add(at + st.tokens() + " tokens, fewer than --min-domain-tokens " + options.minDomainTokens()
+                            + (isTrain ? "; a run that samples it repeats these tokens, as often as its weight asks" : ""));
+                }
             }
         }
         for (Manifest.SourceInfo s : sources) {
@@ -554,9 +567,6 @@ public final class ShardPreparer {
     }
 
     static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
+        Directories.deleteTree(p);
     }
 }

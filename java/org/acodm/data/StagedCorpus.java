@@ -14,7 +14,7 @@ import org.acodm.io.StagedDirectory;
 
 /**
  * The output of a corpus built from another ({@code acodm corpus noisy}, {@code acodm corpus split}). Its files are
- * written into a staging folder beside it ({@code .NAME.partial}), which is synced and renamed to the output's name only
+ * written into a staging folder beside it ({@link StagedDirectory}), which is synced and renamed to the output's name only
  * when every file is complete, so an interrupted build leaves no corpus that looks whole; closed without
  * {@link #commit} (a build that failed) it removes the staging folder. Every output file stands for one file of the
  * input corpus: the same path relative to the corpus, the same format (zstd or plain, by the name).

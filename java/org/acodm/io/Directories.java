@@ -5,6 +5,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /** Output folders: created when missing, and a clear error when a file stands where a folder is wanted. */
 public final class Directories {
@@ -31,11 +33,11 @@ public final class Directories {
         return dir;
     }
 
-    /** Deletes {@code p} and everything under it (symbolic links themselves, never what they point to); nothing when it is absent. */
+    /** Deletes {@code p} and everything under it (links are deleted, not followed); nothing when it does not exist. */
     public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }
     }
 }

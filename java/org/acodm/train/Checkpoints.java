@@ -46,6 +46,8 @@ public final class Checkpoints {
     static final List<String> REQUIRED = List.of("model.ckpt", "policy", "config.yaml", TRAINER_STATE);
     private static final Pattern NAME = Pattern.compile("step-(\\d{9,})");
     private static final String DAMAGED_PREFIX = "damaged-";
+    /** The folder of a run directory that holds its checkpoints. */
+    static final String FOLDER = "checkpoints";
 
     /**
      * The writes of one checkpoint, in order: before each, {@link #faults} is told its name (with the step), so a test can
@@ -63,7 +65,7 @@ public final class Checkpoints {
     private final Path dir;
 
     Checkpoints(Path runDir) {
-        this.dir = runDir.resolve("checkpoints");
+        this.dir = runDir.resolve(FOLDER);
     }
 
     Path directory() { return dir; }
@@ -352,7 +354,30 @@ public final class Checkpoints {
                     + all.stream().map(q -> q.getFileName().toString()).toList() + ")");
         Checked checked = check(p);
         if (!checked.usable()) throw new IllegalArgumentException("checkpoint " + p + " is damaged: " + checked.describeProblems());
+        requireOfRun(runDir, c.directory(), p, checked.state());
         return p;
+    }
+
+    /**
+     * A checkpoint named by its path must be of the run: one in another run's checkpoints/ folder, or one copied out of its
+     * run that trained on other data than the run records, is refused as what it is (the data check that follows would
+     * otherwise blame the data for being "prepared again since").
+     */
+    private static void requireOfRun(Path runDir, Path ownFolder, Path ckpt, TrainerState state) throws IOException {
+        Path parent = ckpt.toAbsolutePath().normalize().getParent();
+        if (parent == null) return;
+        if (Files.isDirectory(ownFolder) && Files.isSameFile(parent, ownFolder)) return;
+        Path otherRun = parent.getFileName() != null && parent.getFileName().toString().equals(FOLDER) ? parent.getParent() : null;
+        if (otherRun != null && Files.isRegularFile(otherRun.resolve("run.json")) && !Files.isSameFile(otherRun, runDir))
+            throw new IllegalArgumentException("checkpoint " + ckpt + " is of another run, " + otherRun + ", not of --run " + runDir
+                    + "; evaluate it with --run " + otherRun);
+        Path runJson = runDir.resolve("run.json");
+        JsonNode recorded = Files.isRegularFile(runJson) ? Mappers.JSON.readTree(runJson.toFile()).get("data") : null;
+        if (recorded == null || state.data() == null) return;  // written before runs recorded their data: nothing to compare
+        String diff = DataIdentity.fromJson(recorded).difference(state.data());
+        if (diff != null)
+            throw new IllegalArgumentException("checkpoint " + ckpt + " is not of run " + runDir + ": it trained on other data than the run ("
+                    + diff + " differ); evaluate it with --run set to the run it comes from");
     }
 
     /** The trainer state of a checkpoint that {@link #find} returned. */

@@ -43,7 +43,8 @@ public final class Evaluator {
         var stats = manifest.split(split);
         for (int j = 0; j < domains.size(); j++) {
             Manifest.DomainStats st = stats.get(domains.get(j));
-            bytesPerToken[j] = st == null || st.tokens() == 0 ? Double.NaN : (double) st.bytes() / st.tokens();
+            // A domain of empty documents has tokens (end-of-document) but no bytes: no bits per byte, not Infinity.
+            bytesPerToken[j] = st == null || st.tokens() == 0 || st.bytes() == 0 ? Double.NaN : (double) st.bytes() / st.tokens();
         }
     }
 

@@ -194,7 +194,7 @@ public final class Trainer implements AutoCloseable {
     public RunPlan plan() {
         return new RunPlan(model.configString(), model.numParameters(), domains, cfg.train().steps(), cfg.data().batchSize(),
                 cfg.data().seqLen(), (long) cfg.data().batchSize() * cfg.data().seqLen(), policy.weights(), cfg.mixing().method().key(),
-                List.of());
+                RunPlan.dataNotes(train.manifest(), domains, cfg.data()));
     }
 
     /** Stops after this many steps of this invocation (tests use it to simulate preemption). */
@@ -215,6 +215,10 @@ public final class Trainer implements AutoCloseable {
      * continues from, the metrics log, the config and the data before it changes anything.
      */
     public long run(boolean resume) throws IOException {
+        // A folder that is not a run directory (train --out DATA_DIR) is refused before the lock file is created in it;
+        // with a lock file there, a run may be in the making, and the same check under the lock decides.
+        if (dp.leader() && Files.isDirectory(runDir) && !Files.exists(runDir.resolve(LOCK_FILE)) && checkpoints.list().isEmpty())
+            refuseForeignDirectory();
         // Rank 0 holds the lock for the whole job: the other ranks of the same run share its directory.
         try (DirectoryLock lock = dp.leader() ? DirectoryLock.acquire(runDir, LOCK_FILE, "train") : null) {
             return runLocked(resume);
@@ -520,8 +524,16 @@ public final class Trainer implements AutoCloseable {
             dp.put(domains.get(j), e.domainPpl()[j]);
             db.put(domains.get(j), e.domainBpb()[j]);
         }
+        List<String> missing = new ArrayList<>();
+        for (int j = 0; j < domains.size(); j++) if (Double.isNaN(e.domainLoss()[j])) missing.add(domains.get(j));
+        if (!missing.isEmpty()) {
+            ArrayNode m = n.putArray("domains_without_val");
+            missing.forEach(m::add);
+        }
         log.write(n);
-        out.printf(Locale.ROOT, "eval step %d: average perplexity %.3f, bits per byte %.4f%n", step, e.ppl(), e.bpb());
+        out.printf(Locale.ROOT, "eval step %d: average perplexity %.3f, bits per byte %.4f%s%n", step, e.ppl(), e.bpb(), missing.isEmpty() ? ""
+                : String.format(Locale.ROOT, " (over %d of %d domains; no val data: %s)", domains.size() - missing.size(), domains.size(),
+                        String.join(", ", missing)));
     }
 
     /**

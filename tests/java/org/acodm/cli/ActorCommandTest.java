@@ -45,6 +45,25 @@ class ActorCommandTest {
         }
     }
 
+    /** Issue 19, item 14: an existing --out (perhaps what a target run's mixing.frozen_actor.actor names) is replaced only when asked. */
+    @Test void anExistingOutIsReplacedOnlyWithOverwrite() throws IOException {
+        Path out = Files.writeString(dir.resolve("kept.pt"), "an actor a target run uses");
+        TrainFixtures.CliResult r = TrainFixtures.cli("actor", "export", "--run", run.toString(), "--out", out.toString());
+        assertEquals(1, r.rc(), r.all());
+        assertTrue(r.err().contains("acodm: --out " + out + " exists; pass --overwrite to replace it, or choose another file. Nothing was written"),
+                r.all());
+        assertEquals("an actor a target run uses", Files.readString(out));
+        r = TrainFixtures.cli("actor", "export", "--checkpoint", run.resolve("checkpoints/step-000000008").toString(), "--out", out.toString());
+        assertEquals(1, r.rc(), r.all());
+        assertEquals("an actor a target run uses", Files.readString(out));
+
+        export("--run", run.toString(), "--out", out.toString(), "--overwrite");
+        assertEquals(-1, Files.mismatch(run.resolve(ActorExport.FILE_NAME), out));
+        try (var s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("kept.pt.tmp")), "no temporary beside it");
+        }
+    }
+
     @Test void fromTheFinalCheckpointIsTheRunsOwnActor() throws IOException {
         Path out = dir.resolve("from-final.pt");
         export("--checkpoint", run.resolve("checkpoints/step-000000008").toString(), "--out", out.toString());

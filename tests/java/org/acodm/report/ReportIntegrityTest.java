@@ -81,13 +81,15 @@ class ReportIntegrityTest {
         assertTrue(r.seeds().table().contains("left out (cannot be ranked): " + stopped + " (early): not finished"), r.seeds().table());
     }
 
-    @Test void aReportIsSwappedInWhole() throws IOException {
+    @Test void aReportIsSwappedInWhole() throws Exception {
         Path a = run(dir.resolve("a"), "a", 1, "x", true, 30), b = run(dir.resolve("b"), "b", 1, "x", true, 31), c = run(dir.resolve("c"), "c", 1, "x", true, 32);
         Path out = dir.resolve("report");
         ReportWriter.write(List.of(a, b, c), out, Set.of());
         assertTrue(Files.exists(out.resolve("weights_03_c.png")));
         // What an interrupted report of the same folder left beside it is cleared by the next one.
-        Path staging = dir.resolve(".report.partial");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path staging = dir.resolve("report.tmp-" + gone.pid() + "-0");
         Files.createDirectories(staging);
         Files.writeString(staging.resolve("val_ppl.png.tmp-123"), "half");
 
@@ -98,13 +100,16 @@ class ReportIntegrityTest {
         Map<String, byte[]> after = files(out);
         assertEquals(before.keySet(), after.keySet());
         for (String k : before.keySet()) assertArrayEquals(before.get(k), after.get(k), k);
-        assertFalse(Files.exists(staging), "the failed report's staging folder is removed");
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("report.tmp-") && !n.equals(staging.getFileName().toString())).toList(),
+                    "the failed report's staging folder is removed");
+        }
 
         // A report of fewer runs carries no plot of the run it dropped, and nothing of the interrupted one.
         ReportWriter.write(List.of(a, b), out, Set.of());
         assertFalse(Files.exists(out.resolve("weights_03_c.png")));
         try (var s = Files.list(dir)) {
-            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".report")).toList());
+            assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("report.tmp-")).toList());
         }
         // A folder holding someone else's file is refused, not swapped away.
         Files.writeString(out.resolve("notes.txt"), "mine");
