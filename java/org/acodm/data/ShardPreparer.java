@@ -210,7 +210,7 @@ public final class ShardPreparer {
             Path stagedDir = staging.resolve(split.dirName());
             SplitRecord staged = readRecord(stagedDir);
             if (staged == null || !staged.fingerprint().equals(fingerprints.get(split))) {
-                deleteTree(stagedDir);
+                Directories.deleteTree(stagedDir);
                 staged = tokenizeSplit(split, bySplit.get(split), tokenizer, stagedDir, options, fingerprints.get(split), identities.get(split), listener);
                 listener.splitFinished(split, false);
             } else {
@@ -230,12 +230,12 @@ public final class ShardPreparer {
         if (Files.deleteIfExists(manifestFile)) AtomicFile.syncFolder(outDir);
         for (Split split : toCommit) {
             Path old = staging.resolve(split.dirName() + ".old");
-            deleteTree(old);
+            Directories.deleteTree(old);
             AtomicFile.replaceDirectory(staging.resolve(split.dirName()), outDir.resolve(split.dirName()), old);
         }
         // A split prepared earlier but absent from these inputs would otherwise linger beside a manifest that ignores it.
-        for (Split split : toDelete) deleteTree(outDir.resolve(split.dirName()));
-        deleteTree(staging);
+        for (Split split : toDelete) Directories.deleteTree(outDir.resolve(split.dirName()));
+        Directories.deleteTree(staging);
 
         Manifest m = buildManifest(records, tokenizer, options);
         m.write(outDir);
@@ -566,7 +566,4 @@ public final class ShardPreparer {
         return stem;
     }
 
-    static void deleteTree(Path p) throws IOException {
-        Directories.deleteTree(p);
-    }
 }
