@@ -28,8 +28,8 @@ const std::vector<ModelShape>& shapes() {
 int padVocab(long v) { return static_cast<int>((v + 127) / 128 * 128); }
 
 // Upper bounds of the integer keys: far above any model trained today (126 layers, d_model 25,600, 256 K vocabulary,
-// 1 M context), low enough that a typo is an error, not a model of 2^32 layers (a value cast to int used to wrap:
-// layers=4294967298 gave 2 layers) or a layout of millions of parameter names built before any check.
+// 1 M context), low enough that a typo is an error, not a model of 2^32 layers (a value cast to int would wrap:
+// layers=4294967298 would give 2 layers) or a layout of millions of parameter names built before any check.
 constexpr long kMaxLayers = 1024;
 constexpr long kMaxDModel = 65536;
 constexpr long kMaxHeads = 1024;

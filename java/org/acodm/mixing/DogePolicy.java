@@ -87,7 +87,7 @@ public final class DogePolicy implements MixingPolicy {
         lastLr = lr;
         update(o, s, lr);
         // The released code's avg_dw += new weights after every update: the average covers α_1 .. α_t, never the
-        // initial weights (this code used to add the weights a step ran with, α_0 .. α_{t-1}: one step behind).
+        // initial weights.
         double[] now = weights();
         for (int i = 0; i < k; i++) alphaSum[i] += now[i];
         steps++;

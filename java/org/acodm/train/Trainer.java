@@ -486,7 +486,7 @@ public final class Trainer implements AutoCloseable {
         ObjectNode w = n.putObject("weights");
         for (int j = 0; j < domains.size(); j++) w.put(domains.get(j), alpha[j]);
         // Only a policy whose learned weights are not simply its current weights (DoGE's running average) gets this
-        // field; comparing the arrays by reference wrote it for every policy, holding the next step's weights.
+        // field (compared by value: policies return copies).
         double[] reported = policy.reportedWeights();
         if (!java.util.Arrays.equals(reported, policy.weights())) {
             ObjectNode rw = n.putObject("reported_weights");
