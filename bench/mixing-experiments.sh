@@ -3,7 +3,7 @@
 # the repository; every step resumes (a rerun skips finished runs), so an interrupted experiment is rerun as is.
 #   bench/mixing-experiments.sh noisy WORK [SEEDS]   minipile + Noise (acodm corpus noisy), every demo method, SEEDS seeds (3)
 #   bench/mixing-experiments.sh demo WORK [SEEDS]    the demo corpus, every demo method, SEEDS seeds (3)
-#   bench/mixing-experiments.sh sweep WORK           temperature 0.25 / 0.5 / 1 of the alignment method and the AC-ODM proxy
+#   bench/mixing-experiments.sh sweep WORK           temperature 0.07 / 0.15 / 0.3 of the alignment method and the AC-ODM proxy (units of the advantage scores, issue 18)
 # Needs ../shared/data/minipile beside the repository for `noisy` and `sweep`. Prints the CPU first: timings are
 # only comparable on the same machine.
 set -euo pipefail
@@ -35,7 +35,7 @@ case "$what" in
     shards="$work/minipile-byte"
     "$acodm" prepare --tokenizer byte --input "$minipile" --out "$shards"
     runs=()
-    for tau in 0.25 0.5 1; do
+    for tau in 0.07 0.15 0.3; do
       for run in alignment-target acodm-proxy; do
         section=alignment
         [ "$run" = acodm-proxy ] && section=acodm

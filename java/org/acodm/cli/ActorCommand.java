@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.acodm.config.ConfigWriter;
 import org.acodm.io.AtomicFile;
 import org.acodm.mixing.ActorExport;
 import org.acodm.train.Checkpoints;
@@ -77,9 +78,9 @@ public final class ActorCommand implements Runnable {
                 from = source.checkpoint.toString();
             }
             w.printf(Locale.ROOT, "actor of %s -> %s%n", from, out);
-            w.printf(Locale.ROOT, "  trained %d of %d proxy steps; state dimension %d (K = %d, L = %d); %d hidden layers of %d%n",
-                    meta.stepsTrained(), meta.proxyTotalSteps(), meta.stateDim(), meta.domains().size(), meta.stateLayers(),
-                    meta.layers(), meta.hidden());
+            w.printf(Locale.ROOT, "  trained %d of %d proxy steps; %s state of dimension %d (K = %d%s); %d hidden layers of %d%n",
+                    meta.stepsTrained(), meta.proxyTotalSteps(), ConfigWriter.enumName(meta.stateLayout()), meta.stateDim(),
+                    meta.domains().size(), meta.stateLayout().needsNorms() ? ", L = " + meta.stateLayers() : "", meta.layers(), meta.hidden());
             w.println("  domains " + meta.domains());
             w.flush();
             return 0;

@@ -22,6 +22,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     private final AgentNetworks actor;
     private final StateBuilder stateBuilder;
     private final StateLayers stateLayers;
+    private final WeightFloor floor;
     private double[] alpha;
     private float[] state;
     private long lastStep = -1;
@@ -38,8 +39,9 @@ public final class FrozenActorPolicy implements MixingPolicy {
         if (actor.stateDim() != export.stateDim())
             throw new IllegalArgumentException(actorFile + ": the actor's network takes " + actor.stateDim()
                     + " inputs but its metadata says " + export.stateDim());
-        this.stateBuilder = new StateBuilder(k, export.stateLayers(), export.deltaReference(), export.config().stepFeatureScale());
+        this.stateBuilder = StateBuilder.of(export.stateLayout(), k, export.stateLayers(), export.deltaReference(), export.stepFeatureScale());
         this.stateLayers = new StateLayers(export.stateLayers(), export.deltaReference());
+        this.floor = new WeightFloor(export.floor(), export.floorShare(), k);
         this.alpha = new double[k];
         java.util.Arrays.fill(alpha, 1.0 / k);
     }
@@ -63,13 +65,16 @@ public final class FrozenActorPolicy implements MixingPolicy {
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
 
-    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (the proxy's rule). */
-    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
+    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (the proxy's rule; none for the trends state). */
+    public List<String> stateLayers(int numLayers) { return export.stateLayout().needsNorms() ? stateLayers.names(numLayers) : List.of(); }
 
-    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
+    @Override public void beforeStep(long step, TrainedModel model) {
+        if (export.stateLayout().needsNorms()) stateLayers.beforeStep(step, model);
+    }
 
     @Override public void afterStep(StepResult result, long total, TrainedModel model) {
-        observe(stateLayers.observation(domains, result, total, model));
+        observe(export.stateLayout().needsNorms() ? stateLayers.observation(domains, result, total, model)
+                : StepObservation.of(domains, result, total, null, null));
     }
 
     public float[] lastState() { return state == null ? null : state.clone(); }
@@ -79,13 +84,13 @@ public final class FrozenActorPolicy implements MixingPolicy {
         state = stateBuilder.next(o);
         lastStep = step;
         double[] mu = AcOdmPolicy.toDouble(actor.act(state, 1));
-        long t = o.step() + 1;
-        alpha = export.weightFloor() ? OdmSchedule.applyFloor(mu, OdmSchedule.epsilon(k, t)) : mu;
+        alpha = floor.apply(mu, o.step() + 1);
     }
 
     @Override public void save(Path dir) throws IOException {
         StateFiles.write(dir.resolve(STATE_FILE), out -> {
             StateFiles.writeHeader(out, method(), domains);
+            out.writeUTF(export.stateLayout().name());
             out.writeInt(export.stateDim());
             stateBuilder.write(out);
             StateFiles.writeFloats(out, state);
@@ -98,8 +103,11 @@ public final class FrozenActorPolicy implements MixingPolicy {
         Path f = dir.resolve(STATE_FILE);
         StateFiles.read(f, in -> {
             StateFiles.readHeader(in, f, method(), domains);
+            String layout = in.readUTF();
             int dim = in.readInt();
-            if (dim != export.stateDim()) throw new IOException(f + " was saved with a state of dimension " + dim + ", this actor takes " + export.stateDim());
+            if (!layout.equals(export.stateLayout().name()) || dim != export.stateDim())
+                throw new IOException(f + " was saved with a " + layout + " state of dimension " + dim + ", this actor takes a "
+                        + export.stateLayout() + " state of dimension " + export.stateDim());
             stateBuilder.read(in);
             state = StateFiles.readFloats(in);
             alpha = StateFiles.readDoubles(in, k, "weights");

@@ -19,10 +19,15 @@ import org.acodm.io.AtomicFile;
  */
 final class StateFiles {
     static final String MAGIC = "acodm-policy-state";
-    /** Version 2: AC-ODM's state gained the smoothed scores, the prior and new counters. */
-    static final int VERSION = 2;
-    /** The oldest version each method still reads: the layouts of the others did not change with version 2. */
-    private static final Map<MixingMethod, Integer> OLDEST_READABLE = Map.of(MixingMethod.ACODM, 2);
+    /**
+     * Version 2: AC-ODM's state gained the smoothed scores, the prior and new counters. Version 3 (issue 18): the
+     * domain scores of AC-ODM and the closed form became accumulated advantages with standard errors, and AC-ODM and
+     * the frozen actor gained the state layout and the critic's form.
+     */
+    static final int VERSION = 3;
+    /** The oldest version each method still reads: the layouts of the others did not change since version 1. */
+    private static final Map<MixingMethod, Integer> OLDEST_READABLE =
+            Map.of(MixingMethod.ACODM, 3, MixingMethod.ALIGNMENT, 3, MixingMethod.FROZEN_ACTOR, 3);
 
     interface Writer { void write(DataOutputStream out) throws IOException; }
     interface Reader<T> { T read(DataInputStream in) throws IOException; }

@@ -36,7 +36,7 @@ class ActorCommandTest {
     @Test void fromAFinishedRunCopiesItsActor() throws IOException {
         Path out = dir.resolve("exports/from-run.pt");
         TrainFixtures.CliResult r = export("--run", run.toString(), "--out", out.toString());
-        assertTrue(r.out().contains("trained 8 of 8 proxy steps; state dimension 31 (K = 4, L = 9); 2 hidden layers of 32"), r.out());
+        assertTrue(r.out().contains("trained 8 of 8 proxy steps; trends state of dimension 9 (K = 4); 2 hidden layers of 32"), r.out());
         assertTrue(r.out().contains("domains " + DOMAINS), r.out());
         assertEquals(-1, Files.mismatch(run.resolve(ActorExport.FILE_NAME), out));
         // Usable elsewhere: a frozen actor over the same domains loads it.
