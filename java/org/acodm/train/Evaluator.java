@@ -66,7 +66,7 @@ public final class Evaluator {
             }
             List<String> domains = Trainer.resolveDomains(tree, cfg.data(), manifest, dataDir);
             return new Evaluator(ValidationWindows.build(shards, cfg.data().seqLen(), cfg.data().evalWindowsPerDomain()), domains,
-                    manifestIds(domains, manifest), manifest, split, cfg.data().batchSize());
+                    manifestIds(domains, manifest), manifest, split, cfg.eval().batchSize(cfg.data().batchSize()));
         }
     }
 

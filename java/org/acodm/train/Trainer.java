@@ -54,7 +54,7 @@ public final class Trainer implements AutoCloseable {
     /** Key of the numeric environment in trainer.json and run.json. */
     static final String NUMERIC_ENVIRONMENT = "numeric_environment";
     /** Keys a resume may change without invalidating the checkpoint. */
-    private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "run.dist_timeout",
+    private static final Set<String> RESUMABLE_KEYS = Set.of("run.name", "run.threads", "run.device", "run.dist_timeout", "eval.batch_size", "eval.final_windows_per_domain",
             "run.dist_bucket_mb", "run.dist_check_interval", "train.steps", "train.skip_nonfinite_steps", "train.log_alignment",
             "eval.interval", "eval.at_start", "checkpoint.interval", "checkpoint.keep_last");
     /** The lock file in the run directory that {@link #run} holds on rank 0 (see {@link DirectoryLock}). */
@@ -148,10 +148,10 @@ public final class Trainer implements AutoCloseable {
                         + "); raise it to at least " + domains.size() + " or train on fewer domains");
             this.sampler = new MixtureSampler(trainDomains, sc.withForceEachDomain(data.forceEachDomain()));
             this.evaluator = new Evaluator(ValidationWindows.build(valShards, data.seqLen(), data.evalWindowsPerDomain()), domains,
-                    Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
+                    Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, cfg.eval().batchSize(data.batchSize()));
             int finalWindows = cfg.eval().finalWindowsPerDomain();
             this.finalEvaluator = finalWindows == 0 ? null : new Evaluator(ValidationWindows.build(valShards, data.seqLen(), finalWindows),
-                    domains, Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, data.batchSize());
+                    domains, Evaluator.manifestIds(domains, manifest), manifest, Split.VAL, cfg.eval().batchSize(data.batchSize()));
         } catch (RuntimeException | IOException | Error e) {
             if (m != null) m.close();
             if (d != null) d.close();
