@@ -1,5 +1,6 @@
 package org.acodm.mixing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.acodm.engine.StepResult;
  * runs on uniform weights (there is no observation yet to build a state from).
  */
 public final class FrozenActorPolicy implements MixingPolicy {
-    static final String STATE_FILE = "frozen-actor.state";
+    static final String STATE_FILE = "frozen-actor.json";
 
     private final List<String> domains;
     private final int k;
@@ -87,33 +88,23 @@ public final class FrozenActorPolicy implements MixingPolicy {
         alpha = floor.apply(mu, o.step() + 1);
     }
 
+    record Saved(StateLayout layout, int stateDim, JsonNode stateBuilder, float[] state, double[] weights, long lastStep) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            out.writeUTF(export.stateLayout().name());
-            out.writeInt(export.stateDim());
-            stateBuilder.write(out);
-            StateFiles.writeFloats(out, state);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeLong(lastStep);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(export.stateLayout(), export.stateDim(), stateBuilder.save(), state,
+                alpha, lastStep));
     }
 
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            String layout = in.readUTF();
-            int dim = in.readInt();
-            if (!layout.equals(export.stateLayout().name()) || dim != export.stateDim())
-                throw new IOException(f + " was saved with a " + layout + " state of dimension " + dim + ", this actor takes a "
-                        + export.stateLayout() + " state of dimension " + export.stateDim());
-            stateBuilder.read(in);
-            state = StateFiles.readFloats(in);
-            alpha = StateFiles.readDoubles(in, k, "weights");
-            lastStep = in.readLong();
-            return null;
-        });
+        Saved s = StateFiles.read(f, method(), domains, Saved.class);
+        if (s.layout() != export.stateLayout() || s.stateDim() != export.stateDim())
+            throw new IOException(f + " was saved with a " + s.layout() + " state of dimension " + s.stateDim() + ", this actor takes a "
+                    + export.stateLayout() + " state of dimension " + export.stateDim());
+        stateBuilder.restore(s.stateBuilder());
+        state = s.state();
+        alpha = StateFiles.entries(s.weights(), k, "weights");
+        lastStep = s.lastStep();
     }
 
     @Override public void close() { actor.close(); }
