@@ -11,7 +11,6 @@ import java.util.Map;
 import org.acodm.data.CounterRandom;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
-import org.acodm.engine.StepResult;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
@@ -46,7 +45,6 @@ public final class AcOdmPolicy implements MixingPolicy {
     private final AgentNetworks agent;
     private final ReplayBuffer buffer;
     private final StateBuilder stateBuilder;
-    private final StateLayers stateLayers;
     private final OdmPolicy odm;
     private final DomainSignal signal;
     private final WeightFloor floor;
@@ -81,7 +79,6 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.warmupSteps = config.warmupSteps(totalSteps);
         this.rewardDim = config.reward() == RewardMode.VECTOR || config.critic() == CriticInput.SHAPED ? k : 1;
         this.stateBuilder = StateBuilder.of(config.state(), k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
-        this.stateLayers = new StateLayers(config.stateLayers(), config.deltaReference());
         this.signal = new DomainSignal(this.domains, config.rewardSource(), config.scores(), "mixing.acodm.scores");
         this.floor = new WeightFloor(config.floor(), config.floorShare(), k);
         this.scores = new double[k];
@@ -117,20 +114,11 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
-    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (none for the trends state). */
-    public List<String> stateLayers(int numLayers) { return config.state().needsNorms() ? stateLayers.names(numLayers) : List.of(); }
-
-    @Override public void beforeStep(long step, TrainedModel model) {
-        if (config.state().needsNorms()) stateLayers.beforeStep(step, model);
-    }
-
-    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
-        observe(config.state().needsNorms() ? stateLayers.observation(domains, result, total, model)
-                : StepObservation.of(domains, result, total, null, null));
+    @Override public StateLayers stateLayers(int numLayers) {
+        return config.state().needsNorms() ? StateLayers.of(config.stateLayers(), config.deltaReference(), numLayers) : StateLayers.NONE;
     }
 
     @Override public List<String> rewardLayers(int numLayers) {
-        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 

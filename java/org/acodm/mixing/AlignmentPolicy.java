@@ -84,7 +84,6 @@ public final class AlignmentPolicy implements MixingPolicy {
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
     @Override public List<String> rewardLayers(int numLayers) {
-        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 

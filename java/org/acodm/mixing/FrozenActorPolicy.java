@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.acodm.engine.AgentNetworks;
-import org.acodm.engine.StepResult;
 
 /**
  * Transfer: an actor exported by a proxy run's {@link AcOdmPolicy} picks the weights of this run. It builds the
@@ -22,7 +21,6 @@ public final class FrozenActorPolicy implements MixingPolicy {
     private final Path actorFile;
     private final AgentNetworks actor;
     private final StateBuilder stateBuilder;
-    private final StateLayers stateLayers;
     private final WeightFloor floor;
     private double[] alpha;
     private float[] state;
@@ -41,7 +39,6 @@ public final class FrozenActorPolicy implements MixingPolicy {
             throw new IllegalArgumentException(actorFile + ": the actor's network takes " + actor.stateDim()
                     + " inputs but its metadata says " + export.stateDim());
         this.stateBuilder = StateBuilder.of(export.stateLayout(), k, export.stateLayers(), export.deltaReference(), export.stepFeatureScale());
-        this.stateLayers = new StateLayers(export.stateLayers(), export.deltaReference());
         this.floor = new WeightFloor(export.floor(), export.floorShare(), k);
         this.alpha = new double[k];
         java.util.Arrays.fill(alpha, 1.0 / k);
@@ -66,16 +63,9 @@ public final class FrozenActorPolicy implements MixingPolicy {
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
 
-    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (the proxy's rule; none for the trends state). */
-    public List<String> stateLayers(int numLayers) { return export.stateLayout().needsNorms() ? stateLayers.names(numLayers) : List.of(); }
-
-    @Override public void beforeStep(long step, TrainedModel model) {
-        if (export.stateLayout().needsNorms()) stateLayers.beforeStep(step, model);
-    }
-
-    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
-        observe(export.stateLayout().needsNorms() ? stateLayers.observation(domains, result, total, model)
-                : StepObservation.of(domains, result, total, null, null));
+    /** The state layers of the proxy's rule, for a model of {@code numLayers} layers (none for the trends state). */
+    @Override public StateLayers stateLayers(int numLayers) {
+        return export.stateLayout().needsNorms() ? StateLayers.of(export.stateLayers(), export.deltaReference(), numLayers) : StateLayers.NONE;
     }
 
     public float[] lastState() { return state == null ? null : state.clone(); }

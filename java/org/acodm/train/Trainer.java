@@ -33,9 +33,10 @@ import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
 import org.acodm.io.AtomicFile;
 import org.acodm.io.DirectoryLock;
-import org.acodm.mixing.LayerSelection;
+import org.acodm.mixing.DeltaReference;
 import org.acodm.mixing.MixingPolicy;
-import org.acodm.mixing.TrainedModel;
+import org.acodm.mixing.StateLayers;
+import org.acodm.mixing.StepObservation;
 import org.acodm.train.config.DataSection;
 import org.acodm.train.config.RunConfig;
 
@@ -68,7 +69,6 @@ public final class Trainer implements AutoCloseable {
     private final DomainShards val;
     private final List<String> domains;
     private final Model model;
-    private final TrainedModel trainedModel;
     private final MixingPolicy policy;
     private final MixtureSampler sampler;
     private final Evaluator evaluator;
@@ -135,8 +135,9 @@ public final class Trainer implements AutoCloseable {
             var o = cfg.optimizer();
             m.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(),
                     o.beta1(), o.beta2(), o.eps(), o.gradClip()));
-            if (p.needsAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
-            else if (cfg.train().logAlignment()) m.setAlignmentParameters(LayerSelection.names(LayerSelection.rewardPositions(m.numLayers(), 3)));
+            if (p.needsAlignment() || cfg.train().logAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
+            StateLayers state = p.stateLayers(m.numLayers());
+            if (!state.names().isEmpty()) m.setStateParameters(state.names(), state.reference() == DeltaReference.PREVIOUS);
             if (d.group() != null) m.attach(d.group(), Math.round(cfg.run().distBucketMb() * (1 << 20)));
             SamplerConfig sc = data.domainGranularity() == DataSection.DomainGranularity.WINDOW
                     ? SamplerConfig.perWindow(cfg.run().samplerSeed(), data.batchSize(), data.seqLen())
@@ -164,7 +165,6 @@ public final class Trainer implements AutoCloseable {
         this.val = valShards;
         this.model = m;
         this.dp = d;
-        this.trainedModel = new PolicyView(m);
         this.policy = p;
         this.checkpoints = new Checkpoints(runDir);
     }
@@ -395,11 +395,10 @@ public final class Trainer implements AutoCloseable {
             double[] alpha = policy.weights();
             SampledBatch batch = sampler.sampleSlice(step, alpha, dp.first(b), dp.count(b));
             long ts = System.nanoTime();
-            policy.beforeStep(step, trainedModel);
             StepResult r = model.trainStep(batch.tokens(), batch.batchSize(), batch.windowLength(), batch.domains(), k, microBatches, alignment);
             // The engine applies no update when the loss or the gradient norm is not finite (the global batch's, the same
             // on every rank); the policy does not see such a step.
-            if (r.updated()) policy.afterStep(r, total, trainedModel);
+            if (r.updated()) policy.observe(StepObservation.of(domains, r, total));
             else skipOrStop(step + 1, r);
             double seconds = (System.nanoTime() - ts) / 1e9;
             step++;
@@ -630,14 +629,6 @@ public final class Trainer implements AutoCloseable {
         n.put("complete", complete);
         n.set("config", ConfigWriter.toNode(cfg));
         AtomicFile.write(runDir.resolve("run.json"), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
-    }
-
-    /** What the policy may read of the model around a step (TrainedModel), and nothing else of the engine. */
-    private record PolicyView(Model model) implements TrainedModel {
-        @Override public int numLayers() { return model.numLayers(); }
-        @Override public double[] parameterNorms(List<String> names) { return model.parameterNorms(names); }
-        @Override public void setReferenceParameters(List<String> names) { model.setReferenceParameters(names); }
-        @Override public double[] referenceDistances(List<String> names) { return model.referenceDistances(names); }
     }
 
     public RunConfig config() { return cfg; }

@@ -2,6 +2,7 @@ package org.acodm.mixing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -373,7 +374,8 @@ class AcOdmPolicyTest {
         ContextualBandit env = new ContextualBandit(total, 19);
         try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, small().with("reward_source", RewardSource.LOSS).withWarmupFraction(0.2),
                 total, 1, ContextualBandit.uniform())) {
-            assertTrue(!p.needsAlignment() && p.rewardLayers(16).isEmpty());
+            assertFalse(p.needsAlignment());
+            assertEquals(LayerSelection.names(LayerSelection.rewardPositions(16, 3)), p.rewardLayers(16), "where train.log_alignment logs S");
             for (long t = 0; t < total; t++) {
                 StepObservation o = env.observe(t, p.weights());
                 p.observe(new StepObservation(o.domains(), t, total, o.domainLossSum(), o.domainTokens(), null, 1e-3, o.stateNorms(), o.stateDeltaNorms()));
