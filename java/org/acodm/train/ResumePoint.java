@@ -11,12 +11,14 @@ import java.util.List;
  * @param step          the next step to run
  * @param metricsOffset bytes of metrics.jsonl the checkpoint accounts for (the rest is cut)
  * @param skippedSteps  non-finite steps the run skipped before the checkpoint
+ * @param notes         what could not be checked in the checkpoint (one written before manifests: no checksums)
  * @param damaged       newer checkpoints passed over as damaged, set aside by {@link RunDirectory#begin}
  */
-record ResumePoint(Path checkpoint, long step, long metricsOffset, long skippedSteps, List<Checkpoints.Checked> damaged) {
-    static final ResumePoint FRESH = new ResumePoint(null, 0, 0, 0, List.of());
+record ResumePoint(Path checkpoint, long step, long metricsOffset, long skippedSteps, List<String> notes, List<Checkpoints.Checked> damaged) {
+    static final ResumePoint FRESH = new ResumePoint(null, 0, 0, 0, List.of(), List.of());
 
     ResumePoint {
+        notes = List.copyOf(notes);
         damaged = List.copyOf(damaged);
     }
 

@@ -126,9 +126,13 @@ final class RunDirectory {
         refuseOtherData(c.dir(), state);
         checkStepChange(c.dir(), state, saved.train().steps());
         warnOnOtherEnvironment(c.dir(), state);
-        for (String note : c.notes()) out.println("acodm: note: checkpoint " + c.dir().getFileName() + " was " + note);
-        out.printf(Locale.ROOT, "resuming %s from %s (step %d of %d)%n", cfg.run().name(), c.dir(), state.nextStep(), cfg.train().steps());
-        return new ResumePoint(c.dir(), state.nextStep(), state.metricsOffset(), state.skippedSteps(), damaged);
+        return new ResumePoint(c.dir(), state.nextStep(), state.metricsOffset(), state.skippedSteps(), c.notes(), damaged);
+    }
+
+    /** Says which checkpoint the run continues from, once the trainer has loaded it, with what could not be checked in it. */
+    void resuming(ResumePoint from) {
+        for (String note : from.notes()) out.println("acodm: note: checkpoint " + from.checkpoint().getFileName() + " was " + note);
+        out.printf(Locale.ROOT, "resuming %s from %s (step %d of %d)%n", cfg.run().name(), from.checkpoint(), from.step(), cfg.train().steps());
     }
 
     /**

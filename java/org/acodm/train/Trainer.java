@@ -127,6 +127,7 @@ public final class Trainer implements AutoCloseable {
             if (from.resumes()) {
                 model.load(from.model());
                 policy.load(from.policy());
+                runDir.resuming(from);
             }
             // Every rank has read and checked what it resumes from: only now, and only rank 0, changes anything on disk.
             dp.checkSameStart(from.step(), runDir.path());

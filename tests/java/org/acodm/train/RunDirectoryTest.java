@@ -153,6 +153,8 @@ class RunDirectoryTest {
             assertEquals(run.resolve("checkpoints").resolve(Checkpoints.name(4)).resolve(Checkpoints.MODEL), from.model());
             assertEquals(1, from.damaged().size());
             assertTrue(Files.isDirectory(six), "nothing moves before every rank has read its checkpoint");
+            assertFalse(printed().contains("resuming"), "said once the trainer has loaded the checkpoint");
+            d.resuming(from);
             d.begin(from);
         }
         assertFalse(Files.exists(six));
