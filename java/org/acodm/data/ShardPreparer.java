@@ -107,17 +107,10 @@ public final class ShardPreparer {
     private static void refuseForeignDirectory(Path outDir, Options options) throws IOException {
         if (options.overwrite() || Files.exists(outDir.resolve(Manifest.FILE_NAME)) || Files.exists(outDir.resolve(STAGING))) return;
         for (Split split : Split.values()) if (Files.isRegularFile(outDir.resolve(split.dirName()).resolve(SPLIT_RECORD))) return;
-        List<String> entries = new ArrayList<>();
-        try (Stream<Path> s = Files.list(outDir)) {
-            for (Path p : s.sorted().toList()) if (!p.getFileName().toString().equals(LOCK_FILE)) entries.add(p.getFileName().toString());
-        }
+        List<String> entries = Directories.foreignEntries(outDir, p -> p.getFileName().toString().equals(LOCK_FILE));
         if (!entries.isEmpty())
-            throw new IOException(outDir + " is not empty and holds no prepared data (" + names(entries) + "); choose a new or empty --out, "
+            throw new IOException(outDir + " is not empty and holds no prepared data (" + Directories.listing(entries) + "); choose a new or empty --out, "
                     + "or --overwrite to write beside these files (prepare never deletes a file it did not write). Nothing was changed");
-    }
-
-    private static String names(List<String> items) {
-        return String.join(", ", items.subList(0, Math.min(5, items.size()))) + (items.size() > 5 ? " and " + (items.size() - 5) + " more" : "");
     }
 
     /** Files under {@code splitDir} that prepare did not write: all but split.json, the shards it lists, and temporaries. */
@@ -186,7 +179,7 @@ public final class ShardPreparer {
             replaced.add(split.dirName() + "/ (not among these inputs)");
         }
         if (!foreign.isEmpty())
-            throw new IOException(outDir + ": preparing here would delete files that prepare did not write: " + names(foreign)
+            throw new IOException(outDir + ": preparing here would delete files that prepare did not write: " + Directories.listing(foreign)
                     + "; move them out of the way first. Nothing was changed");
         if (!replaced.isEmpty() && !options.overwrite())
             throw new IOException(outDir + " holds data of another prepare: " + String.join("; ", replaced) + ". Use --overwrite to replace it, "
@@ -234,11 +227,11 @@ public final class ShardPreparer {
 
     private static String describeSources(SplitRecord r) {
         List<String> paths = r.sources().stream().map(Manifest.SourceInfo::path).toList();
-        return paths.isEmpty() ? "no files" : names(new ArrayList<>(paths));
+        return paths.isEmpty() ? "no files" : Directories.listing(paths);
     }
 
     private static String describeInputs(List<SourceFile> sources) {
-        return names(new ArrayList<>(sources.stream().map(f -> f.path().toString()).toList()));
+        return Directories.listing(sources.stream().map(f -> f.path().toString()).toList());
     }
 
     private static Manifest buildManifest(Map<Split, SplitRecord> records, Tokenizer tokenizer, Options options) {

@@ -1,5 +1,6 @@
 package org.acodm.mixing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.util.Map;
 import org.acodm.data.CounterRandom;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
-import org.acodm.engine.StepResult;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
@@ -29,7 +29,7 @@ import org.acodm.engine.StepResult;
  * floor(action) is exactly ODM.
  */
 public final class AcOdmPolicy implements MixingPolicy {
-    static final String STATE_FILE = "acodm.state";
+    static final String STATE_FILE = "acodm.json";
     static final String AGENT_FILE = "agent.pt";
     static final String REPLAY_FILE = "replay.bin";
     /** The purpose of the exploration noise's draws in {@link CounterRandom#POLICY}. */
@@ -45,7 +45,6 @@ public final class AcOdmPolicy implements MixingPolicy {
     private final AgentNetworks agent;
     private final ReplayBuffer buffer;
     private final StateBuilder stateBuilder;
-    private final StateLayers stateLayers;
     private final OdmPolicy odm;
     private final DomainSignal signal;
     private final WeightFloor floor;
@@ -80,7 +79,6 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.warmupSteps = config.warmupSteps(totalSteps);
         this.rewardDim = config.reward() == RewardMode.VECTOR || config.critic() == CriticInput.SHAPED ? k : 1;
         this.stateBuilder = StateBuilder.of(config.state(), k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
-        this.stateLayers = new StateLayers(config.stateLayers(), config.deltaReference());
         this.signal = new DomainSignal(this.domains, config.rewardSource(), config.scores(), "mixing.acodm.scores");
         this.floor = new WeightFloor(config.floor(), config.floorShare(), k);
         this.scores = new double[k];
@@ -116,20 +114,11 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
-    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (none for the trends state). */
-    public List<String> stateLayers(int numLayers) { return config.state().needsNorms() ? stateLayers.names(numLayers) : List.of(); }
-
-    @Override public void beforeStep(long step, TrainedModel model) {
-        if (config.state().needsNorms()) stateLayers.beforeStep(step, model);
-    }
-
-    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
-        observe(config.state().needsNorms() ? stateLayers.observation(domains, result, total, model)
-                : StepObservation.of(domains, result, total, null, null));
+    @Override public StateLayers stateLayers(int numLayers) {
+        return config.state().needsNorms() ? StateLayers.of(config.stateLayers(), config.deltaReference(), numLayers) : StateLayers.NONE;
     }
 
     @Override public List<String> rewardLayers(int numLayers) {
-        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 
@@ -344,84 +333,59 @@ public final class AcOdmPolicy implements MixingPolicy {
         ActorExport.write(agent, file, meta);
     }
 
+    /**
+     * What {@link #save} keeps besides the networks (agent.pt), the replay buffer (replay.bin) and the warmup's ODM: the
+     * settings a restored policy must share, the state builder's and the scores' memory, the last step's state, action
+     * and weights, and the counters and last values of {@link #metrics}.
+     */
+    record Saved(long totalSteps, long seed, RewardMode reward, int rewardDim, CriticInput critic, StateLayout state, int stateDim,
+                 JsonNode stateBuilder, DomainSignal.Saved signal, double[] scores, double[] prior, float[] lastState, float[] action,
+                 double[] weights, long lastStep, long updates, long imitations, long skippedRewards, long degenerateSteps, double lastReward,
+                 double lastCriticLoss, double lastActorLoss, double lastImitationLoss, double lastKl, double lastEntropy, double greedyMaxWeight,
+                 double optimumMaxWeight, double optimumDistance) {}
+
     @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         agent.save(dir.resolve(AGENT_FILE));
-        StateFiles.write(dir.resolve(REPLAY_FILE), buffer::write);
+        buffer.save(dir.resolve(REPLAY_FILE));
         odm.save(dir);
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            out.writeLong(totalSteps);
-            out.writeLong(seed);
-            out.writeUTF(config.reward().name());
-            out.writeInt(rewardDim);
-            out.writeUTF(config.critic().name());
-            out.writeUTF(config.state().name());
-            out.writeInt(stateBuilder.dimension());
-            stateBuilder.write(out);
-            signal.write(out);
-            StateFiles.writeDoubles(out, scores);
-            StateFiles.writeDoubles(out, prior);
-            StateFiles.writeFloats(out, state);
-            StateFiles.writeFloats(out, action);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeLong(lastStep);
-            out.writeLong(updates);
-            out.writeLong(imitations);
-            out.writeLong(skippedRewards);
-            out.writeLong(degenerateSteps);
-            for (double v : new double[] {lastReward, lastCriticLoss, lastActorLoss, lastImitationLoss, lastKl, lastEntropy,
-                    greedyMaxWeight, optimumMaxWeight, optimumDistance})
-                out.writeDouble(v);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(totalSteps, seed, config.reward(), rewardDim, config.critic(),
+                config.state(), stateBuilder.dimension(), stateBuilder.save(), signal.save(), scores, prior, state, action, alpha, lastStep, updates,
+                imitations, skippedRewards, degenerateSteps, lastReward, lastCriticLoss, lastActorLoss, lastImitationLoss, lastKl, lastEntropy,
+                greedyMaxWeight, optimumMaxWeight, optimumDistance));
     }
 
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            long savedTotal = in.readLong();
-            long savedSeed = in.readLong();
-            String savedReward = in.readUTF();
-            int savedRewardDim = in.readInt();
-            String savedCritic = in.readUTF();
-            String savedState = in.readUTF();
-            int savedStateDim = in.readInt();
-            if (savedTotal != totalSteps || savedSeed != seed || !savedReward.equals(config.reward().name())
-                    || savedRewardDim != rewardDim || !savedCritic.equals(config.critic().name()) || !savedState.equals(config.state().name())
-                    || savedStateDim != stateBuilder.dimension())
-                throw new IOException(f + " was saved by a differently configured AC-ODM policy: total steps " + savedTotal + " vs " + totalSteps
-                        + ", seed " + savedSeed + " vs " + seed + ", reward " + savedReward + " vs " + config.reward()
-                        + ", critic " + savedCritic + " vs " + config.critic() + ", state " + savedState + " vs " + config.state()
-                        + " (dimension " + savedStateDim + " vs " + stateBuilder.dimension() + ")");
-            stateBuilder.read(in);
-            signal.read(in);
-            scores = StateFiles.readDoubles(in, k, "scores");
-            prior = StateFiles.readDoubles(in, k, "prior");
-            state = StateFiles.readFloats(in);
-            action = StateFiles.readFloats(in);
-            alpha = StateFiles.readDoubles(in, k, "weights");
-            lastStep = in.readLong();
-            updates = in.readLong();
-            imitations = in.readLong();
-            skippedRewards = in.readLong();
-            degenerateSteps = in.readLong();
-            lastReward = in.readDouble();
-            lastCriticLoss = in.readDouble();
-            lastActorLoss = in.readDouble();
-            lastImitationLoss = in.readDouble();
-            lastKl = in.readDouble();
-            lastEntropy = in.readDouble();
-            greedyMaxWeight = in.readDouble();
-            optimumMaxWeight = in.readDouble();
-            optimumDistance = in.readDouble();
-            return null;
-        });
-        Path r = dir.resolve(REPLAY_FILE);
-        StateFiles.read(r, in -> {
-            buffer.read(in);
-            return null;
-        });
+        Saved s = StateFiles.read(f, method(), domains, Saved.class);
+        if (s.totalSteps() != totalSteps || s.seed() != seed || s.reward() != config.reward() || s.rewardDim() != rewardDim
+                || s.critic() != config.critic() || s.state() != config.state() || s.stateDim() != stateBuilder.dimension())
+            throw new IOException(f + " was saved by a differently configured AC-ODM policy: total steps " + s.totalSteps() + " vs " + totalSteps
+                    + ", seed " + s.seed() + " vs " + seed + ", reward " + s.reward() + " vs " + config.reward()
+                    + ", critic " + s.critic() + " vs " + config.critic() + ", state " + s.state() + " vs " + config.state()
+                    + " (dimension " + s.stateDim() + " vs " + stateBuilder.dimension() + ")");
+        stateBuilder.restore(s.stateBuilder());
+        signal.restore(s.signal());
+        scores = StateFiles.entries(s.scores(), k, "scores");
+        prior = StateFiles.entries(s.prior(), k, "prior");
+        state = s.lastState();
+        action = s.action();
+        alpha = StateFiles.entries(s.weights(), k, "weights");
+        lastStep = s.lastStep();
+        updates = s.updates();
+        imitations = s.imitations();
+        skippedRewards = s.skippedRewards();
+        degenerateSteps = s.degenerateSteps();
+        lastReward = s.lastReward();
+        lastCriticLoss = s.lastCriticLoss();
+        lastActorLoss = s.lastActorLoss();
+        lastImitationLoss = s.lastImitationLoss();
+        lastKl = s.lastKl();
+        lastEntropy = s.lastEntropy();
+        greedyMaxWeight = s.greedyMaxWeight();
+        optimumMaxWeight = s.optimumMaxWeight();
+        optimumDistance = s.optimumDistance();
+        buffer.load(dir.resolve(REPLAY_FILE));
         odm.load(dir);
         agent.load(dir.resolve(AGENT_FILE));
     }

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /**
@@ -123,24 +122,20 @@ final class AdvantageEstimate implements ScoreEstimate {
         return out;
     }
 
-    @Override public void write(DataOutputStream out) throws IOException {
-        out.writeDouble(lambda);
-        StateFiles.writeDoubles(out, weight);
-        StateFiles.writeDoubles(out, sum);
-        StateFiles.writeDoubles(out, sumSq);
-        StateFiles.writeDoubles(out, weightSq);
-        out.writeDouble(scaleSum);
-        out.writeDouble(scaleWeight);
+    record Saved(double lambda, double[] weight, double[] sum, double[] sumSq, double[] weightSq, double scaleSum, double scaleWeight) {}
+
+    @Override public JsonNode save() {
+        return StateFiles.tree(new Saved(lambda, weight, sum, sumSq, weightSq, scaleSum, scaleWeight));
     }
 
-    @Override public void read(DataInputStream in) throws IOException {
-        double saved = in.readDouble();
-        if (saved != lambda) throw new IOException("saved scores forget at " + saved + " per step, this run at " + lambda);
-        weight = StateFiles.readDoubles(in, k, "score weights");
-        sum = StateFiles.readDoubles(in, k, "score sums");
-        sumSq = StateFiles.readDoubles(in, k, "score squares");
-        weightSq = StateFiles.readDoubles(in, k, "score weight squares");
-        scaleSum = in.readDouble();
-        scaleWeight = in.readDouble();
+    @Override public void restore(JsonNode saved) throws IOException {
+        Saved s = StateFiles.part(saved, Saved.class, "domain scores");
+        if (s.lambda() != lambda) throw new IOException("saved scores forget at " + s.lambda() + " per step, this run at " + lambda);
+        weight = StateFiles.entries(s.weight(), k, "score weights");
+        sum = StateFiles.entries(s.sum(), k, "score sums");
+        sumSq = StateFiles.entries(s.sumSq(), k, "score squares");
+        weightSq = StateFiles.entries(s.weightSq(), k, "score weight squares");
+        scaleSum = s.scaleSum();
+        scaleWeight = s.scaleWeight();
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
  * optimum. Before any informative step, and whenever the scores carry no signal beyond noise, r̄ = 0 and α = floor(π).
  */
 public final class AlignmentPolicy implements MixingPolicy {
-    static final String STATE_FILE = "alignment.state";
+    static final String STATE_FILE = "alignment.json";
 
     private final List<String> domains;
     private final int k;
@@ -84,7 +84,6 @@ public final class AlignmentPolicy implements MixingPolicy {
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
     @Override public List<String> rewardLayers(int numLayers) {
-        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 
@@ -114,31 +113,22 @@ public final class AlignmentPolicy implements MixingPolicy {
         return m;
     }
 
+    record Saved(DomainSignal.Saved signal, double[] prior, double[] weights, double[] scores, long lastStep, long degenerateSteps,
+                 long skippedSteps) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            signal.write(out);
-            StateFiles.writeDoubles(out, prior);
-            StateFiles.writeDoubles(out, alpha);
-            StateFiles.writeDoubles(out, scores);
-            out.writeLong(lastStep);
-            out.writeLong(degenerateSteps);
-            out.writeLong(skippedSteps);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(signal.save(), prior, alpha, scores, lastStep, degenerateSteps,
+                skippedSteps));
     }
 
     @Override public void load(Path dir) throws IOException {
-        Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            signal.read(in);
-            prior = StateFiles.readDoubles(in, k, "prior");
-            alpha = StateFiles.readDoubles(in, k, "weights");
-            scores = StateFiles.readDoubles(in, k, "scores");
-            lastStep = in.readLong();
-            degenerateSteps = in.readLong();
-            skippedSteps = in.readLong();
-            return null;
-        });
+        Saved s = StateFiles.read(dir.resolve(STATE_FILE), method(), domains, Saved.class);
+        signal.restore(s.signal());
+        prior = StateFiles.entries(s.prior(), k, "prior");
+        alpha = StateFiles.entries(s.weights(), k, "weights");
+        scores = StateFiles.entries(s.scores(), k, "scores");
+        lastStep = s.lastStep();
+        degenerateSteps = s.degenerateSteps();
+        skippedSteps = s.skippedSteps();
     }
 }

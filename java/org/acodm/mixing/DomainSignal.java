@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,18 +81,17 @@ final class DomainSignal {
 
     double signalVariance() { return estimate.signalVariance(); }
 
-    void write(DataOutputStream out) throws IOException {
-        out.writeUTF(source.name());
-        out.writeUTF(config.method().name());
-        out.writeUTF(config.target().name());
-        estimate.write(out);
-    }
+    /** What {@link #save} keeps: the signal's settings, checked on restore, and its estimate's state. */
+    record Saved(RewardSource source, ScoreMethod method, AlignmentTarget target, JsonNode estimate) {}
 
-    void read(DataInputStream in) throws IOException {
-        String s = in.readUTF(), m = in.readUTF(), t = in.readUTF();
-        if (!s.equals(source.name())) throw new IOException("saved domain scores come from " + s + ", this run's from " + source);
-        if (!m.equals(config.method().name()) || !t.equals(config.target().name()))
-            throw new IOException("saved domain scores are " + m + " against " + t + ", this run's " + config.method() + " against " + config.target());
-        estimate.read(in);
+    Saved save() { return new Saved(source, config.method(), config.target(), estimate.save()); }
+
+    void restore(Saved s) throws IOException {
+        if (s == null) throw new IOException("the saved domain scores are missing");
+        if (s.source() != source) throw new IOException("saved domain scores come from " + s.source() + ", this run's from " + source);
+        if (s.method() != config.method() || s.target() != config.target())
+            throw new IOException("saved domain scores are " + s.method() + " against " + s.target() + ", this run's " + config.method()
+                    + " against " + config.target());
+        estimate.restore(s.estimate());
     }
 }

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /**
@@ -61,19 +60,15 @@ final class PaperState implements StateBuilder {
                 ZScore.of(o.stateNorms()), ZScore.of(o.stateDeltaNorms()));
     }
 
-    @Override public void write(DataOutputStream out) throws IOException {
-        out.writeUTF(reference.name());
-        StateFiles.writeDoubles(out, lastLoss);
-        StateFiles.writeDoubles(out, previous);
-        StateFiles.writeDoubles(out, firstLoss);
-    }
+    record Saved(DeltaReference reference, double[] lastLoss, double[] previous, double[] firstLoss) {}
 
-    @Override public void read(DataInputStream in) throws IOException {
-        String ref = in.readUTF();
-        if (!ref.equals(reference.name())) throw new IOException("saved state uses delta reference " + ref + ", this run " + reference);
-        lastLoss = StateFiles.readDoubles(in, k, "last losses");
-        previous = StateFiles.readDoubles(in);
-        if (previous != null && previous.length != k) throw new IOException("saved previous losses have " + previous.length + " entries, expected " + k);
-        firstLoss = StateFiles.readDoubles(in, k, "first losses");
+    @Override public JsonNode save() { return StateFiles.tree(new Saved(reference, lastLoss, previous, firstLoss)); }
+
+    @Override public void restore(JsonNode saved) throws IOException {
+        Saved s = StateFiles.part(saved, Saved.class, "state");
+        StateFiles.same(s.reference(), reference, "delta reference");
+        lastLoss = StateFiles.entries(s.lastLoss(), k, "last losses");
+        previous = s.previous() == null ? null : StateFiles.entries(s.previous(), k, "previous losses");
+        firstLoss = StateFiles.entries(s.firstLoss(), k, "first losses");
     }
 }

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /** What {@link DomainSignal} makes of the steps' raw signal: {@link AdvantageEstimate} or {@link ZScoreEstimate}. */
@@ -18,7 +17,9 @@ interface ScoreEstimate {
     /** The variance of the true scores across domains beyond noise (NaN where the method has none). */
     double signalVariance();
 
-    void write(DataOutputStream out) throws IOException;
+    /** The estimate's running sums, as its own record ({@link StateFiles#tree}). */
+    JsonNode save();
 
-    void read(DataInputStream in) throws IOException;
+    /** Restores what {@link #save} returned; refuses an estimate configured otherwise. */
+    void restore(JsonNode saved) throws IOException;
 }

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /**
@@ -23,9 +22,11 @@ interface StateBuilder {
     /** The state after observation {@code o}; updates what the builder remembers of earlier steps. */
     float[] next(StepObservation o);
 
-    void write(DataOutputStream out) throws IOException;
+    /** What the builder remembers of earlier steps, as its own record ({@link StateFiles#tree}). */
+    JsonNode save();
 
-    void read(DataInputStream in) throws IOException;
+    /** Restores what {@link #save} returned; refuses the state of another layout or size. */
+    void restore(JsonNode saved) throws IOException;
 
     static double[] nans(int n) {
         double[] a = new double[n];

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /**
@@ -47,16 +46,14 @@ final class TrendState implements StateBuilder {
         return StateBuilder.assemble(dimension(), stepScale, o, ZScore.of(StateBuilder.filled(fast)), ZScore.of(StateBuilder.filled(slope)));
     }
 
-    @Override public void write(DataOutputStream out) throws IOException {
-        out.writeUTF(layout().name());
-        StateFiles.writeDoubles(out, fast);
-        StateFiles.writeDoubles(out, slow);
-    }
+    record Saved(StateLayout layout, double[] fast, double[] slow) {}
 
-    @Override public void read(DataInputStream in) throws IOException {
-        String saved = in.readUTF();
-        if (!saved.equals(layout().name())) throw new IOException("saved state has layout " + saved + ", this run " + layout());
-        fast = StateFiles.readDoubles(in, k, "fast smoothed losses");
-        slow = StateFiles.readDoubles(in, k, "slow smoothed losses");
+    @Override public JsonNode save() { return StateFiles.tree(new Saved(layout(), fast, slow)); }
+
+    @Override public void restore(JsonNode saved) throws IOException {
+        Saved s = StateFiles.part(saved, Saved.class, "state");
+        StateFiles.same(s.layout(), layout(), "layout");
+        fast = StateFiles.entries(s.fast(), k, "fast smoothed losses");
+        slow = StateFiles.entries(s.slow(), k, "slow smoothed losses");
     }
 }

@@ -1,7 +1,6 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 
 /**
@@ -58,13 +57,13 @@ final class ZScoreEstimate implements ScoreEstimate {
 
     @Override public double signalVariance() { return Double.NaN; }
 
-    @Override public void write(DataOutputStream out) throws IOException {
-        StateFiles.writeDoubles(out, smoothed);
-        StateFiles.writeDoubles(out, importanceScores);
-    }
+    record Saved(double[] smoothed, double[] importanceScores) {}
 
-    @Override public void read(DataInputStream in) throws IOException {
-        smoothed = StateFiles.readDoubles(in, k, "smoothed scores");
-        importanceScores = StateFiles.readDoubles(in, k, "importance scores");
+    @Override public JsonNode save() { return StateFiles.tree(new Saved(smoothed, importanceScores)); }
+
+    @Override public void restore(JsonNode saved) throws IOException {
+        Saved s = StateFiles.part(saved, Saved.class, "domain scores");
+        smoothed = StateFiles.entries(s.smoothed(), k, "smoothed scores");
+        importanceScores = StateFiles.entries(s.importanceScores(), k, "importance scores");
     }
 }

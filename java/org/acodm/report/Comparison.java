@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.nio.file.Path;
+import org.acodm.data.EvalRecord;
 
 /**
  * The numbers the paper compares: every run's final perplexity and bits per byte, and how many steps each run

@@ -1,6 +1,7 @@
 package org.acodm.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
@@ -9,11 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.acodm.config.Mappers;
+import org.acodm.data.EvalRecord;
+import org.acodm.data.StepRecord;
 
 /**
  * A run directory as the trainer leaves it: {@code run.json} and {@code metrics.jsonl}. Reading is forgiving
@@ -123,19 +123,15 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
             }
             if (n == null || !n.isObject()) throw new RunDataException(file + ":" + (i + 1) + ": expected a JSON object");
             String type = n.path("type").asText("");
-            if (type.equals("step")) {
-                StepRecord r = new StepRecord(integer(n, "step", file, i + 1), number(n, "loss"), doubles(n, "domain_loss"),
-                        doubles(n, "weights"), number(n, "lr"), number(n, "grad_norm"), number(n, "tokens_per_s"), number(n, "elapsed_s"));
+            if (type.equals(StepRecord.TYPE)) {
+                StepRecord r = record(StepRecord.class, n, file, i + 1);
                 // A resumed run logs again from its checkpoint: the newer records replace the ones it rewinds over.
                 while (!steps.isEmpty() && steps.get(steps.size() - 1).step() >= r.step()) steps.remove(steps.size() - 1);
                 steps.add(r);
-            } else if (type.equals("eval") || type.equals("final_eval")) {
-                double loss = number(n, "loss");
-                double ppl = n.has("ppl") ? number(n, "ppl") : Math.exp(loss);
-                if (Double.isNaN(ppl)) throw new RunDataException(file + ":" + (i + 1) + ": " + type + " record without \"ppl\" or \"loss\"");
-                EvalRecord r = new EvalRecord(integer(n, "step", file, i + 1), loss, ppl, number(n, "bpb"), doubles(n, "domain_loss"),
-                        doubles(n, "domain_ppl"), doubles(n, "domain_bpb"));
-                List<EvalRecord> into = type.equals("eval") ? evals : finals;
+            } else if (type.equals(EvalRecord.EVAL) || type.equals(EvalRecord.FINAL_EVAL)) {
+                EvalRecord r = record(EvalRecord.class, n, file, i + 1);
+                if (Double.isNaN(r.ppl())) throw new RunDataException(file + ":" + (i + 1) + ": " + type + " record without \"ppl\" or \"loss\"");
+                List<EvalRecord> into = r.finalSet() ? finals : evals;
                 while (!into.isEmpty() && into.get(into.size() - 1).step() >= r.step()) into.remove(into.size() - 1);
                 into.add(r);
             }
@@ -165,25 +161,15 @@ public record RunLog(Path dir, RunInfo info, List<StepRecord> steps, List<EvalRe
         return v.textValue();
     }
 
-    private static long integer(JsonNode n, String key, Path file, int line) {
-        JsonNode v = n.get(key);
-        if (v == null || !v.isNumber()) throw new RunDataException(file + ":" + line + ": missing \"" + key + "\" (a number)");
-        return v.asLong();
-    }
-
-    private static double number(JsonNode n, String key) {
-        JsonNode v = n.get(key);
-        return v != null && v.isNumber() ? v.doubleValue() : Double.NaN;
-    }
-
-    private static Map<String, Double> doubles(JsonNode n, String key) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        JsonNode v = n.get(key);
-        if (v == null || !v.isObject()) return out;
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getValue().isNumber()) out.put(e.getKey(), e.getValue().doubleValue());
+    /**
+     * The line as a {@code type} record; fields it does not know (written by a newer trainer) are skipped, a field of the
+     * wrong type or a missing step is an error naming the file and line.
+     */
+    private static <T> T record(Class<T> type, JsonNode n, Path file, int line) {
+        try {
+            return Mappers.JSON.readerFor(type).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).treeToValue(n, type);
+        } catch (JsonProcessingException e) {
+            throw new RunDataException(file + ":" + line + ": " + e.getOriginalMessage());
         }
-        return out;
     }
 }

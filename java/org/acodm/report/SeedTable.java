@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.acodm.data.EvalRecord;
+import org.acodm.data.StepRecord;
 
 /**
  * Runs of the same name and model repeated with different seeds, summarised as one row: the mean ± sd of the final

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.acodm.config.Mappers;
+import org.acodm.data.EvalRecord;
+import org.acodm.data.StepRecord;
 import org.acodm.data.WindowLosses;
 
 /**

@@ -42,8 +42,11 @@ public final class Checkpoints {
     public static final String MANIFEST = "manifest.json";
     static final String FORMAT = "acodm-checkpoint";
     static final int FORMAT_VERSION = 1;
+    static final String MODEL = "model.ckpt";
+    static final String POLICY = "policy";
+    static final String CONFIG = "config.yaml";
     /** What every checkpoint holds besides its manifest. */
-    static final List<String> REQUIRED = List.of("model.ckpt", "policy", "config.yaml", TRAINER_STATE);
+    static final List<String> REQUIRED = List.of(MODEL, POLICY, CONFIG, TRAINER_STATE);
     private static final Pattern NAME = Pattern.compile("step-(\\d{9,})");
     private static final String DAMAGED_PREFIX = "damaged-";
     /** The folder of a run directory that holds its checkpoints. */
@@ -53,7 +56,7 @@ public final class Checkpoints {
      * The writes of one checkpoint, in order: before each, {@link #faults} is told its name (with the step), so a test can
      * fail the write or kill the process right there. {@code prune} comes after the rename: the checkpoint is complete.
      */
-    static final List<String> STAGES = List.of("model.ckpt", "policy", "config.yaml", TRAINER_STATE, MANIFEST, "sync", "rename", "prune");
+    static final List<String> STAGES = List.of(MODEL, POLICY, CONFIG, TRAINER_STATE, MANIFEST, "sync", "rename", "prune");
 
     /** Fault injection for tests (never set in production): called before each of {@link #STAGES}. */
     interface FaultHook {
@@ -237,9 +240,9 @@ public final class Checkpoints {
                 problems.add(e.getMessage());
             }
         }
-        if (Files.isRegularFile(ckpt.resolve("config.yaml"))) {
+        if (Files.isRegularFile(ckpt.resolve(CONFIG))) {
             try {
-                ConfigTree.load(ckpt.resolve("config.yaml")).bind(RunConfig.class);
+                ConfigTree.load(ckpt.resolve(CONFIG)).bind(RunConfig.class);
             } catch (IOException | RuntimeException e) {
                 problems.add("config.yaml: " + e.getMessage());
             }
@@ -403,7 +406,7 @@ public final class Checkpoints {
         Checked checked = check(ckpt);
         if (!checked.usable()) throw new IllegalArgumentException("checkpoint " + ckpt + " is damaged: " + checked.describeProblems());
         TrainerState state = checked.state();
-        ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
+        ConfigTree tree = ConfigTree.load(ckpt.resolve(CONFIG));
         RunConfig cfg = tree.bind(RunConfig.class);
         if (cfg.mixing().method() != MixingMethod.ACODM)
             throw new IllegalArgumentException("checkpoint " + ckpt + " is of a '" + cfg.mixing().method().key()
@@ -411,7 +414,7 @@ public final class Checkpoints {
         if (state.domains() == null)
             throw new IllegalArgumentException(stateFile + " lists no domains (a checkpoint written before domains were recorded)");
         AcOdmConfig settings = (AcOdmConfig) cfg.mixing().bindSettings(tree);
-        return ActorExport.exportSaved(ckpt.resolve("policy"), state.domains(), settings, cfg.train().steps(), cfg.run().seed(), file);
+        return ActorExport.exportSaved(ckpt.resolve(POLICY), state.domains(), settings, cfg.train().steps(), cfg.run().seed(), file);
     }
 
     static String name(long step) { return String.format(Locale.ROOT, "step-%09d", step); }

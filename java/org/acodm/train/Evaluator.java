@@ -54,7 +54,7 @@ public final class Evaluator {
      * shard stays open. Refused when data.path was prepared again from other input since the checkpoint was written.
      */
     public static Evaluator forCheckpoint(RunConfig cfg, ConfigTree tree, Split split, Path ckpt) throws IOException {
-        Path dataDir = Trainer.dataDirectory(cfg, tree);
+        Path dataDir = RunData.directory(cfg, tree);
         TrainerState state = TrainerState.read(ckpt.resolve(Checkpoints.TRAINER_STATE));
         try (DomainShards shards = DomainShards.open(dataDir, split)) {
             Manifest manifest = shards.manifest();
@@ -64,7 +64,7 @@ public final class Evaluator {
                     throw new IllegalArgumentException(dataDir + " is not the data checkpoint " + ckpt + " was trained on: it was prepared again "
                             + "since, and " + diff + " differ; evaluate on the data the run trained on (prepare it again from the same input)");
             }
-            List<String> domains = Trainer.resolveDomains(tree, cfg.data(), manifest, dataDir);
+            List<String> domains = RunData.resolveDomains(tree, cfg.data(), manifest, dataDir);
             return new Evaluator(ValidationWindows.build(shards, cfg.data().seqLen(), cfg.data().evalWindowsPerDomain()), domains,
                     manifestIds(domains, manifest), manifest, split, cfg.eval().batchSize(cfg.data().batchSize()));
         }

@@ -61,7 +61,7 @@ public record RunPlan(String model, long parameters, List<String> domains, long 
             // What a start refuses (DomainShards.open), the plan refuses too, rather than pass and fail at the first eval.
             manifest.requireSplit(Split.TRAIN, dataDir);
             manifest.requireSplit(Split.VAL, dataDir);
-            domains = Trainer.resolveDomains(tree, data, manifest, dataDir);
+            domains = RunData.resolveDomains(tree, data, manifest, dataDir);
             notes.addAll(dataNotes(manifest, domains, data));
             if (dims.vocab() < manifest.tokenizer().vocabSize())
                 throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.acodm.config.ConfigTree;
 import org.acodm.config.Mappers;
 import org.acodm.data.Manifest;
+import org.acodm.data.StepRecord;
 import org.acodm.io.Directories;
 import org.acodm.train.Trainer;
 import org.acodm.train.config.RunConfig;
@@ -49,8 +50,9 @@ public final class StepTiming {
             }
             for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
                 JsonNode n = Mappers.JSON.readTree(line);
-                if (n.path("type").asText().equals("step") && n.path("step").asLong() > 1)
-                    seconds.add(cfg.data().batchSize() * (double) cfg.data().seqLen() / n.path("tokens_per_s").asDouble());
+                if (!n.path("type").asText().equals(StepRecord.TYPE)) continue;
+                StepRecord step = Mappers.JSON.treeToValue(n, StepRecord.class);
+                if (step.step() > 1) seconds.add(cfg.data().batchSize() * (double) cfg.data().seqLen() / step.tokensPerSecond());
             }
         } finally {
             Directories.deleteTree(dir);

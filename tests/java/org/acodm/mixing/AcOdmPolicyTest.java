@@ -2,6 +2,7 @@ package org.acodm.mixing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -356,13 +357,25 @@ class AcOdmPolicyTest {
         ContextualBandit env = new ContextualBandit(total, 17);
         AcOdmConfig c = small().with("reward", RewardMode.VECTOR).with("critic", CriticInput.RAW).withScores("method", ScoreMethod.ZSCORE)
                 .withScores("importance", true).withWarmupFraction(0.2);
+        double[] withImportance;
         try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c, total, 1, ContextualBandit.uniform())) {
             assertEquals(3, p.networks().criticOutputs());
             for (long t = 0; t < total; t++) p.observe(env.observe(t, p.weights()));
-            assertTrue(Double.isFinite(p.metrics().get("acodm/critic_loss")));
-            double sum = 0;
-            for (double w : p.weights()) sum += w;
-            assertEquals(1.0, sum, 1e-12);
+            Map<String, Double> m = p.metrics();
+            assertTrue(Double.isFinite(m.get("acodm/critic_loss")));
+            // Every step after the warmup trains the agent on the vector rewards: none was refused or skipped.
+            assertEquals((double) (total - p.warmupSteps()) * c.updatesPerStep(), m.get("acodm/updates"));
+            assertEquals(0.0, m.get("acodm/skipped_rewards"));
+            // The released code's objective: the logged reward is the mean of the score vector r̄, not a mixture-weighted sum.
+            double mean = 0;
+            for (double v : p.scores()) mean += v / 3;
+            assertEquals(mean, m.get("acodm/reward"), 1e-12);
+            withImportance = p.scores();
+        }
+        // The same run without the importance smoothing of W / α scores the domains otherwise: the option is in the path.
+        try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, c.withScores("importance", false), total, 1, ContextualBandit.uniform())) {
+            for (long t = 0; t < total; t++) p.observe(env.observe(t, p.weights()));
+            assertFalse(Arrays.equals(withImportance, p.scores()), Arrays.toString(withImportance));
         }
     }
 
@@ -373,7 +386,8 @@ class AcOdmPolicyTest {
         ContextualBandit env = new ContextualBandit(total, 19);
         try (AcOdmPolicy p = new AcOdmPolicy(ContextualBandit.DOMAINS, small().with("reward_source", RewardSource.LOSS).withWarmupFraction(0.2),
                 total, 1, ContextualBandit.uniform())) {
-            assertTrue(!p.needsAlignment() && p.rewardLayers(16).isEmpty());
+            assertFalse(p.needsAlignment());
+            assertEquals(LayerSelection.names(LayerSelection.rewardPositions(16, 3)), p.rewardLayers(16), "where train.log_alignment logs S");
             for (long t = 0; t < total; t++) {
                 StepObservation o = env.observe(t, p.weights());
                 p.observe(new StepObservation(o.domains(), t, total, o.domainLossSum(), o.domainTokens(), null, 1e-3, o.stateNorms(), o.stateDeltaNorms()));

@@ -170,7 +170,8 @@ class AlignmentPolicyTest {
     void lossSourceNeedsNoAlignmentAndFollowsExpLoss() {
         AlignmentPolicy p = new AlignmentPolicy(D, AlignmentConfig.defaults().with("reward_source", RewardSource.LOSS)
                 .withScores("method", ScoreMethod.ZSCORE).withScores("smoothing", 0.0), PRIOR);
-        assertTrue(!p.needsAlignment() && p.rewardLayers(16).isEmpty());
+        assertTrue(!p.needsAlignment());
+        assertEquals(LayerSelection.names(LayerSelection.rewardPositions(16, 3)), p.rewardLayers(16), "where train.log_alignment logs S");
         StepObservation o = obs(0);
         p.observe(new StepObservation(D, 0, 10, o.domainLossSum(), o.domainTokens(), null, 1e-3, null, null));
         double[] w = {Math.exp(2.0), Math.exp(2.5), Math.exp(3.0)};

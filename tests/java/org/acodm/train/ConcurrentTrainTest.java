@@ -41,7 +41,7 @@ class ConcurrentTrainTest {
         Process a = train(cfg, run, dir.resolve("a.log"));
         // The second starts only once the first holds the run's lock: no race on which JVM starts faster.
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (DirectoryLock.holderOf(run, Trainer.LOCK_FILE) != a.pid()) {
+        while (DirectoryLock.holderOf(run, RunDirectory.LOCK_FILE) != a.pid()) {
             assertTrue(a.isAlive(), "the first run ended before it was seen holding the lock:\n" + Files.readString(dir.resolve("a.log")));
             assertTrue(System.nanoTime() < deadline, "the first run did not take the lock within two minutes");
             Thread.sleep(5);
@@ -83,8 +83,8 @@ class ConcurrentTrainTest {
             a.waitFor();
         }
         // The kernel dropped the lock with the killed process: it can be taken at once, the pid file notwithstanding.
-        assertEquals(Long.toString(a.pid()), Files.readString(run.resolve(Trainer.LOCK_FILE)).trim());
-        try (DirectoryLock lock = DirectoryLock.acquire(run, Trainer.LOCK_FILE, "train")) {
+        assertEquals(Long.toString(a.pid()), Files.readString(run.resolve(RunDirectory.LOCK_FILE)).trim());
+        try (DirectoryLock lock = DirectoryLock.acquire(run, RunDirectory.LOCK_FILE, "train")) {
             assertEquals(Long.toString(ProcessHandle.current().pid()), Files.readString(lock.file()).trim());
         }
     }

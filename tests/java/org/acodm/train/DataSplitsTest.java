@@ -135,7 +135,7 @@ class DataSplitsTest {
         TrainFixtures.CliResult r = TrainFixtures.cli("train", "--config", config("into-data", data).toString(), "--out", data.toString());
         assertEquals(1, r.rc(), r.all());
         assertTrue(r.err().contains("acodm: " + data + " is not empty"), r.all());
-        assertEquals(before, contents(data), "no " + Trainer.LOCK_FILE + " left behind");
+        assertEquals(before, contents(data), "no " + RunDirectory.LOCK_FILE + " left behind");
     }
 
     @Test void aCheckpointOfAnotherRunIsCalledThat() throws IOException {
