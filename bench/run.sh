@@ -34,7 +34,7 @@ esac
 
 # Sleeping OpenMP waiters: spinning ones distort timings on a shared machine (see bin/acodm).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-if [ "$name" = gpu ]; then bin/build --cuda >&2; else bin/build >&2; fi
+if [ "$name" = gpu ]; then bin/build --cuda --native-tests >&2; else bin/build --native-tests >&2; fi
 mvn -B -q -f bench/pom.xml package >&2
 # JMH's forked JVMs inherit these options.
 jvm=("-Dacodm.root=$root")

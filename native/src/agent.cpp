@@ -22,8 +22,12 @@ namespace {
 
 constexpr const char* kAgentMagic = "acodm-agent-networks";
 constexpr const char* kActorMagic = "acodm-exported-actor";
-// Version 2 added the soft actor's regulariser (prior, temperature and its adaptation) to the checkpoint.
-constexpr int64_t kAgentVersion = 2;
+// Version 2 added the soft actor's regulariser (prior, temperature and its adaptation) to the checkpoint; version 3
+// the critic's form and the concat critic's action normalisation.
+constexpr int64_t kAgentVersion = 3;
+constexpr const char* kAgentOlder =
+    "before version 3 the critic saw the raw action only; such an agent cannot continue under this build: restart the run, "
+    "or finish it with the acodm that started it";
 constexpr int64_t kActorVersion = 1;
 // The adapted temperature stays within these bounds: far outside them the actor is uniform-on-the-prior or
 // greedy anyway, and log tau must not run off towards an overflow in a long run.
@@ -141,8 +145,10 @@ std::string describeDifference(const std::string& mine, const std::string& their
 
 }  // namespace
 
+const char* formName(int form) { return form == kCriticShaped ? "shaped" : "concat"; }
+
 struct AgentNetworks::Impl {
-  int state_dim = 0, actions = 0, hidden = 0, layers = 0, critic_outputs = 0;
+  int state_dim = 0, actions = 0, hidden = 0, layers = 0, critic_outputs = 0, critic_form = kCriticConcat;
   torch::Device device = torch::kCPU;
   Mlp actor, critic, actor_target, critic_target;
   Adam actor_opt, critic_opt;  // each network steps on its own count
@@ -152,6 +158,19 @@ struct AgentNetworks::Impl {
   std::vector<double> prior;
   torch::Tensor log_prior;
   double tau = 0, target_entropy = 0, tau_lr = 0;
+  // The concat critic's action input (a - center) / scale; center 0 and scale 1 feed the raw action.
+  std::vector<double> action_center;
+  double action_scale = 1;
+  torch::Tensor center_t;
+
+  void setActionNorm(const std::vector<double>& center, double scale) {
+    action_center = center;
+    action_scale = scale;
+    std::vector<float> c(center.begin(), center.end());
+    center_t = torch::tensor(c, torch::kFloat32).to(device);
+  }
+
+  bool shaped() const { return critic_form == kCriticShaped; }
 
   void setPrior(const std::vector<double>& p) {
     prior = p;
@@ -169,7 +188,8 @@ struct AgentNetworks::Impl {
   }
 
   std::string config() const {
-    return shapeString(state_dim, actions, hidden, layers) + ",critic_outputs=" + std::to_string(critic_outputs);
+    return shapeString(state_dim, actions, hidden, layers) + ",critic_outputs=" + std::to_string(critic_outputs) +
+           ",critic=" + formName(critic_form);
   }
 
   // Copies a caller's row-major [n, cols] float array into a tensor on the device.
@@ -182,8 +202,13 @@ struct AgentNetworks::Impl {
 
   torch::Tensor policy(const Mlp& net, const torch::Tensor& s) const { return torch::softmax(net.forward(s), -1); }
 
+  // Q(s, a) of `net` (the online critic or its target): [n, critic_outputs], or [n, 1] for the shaped form.
   torch::Tensor q(const Mlp& net, const torch::Tensor& s, const torch::Tensor& a) const {
-    return net.forward(torch::cat({s, a}, 1));
+    if (shaped()) {
+      auto heads = net.forward(s);
+      return heads.narrow(1, 0, 1) + (a * heads.narrow(1, 1, actions)).sum(1, /*keepdim=*/true);
+    }
+    return net.forward(torch::cat({s, (a - center_t) / action_scale}, 1));
   }
 
   static void output(const torch::Tensor& t, float* out, const char* what) {
@@ -194,7 +219,7 @@ struct AgentNetworks::Impl {
 };
 
 AgentNetworks::AgentNetworks(int state_dim, int num_actions, int hidden, int layers, int critic_outputs, int64_t seed,
-                             const std::string& device)
+                             const std::string& device, int critic_form)
     : impl_(new Impl) {
   require(state_dim >= 1, "agent state dimension must be >= 1, got " + std::to_string(state_dim));
   require(num_actions >= 2, "agent needs >= 2 actions (domains), got " + std::to_string(num_actions));
@@ -203,19 +228,28 @@ AgentNetworks::AgentNetworks(int state_dim, int num_actions, int hidden, int lay
   require(critic_outputs == 0 || critic_outputs == 1 || critic_outputs == num_actions,
           "critic outputs must be 1 (scalar reward), K = " + std::to_string(num_actions) +
               " (vector reward) or 0 (actor only), got " + std::to_string(critic_outputs));
+  require(critic_form == kCriticConcat || critic_form == kCriticShaped,
+          "critic form must be 0 (concat) or 1 (shaped), got " + std::to_string(critic_form));
+  require(critic_form == kCriticConcat || critic_outputs == 0 || critic_outputs == num_actions,
+          "the shaped critic Q = V(s) + a . q(s) learns from per-domain reward vectors: critic outputs must be K = " +
+              std::to_string(num_actions) + ", got " + std::to_string(critic_outputs));
   auto& m = *impl_;
   m.state_dim = state_dim, m.actions = num_actions, m.hidden = hidden, m.layers = layers;
   m.critic_outputs = critic_outputs;
+  m.critic_form = critic_form;
   m.device = resolveDevice(device);
   m.setPrior(std::vector<double>(num_actions, 1.0 / num_actions));
+  m.setActionNorm(std::vector<double>(num_actions, 0.0), 1.0);
   auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(seed));
   m.actor.init(state_dim, hidden, layers, num_actions, gen, m.device);
   m.actor_target.init(state_dim, hidden, layers, num_actions, gen, m.device);
   copyInto(m.actor_target, m.actor);
   m.actor_opt.reset(m.actor.params);
   if (m.hasCritic()) {
-    m.critic.init(state_dim + num_actions, hidden, layers, critic_outputs, gen, m.device);
-    m.critic_target.init(state_dim + num_actions, hidden, layers, critic_outputs, gen, m.device);
+    const int in = m.shaped() ? state_dim : state_dim + num_actions;
+    const int out = m.shaped() ? 1 + num_actions : critic_outputs;
+    m.critic.init(in, hidden, layers, out, gen, m.device);
+    m.critic_target.init(in, hidden, layers, out, gen, m.device);
     copyInto(m.critic_target, m.critic);
     m.critic_opt.reset(m.critic.params);
   }
@@ -228,6 +262,7 @@ int AgentNetworks::numActions() const { return impl_->actions; }
 int AgentNetworks::hidden() const { return impl_->hidden; }
 int AgentNetworks::layers() const { return impl_->layers; }
 int AgentNetworks::criticOutputs() const { return impl_->critic_outputs; }
+int AgentNetworks::criticForm() const { return impl_->critic_form; }
 std::string AgentNetworks::deviceName() const { return impl_->device.str(); }
 std::string AgentNetworks::configString() const { return impl_->config(); }
 int64_t AgentNetworks::numParameters() const { return impl_->actor.numel() + impl_->critic.numel(); }
@@ -280,6 +315,19 @@ void AgentNetworks::setRegulariser(const float* prior, double tau, double target
 
 double AgentNetworks::temperature() const { return impl_->tau; }
 
+void AgentNetworks::setActionNormalisation(const float* center, double scale) {
+  auto& m = *impl_;
+  require(!m.shaped(), "setActionNormalisation: the shaped critic multiplies the action, it does not take it as input");
+  require(center != nullptr, "setActionNormalisation: center is null");
+  require(std::isfinite(scale) && scale > 0, "setActionNormalisation: scale must be finite and > 0, got " + std::to_string(scale));
+  std::vector<double> c(m.actions);
+  for (int i = 0; i < m.actions; ++i) {
+    c[i] = center[i];
+    require(std::isfinite(c[i]), "setActionNormalisation: center " + std::to_string(i) + " is not finite");
+  }
+  m.setActionNorm(c, scale);
+}
+
 double AgentNetworks::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
 int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.steps(); }
 int64_t AgentNetworks::criticSteps() const { return impl_->critic_opt.steps(); }
@@ -302,6 +350,16 @@ void AgentNetworks::qValues(const float* states, const float* actions, int n, fl
   Impl::output(m.q(m.critic, s, a), out, "qValues");
 }
 
+void AgentNetworks::criticHeads(const float* states, int n, float* out) const {
+  ThreadScope scope(impl_->threads);
+  const auto& m = *impl_;
+  m.requireCritic("criticHeads");
+  require(m.shaped(), "criticHeads: only the shaped critic has heads V(s), q(s); this one is the concat form");
+  auto s = m.input(states, n, m.state_dim, "criticHeads: states");
+  torch::NoGradGuard no_grad;
+  Impl::output(m.critic.forward(s), out, "criticHeads");
+}
+
 void AgentNetworks::update(const float* states, const float* actions, const float* rewards, const float* next_states,
                            int n, double gamma, double* losses) {
   ThreadScope scope(impl_->threads);
@@ -314,13 +372,20 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
   auto r = m.input(rewards, n, m.critic_outputs, "update: rewards");
   auto s2 = m.input(next_states, n, m.state_dim, "update: next states");
 
-  torch::Tensor y;
+  torch::Tensor next;  // gamma Q'(s', mu'(s')); not evaluated when gamma is 0 (the myopic default)
   {
     torch::NoGradGuard no_grad;
-    y = r + gamma * m.q(m.critic_target, s2, m.policy(m.actor_target, s2));
+    next = gamma > 0 ? gamma * m.q(m.critic_target, s2, m.policy(m.actor_target, s2)) : torch::zeros({n, 1}, s.options());
   }
   clearGrads(m.critic.params);
-  auto critic_loss = torch::mse_loss(m.q(m.critic, s, a), y);
+  torch::Tensor critic_loss;
+  if (m.shaped()) {
+    // Q = V + a . q with E[R + gamma Q'] = a . r + gamma Q': q learns r (K targets), V the discounted next value.
+    auto heads = m.critic.forward(s);
+    critic_loss = torch::mse_loss(heads.narrow(1, 1, m.actions), r) + torch::mse_loss(heads.narrow(1, 0, 1), next);
+  } else {
+    critic_loss = torch::mse_loss(m.q(m.critic, s, a), r + next);
+  }
   critic_loss.backward();
   m.critic_opt.step(m.critic.params, m.opt);
 
@@ -364,9 +429,9 @@ double AgentNetworks::regressCritic(const float* states, const float* actions, c
   m.requireCritic("regressCritic");
   auto s = m.input(states, n, m.state_dim, "regressCritic: states");
   auto a = m.input(actions, n, m.actions, "regressCritic: actions");
-  auto t = m.input(targets, n, m.critic_outputs, "regressCritic: targets");
+  auto t = m.input(targets, n, m.shaped() ? 1 + m.actions : m.critic_outputs, "regressCritic: targets");
   clearGrads(m.critic.params);
-  auto loss = torch::mse_loss(m.q(m.critic, s, a), t);
+  auto loss = torch::mse_loss(m.shaped() ? m.critic.forward(s) : m.q(m.critic, s, a), t);
   loss.backward();
   m.critic_opt.step(m.critic.params, m.opt);
   return loss.item<double>();
@@ -403,6 +468,9 @@ void AgentNetworks::save(const std::string& path) const {
   archive.write("critic_step", c10::IValue(m.critic_opt.steps()));
   archive.write("prior", torch::tensor(m.prior, torch::kFloat64));
   archive.write("regulariser", torch::tensor({m.tau, m.target_entropy, m.tau_lr}, torch::kFloat64));
+  std::vector<double> norm(m.action_center);
+  norm.push_back(m.action_scale);
+  archive.write("action_normalisation", torch::tensor(norm, torch::kFloat64));
   auto put = [&](const std::string& prefix, const Mlp& net) {
     for (size_t i = 0; i < net.params.size(); ++i)
       archive.write(net.name(prefix, i), net.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
@@ -421,7 +489,7 @@ void AgentNetworks::save(const std::string& path) const {
 void AgentNetworks::load(const std::string& path) {
   auto& m = *impl_;
   torch::serialize::InputArchive archive;
-  openArchive(archive, path, kAgentMagic, kAgentVersion, "agent checkpoint");
+  openArchive(archive, path, kAgentMagic, kAgentVersion, "agent checkpoint", kAgentOlder);
   c10::IValue config, actor_step, critic_step;
   archive.read("config", config);
   if (config.toStringRef() != m.config())
@@ -431,13 +499,17 @@ void AgentNetworks::load(const std::string& path) {
   archive.read("schedule", schedule);
   archive.read("actor_step", actor_step);
   archive.read("critic_step", critic_step);
-  torch::Tensor prior, regulariser;
+  torch::Tensor prior, regulariser, norm;
   archive.read("prior", prior);
   archive.read("regulariser", regulariser);
+  archive.read("action_normalisation", norm);
   if (prior.scalar_type() != torch::kFloat64 || prior.dim() != 1 || prior.numel() != m.actions ||
       regulariser.scalar_type() != torch::kFloat64 || regulariser.numel() != 3)
     throw std::runtime_error("agent checkpoint " + path + ": the regulariser is not " + std::to_string(m.actions) +
                              " prior weights and 3 settings in float64");
+  if (norm.scalar_type() != torch::kFloat64 || norm.dim() != 1 || norm.numel() != m.actions + 1)
+    throw std::runtime_error("agent checkpoint " + path + ": the action normalisation is not " + std::to_string(m.actions) +
+                             " centers and a scale in float64");
   torch::NoGradGuard no_grad;
   auto get = [&](const std::string& prefix, Mlp& net) {
     for (size_t i = 0; i < net.params.size(); ++i) {
@@ -459,6 +531,8 @@ void AgentNetworks::load(const std::string& path) {
   m.setPrior(std::vector<double>(pr.data_ptr<double>(), pr.data_ptr<double>() + m.actions));
   auto rg = regulariser.accessor<double, 1>();
   m.tau = rg[0], m.target_entropy = rg[1], m.tau_lr = rg[2];
+  auto nm = norm.contiguous();
+  m.setActionNorm(std::vector<double>(nm.data_ptr<double>(), nm.data_ptr<double>() + m.actions), nm.data_ptr<double>()[m.actions]);
   m.actor_opt.setSteps(actor_step.toInt());
   m.critic_opt.setSteps(critic_step.toInt());
   clearGrads(m.actor.params);

@@ -144,7 +144,7 @@ void writeHeader(torch::serialize::OutputArchive& archive, const char* magic, in
 }
 
 void openArchive(torch::serialize::InputArchive& archive, const std::string& path, const char* magic, int64_t version,
-                 const std::string& what) {
+                 const std::string& what, const char* older) {
   if (::access(path.c_str(), R_OK) != 0)
     throw std::invalid_argument(what + " " + path + " does not exist or is not readable");
   try {
@@ -159,7 +159,8 @@ void openArchive(torch::serialize::InputArchive& archive, const std::string& pat
     throw std::runtime_error(what + " " + path + " has no format version");
   if (v.toInt() != version)
     throw std::runtime_error(what + " " + path + " has version " + std::to_string(v.toInt()) +
-                             ", this build reads " + std::to_string(version));
+                             ", this build reads " + std::to_string(version) +
+                             (older != nullptr && v.toInt() < version ? std::string(" (") + older + ")" : std::string()));
 }
 
 }  // namespace acodm

@@ -18,9 +18,10 @@ void writeArchive(torch::serialize::OutputArchive& archive, const std::string& p
 
 // Opens `path` and checks that its "magic" entry is `magic` and its "version" entry `version`. Errors name
 // `what` and the path: std::invalid_argument when the file is missing or unreadable, std::runtime_error when
-// it is not such an archive or has another version.
+// it is not such an archive or has another version. `older` (optional) is appended to the message when the file's
+// version is older than `version`: what changed since, and what the user can do about it.
 void openArchive(torch::serialize::InputArchive& archive, const std::string& path, const char* magic, int64_t version,
-                 const std::string& what);
+                 const std::string& what, const char* older = nullptr);
 
 // Writes the "magic" and "version" entries that openArchive() checks.
 void writeHeader(torch::serialize::OutputArchive& archive, const char* magic, int64_t version);

@@ -17,8 +17,9 @@ const std::vector<ModelShape>& shapes() {
       {"1b", 16, 2048, 8, 50304, 2048},
       {"tiny", 2, 64, 4, 384, 64},
       {"small", 4, 128, 4, 384, 256},
-      {"demo-proxy", 4, 128, 4, 384, 256},
-      {"demo-target", 6, 192, 6, 384, 256},
+      // Sized so the demo study (6 runs x 3 seeds, docs/study.md) fits 20 minutes on 2 cores.
+      {"demo-proxy", 3, 96, 4, 384, 256},
+      {"demo-target", 4, 128, 4, 384, 256},
       {"bench-256", 4, 256, 8, 50304, 256},
   };
   return all;
@@ -26,15 +27,34 @@ const std::vector<ModelShape>& shapes() {
 
 int padVocab(long v) { return static_cast<int>((v + 127) / 128 * 128); }
 
-long parseInt(const std::string& key, const std::string& value, const std::string& spec) {
+// Upper bounds of the integer keys: far above any model trained today (126 layers, d_model 25,600, 256 K vocabulary,
+// 1 M context), low enough that a typo is an error, not a model of 2^32 layers (a value cast to int would wrap:
+// layers=4294967298 would give 2 layers) or a layout of millions of parameter names built before any check.
+constexpr long kMaxLayers = 1024;
+constexpr long kMaxDModel = 65536;
+constexpr long kMaxHeads = 1024;
+constexpr long kMaxVocab = 1L << 24;
+constexpr long kMaxSeq = 1L << 20;
+
+// An integer in [1, max]; the error names the spec, the key, the value and the bound.
+int parseBounded(const std::string& key, const std::string& value, const std::string& spec, long max) {
+  long v = 0;
+  bool tooLarge = false;
   try {
     size_t used = 0;
-    long v = std::stol(value, &used);
+    v = std::stol(value, &used);
     if (used != value.size()) throw std::invalid_argument("trailing characters");
-    return v;
+  } catch (const std::out_of_range&) {
+    tooLarge = true;
   } catch (const std::exception&) {
     throw std::invalid_argument("model config '" + spec + "': key '" + key + "' needs an integer, got '" + value + "'");
   }
+  if (tooLarge || v > max)
+    throw std::invalid_argument("model config '" + spec + "': key '" + key + "' is " + value + ", above its limit of " +
+                                std::to_string(max));
+  if (v < 1)
+    throw std::invalid_argument("model config '" + spec + "': key '" + key + "' is " + value + ", it must be at least 1");
+  return static_cast<int>(v);
 }
 
 double parseDouble(const std::string& key, const std::string& value, const std::string& spec) {
@@ -136,13 +156,19 @@ ModelShape parseModelShape(const std::string& spec) {
   }
   for (const auto& [key, value] : keyValues(overrides)) {
     if (key == "name") continue;
-    else if (key == "layers") shape.layers = static_cast<int>(parseInt(key, value, spec));
-    else if (key == "d_model") shape.d_model = static_cast<int>(parseInt(key, value, spec));
-    else if (key == "heads") shape.heads = static_cast<int>(parseInt(key, value, spec));
-    else if (key == "vocab") shape.vocab = padVocab(parseInt(key, value, spec));
-    else if (key == "seq") shape.seq = static_cast<int>(parseInt(key, value, spec));
+    else if (key == "layers") shape.layers = parseBounded(key, value, spec, kMaxLayers);
+    else if (key == "d_model") shape.d_model = parseBounded(key, value, spec, kMaxDModel);
+    else if (key == "heads") shape.heads = parseBounded(key, value, spec, kMaxHeads);
+    else if (key == "vocab") shape.vocab = padVocab(parseBounded(key, value, spec, kMaxVocab));
+    else if (key == "seq") shape.seq = parseBounded(key, value, spec, kMaxSeq);
     else if (key == "rotary_pct") shape.rotary_pct = parseDouble(key, value, spec);
-    else if (key == "rotary_base") shape.rotary_base = parseDouble(key, value, spec);
+    else if (key == "rotary_base") {
+      shape.rotary_base = parseDouble(key, value, spec);
+      // The rotary frequencies are rotary_base^(-2i/d): a base of 0 or below gives infinities or NaN at step 0.
+      if (!(std::isfinite(shape.rotary_base) && shape.rotary_base > 0.0))
+        throw std::invalid_argument("model config '" + spec + "': key 'rotary_base' must be a finite number above 0, got '" +
+                                    value + "'");
+    }
     else if (key == "dtype") {
       if (value != "float32" && value != "float64")
         throw std::invalid_argument("model config '" + spec + "': dtype must be float32 or float64, got '" + value + "'");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -93,6 +94,9 @@ struct Model::Impl {
   AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
   int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
   bool fused_attention = true;             // the CPU's causal softmax; libtorch's scaled_dot_product_attention (GPU, 2.x)
+  std::vector<std::string> state_names;           // the state parameters (setStateParameters)
+  bool state_reference_each_step = true;
+  std::vector<double> state_norms;                 // the last step's norms, then distances (2 per state parameter)
   std::map<std::string, torch::Tensor> reference;  // parameter name -> reference copy (state-layer deltas)
   std::shared_ptr<Collectives> group;              // null: this process trains alone
   std::unique_ptr<GradientBuckets> buckets;
@@ -125,6 +129,32 @@ struct Model::Impl {
   }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
+
+  // Before a train step: the state parameters' reference, taken anew before every step, or once.
+  void takeStateReference() {
+    if (state_names.empty()) return;
+    bool complete = true;
+    for (const auto& n : state_names) complete = complete && reference.count(n) > 0;
+    if (complete && !state_reference_each_step) return;
+    require(complete || state_reference_each_step || adam.steps() == 0,
+            "the state parameters have no reference copy, but the model has taken " + std::to_string(adam.steps()) +
+                " steps: a checkpoint without the reference of its first step cannot continue a run measured against it");
+    std::map<std::string, torch::Tensor> ref;
+    for (const auto& n : state_names) ref[n] = named(n).detach().clone();
+    reference = std::move(ref);
+  }
+
+  // After a train step: each state parameter's norm and its distance to the reference (NaN when nothing was updated).
+  void measureState(bool updated) {
+    const size_t L = state_names.size();
+    state_norms.assign(2 * L, std::numeric_limits<double>::quiet_NaN());
+    if (!updated) return;
+    for (size_t i = 0; i < L; ++i) {
+      const auto& w = named(state_names[i]);
+      state_norms[i] = w.detach().norm(2).to(torch::kFloat64).item<double>();
+      state_norms[L + i] = (w.detach() - reference.at(state_names[i])).norm(2).to(torch::kFloat64).item<double>();
+    }
+  }
 
   void add(const std::string& name, torch::Tensor t) {
     index[name] = names.size();
@@ -477,6 +507,7 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   auto dom = m.domainTensor(domains, batch, num_domains);
   const int64_t T = window - 1;
   const int64_t micro = batch / micro_batches;
+  m.takeStateReference();
   // Token counts first: the loss is scaled by the token count of the whole (global) batch.
   auto counts = m.sumOverRanks(torch::bincount(dom, {}, num_domains).to(torch::kFloat64) * static_cast<double>(T),
                                "all-reduce of the per-domain token counts");
@@ -516,11 +547,13 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
     clearGrads(m.params);
     stats[2] = m.opt.learningRate(m.adam.steps());
     stats[3] = static_cast<double>(m.adam.steps());
+    m.measureState(false);
     return;
   }
   // Clipping is folded into the update: the step reads each gradient scaled, in its one pass.
   stats[2] = m.adam.step(m.params, m.opt, clipScale(grad_norm, m.opt.grad_clip));
   stats[3] = static_cast<double>(m.adam.steps() - 1);
+  m.measureState(true);
   if (m.group)
     m.group->countStep(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                        m.buckets->count());
@@ -566,19 +599,23 @@ void Model::parameterNorms(const std::string& names, double* out, int count) con
   for (int i = 0; i < count; ++i) out[i] = impl_->named(list[i]).detach().norm(2).to(torch::kFloat64).item<double>();
 }
 
-void Model::setReferenceParameters(const std::string& names) {
-  std::map<std::string, torch::Tensor> ref;
-  for (const auto& n : splitNames(names)) ref[n] = impl_->named(n).detach().clone();
-  impl_->reference = std::move(ref);
+void Model::setStateParameters(const std::string& names, bool reference_each_step) {
+  std::vector<std::string> list;
+  for (const auto& n : splitNames(names)) {
+    impl_->named(n);  // an unknown name is an error here, not in the first step
+    list.push_back(n);
+  }
+  impl_->state_names = std::move(list);
+  impl_->state_reference_each_step = reference_each_step;
+  impl_->reference.clear();
+  impl_->state_norms.assign(2 * impl_->state_names.size(), std::numeric_limits<double>::quiet_NaN());
 }
 
-void Model::referenceDistances(const std::string& names, double* out, int count) const {
-  auto list = splitNames(names, out, count, "referenceDistances");
-  for (int i = 0; i < count; ++i) {
-    auto it = impl_->reference.find(list[i]);
-    require(it != impl_->reference.end(), "parameter '" + list[i] + "' has no reference copy (setReferenceParameters)");
-    out[i] = (impl_->named(list[i]).detach() - it->second).norm(2).to(torch::kFloat64).item<double>();
-  }
+void Model::stateNorms(double* out, int count) const {
+  const auto& norms = impl_->state_norms;
+  require(out != nullptr && static_cast<size_t>(count) == norms.size(),
+          "stateNorms: " + std::to_string(count) + " outputs for " + std::to_string(norms.size() / 2) + " state parameters (2 each)");
+  std::copy(norms.begin(), norms.end(), out);
 }
 
 void Model::save(const std::string& path) const {

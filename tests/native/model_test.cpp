@@ -479,28 +479,44 @@ TEST(Alignment, MethodAndParametersInEitherOrderAndARejectedSettingChangesNothin
   EXPECT_EQ(s, std::vector<double>(4, 7.0)) << "S written with alignment off";
 }
 
-TEST(Checkpoint, ReferenceDistancesTravelInCheckpoints) {
+TEST(Checkpoint, StateNormsAndTheirReferenceTravelInCheckpoints) {
   const std::string names = "gpt_neox.layers.0.mlp.dense_4h_to_h.weight,gpt_neox.layers.1.mlp.dense_4h_to_h.weight";
   const std::string path = ::testing::TempDir() + "/acodm_reference.ckpt";
-  Model m("tiny", 3, "cpu");
-  m.setOptimizer(1e-3, 1e-3, 0, 10, 0.1, 0.9, 0.95, 1e-8, 1.0);
-  double d[2];
-  EXPECT_THROW(m.referenceDistances(names, d, 2), std::invalid_argument);
-  m.setReferenceParameters(names);
-  m.referenceDistances(names, d, 2);
-  EXPECT_EQ(d[0], 0.0);
-  auto tokens = randomTokens(2 * 9, 384, 4);
-  step(m, tokens, 2, 9, {0, 0}, 1);
-  m.referenceDistances(names, d, 2);
-  EXPECT_GT(d[0], 0.0);
-  EXPECT_GT(d[1], 0.0);
-  m.save(path);
-  Model r("tiny", 99, "cpu");
-  r.load(path);
-  double e[2];
-  r.referenceDistances(names, e, 2);
-  EXPECT_EQ(e[0], d[0]);
-  EXPECT_EQ(e[1], d[1]);
+  auto make = [&](int64_t seed, bool each_step) {
+    auto m = std::make_unique<Model>("tiny", seed, "cpu");
+    m->setOptimizer(1e-3, 1e-3, 0, 10, 0.1, 0.9, 0.95, 1e-8, 1.0);
+    m->setStateParameters(names, each_step);
+    return m;
+  };
+  EXPECT_THROW(make(3, true)->setStateParameters("gpt_neox.layers.9.mlp.dense_4h_to_h.weight", true), std::invalid_argument);
+  auto first = make(3, false), each = make(3, true);
+  auto tokens = randomTokens(2 * 9, 384, 4), more = randomTokens(2 * 9, 384, 5);
+  double initial[2], w[2], n[4], e[4];
+  first->parameterNorms(names, initial, 2);
+  step(*first, tokens, 2, 9, {0, 0}, 1);
+  step(*each, tokens, 2, 9, {0, 0}, 1);
+  first->parameterNorms(names, w, 2);
+  first->stateNorms(n, 4);
+  each->stateNorms(e, 4);
+  EXPECT_EQ(n[0], w[0]);  // the norms after the update
+  EXPECT_EQ(n[1], w[1]);
+  EXPECT_NE(n[0], initial[0]);
+  EXPECT_GT(n[2], 0.0);  // the distance from the weights before the step
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(n[i], e[i]) << i;  // one step: both references are the initial weights
+  EXPECT_THROW(first->stateNorms(n, 3), std::invalid_argument);
+  first->save(path);
+  step(*first, more, 2, 9, {0, 0}, 1);
+  step(*each, more, 2, 9, {0, 0}, 1);
+  first->stateNorms(n, 4);
+  each->stateNorms(e, 4);
+  EXPECT_NE(n[2], e[2]);  // from the first step's reference, from the previous step's
+  // Resumed from the checkpoint of step 1, the first step's reference continues with it.
+  auto resumed = make(99, false);
+  resumed->load(path);
+  step(*resumed, more, 2, 9, {0, 0}, 1);
+  double r[4];
+  resumed->stateNorms(r, 4);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(r[i], n[i]) << i;
   std::remove(path.c_str());
 }
 

@@ -103,11 +103,14 @@ class Model {
 
   // Frobenius norms of the named parameters (comma-separated) into out[count].
   void parameterNorms(const std::string& names, double* out, int count) const;
-  // Copies the named parameters' current values as the reference for referenceDistances() (replacing any
-  // earlier reference). The reference travels in checkpoints.
-  void setReferenceParameters(const std::string& names);
-  // ||W - W_reference||_F for each named parameter; an error names a parameter without a reference.
-  void referenceDistances(const std::string& names, double* out, int count) const;
+  // The state parameters (comma-separated names, "" for none): every train step that updates the model measures
+  // each one's Frobenius norm and its distance to a reference copy, for stateNorms(). The reference is the
+  // parameters' values before the step: before every step with `reference_each_step`, else before the first step
+  // (a checkpoint carries it, so a resumed run keeps its reference). Drops any earlier reference.
+  void setStateParameters(const std::string& names, bool reference_each_step);
+  // What the last train step measured: out[0..L) = ||W_l||_F, out[L..2L) = ||W_l - W_l,reference||_F of the L state
+  // parameters in their order (NaN after a step that updated nothing); count must be 2L.
+  void stateNorms(double* out, int count) const;
 
   // Everything needed to continue bit-for-bit: parameters, AdamW moments, step, schedule, config.
   // Atomic: written to a temporary file beside `path`, fsynced, renamed over it, the folder fsynced. A failure

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.acodm.config.ConfigWriter;
 import org.acodm.io.AtomicFile;
 import org.acodm.mixing.ActorExport;
 import org.acodm.train.Checkpoints;
@@ -47,8 +48,16 @@ public final class ActorCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "The actor file to write (e.g. actor.pt).")
         Path out;
 
+        @Option(names = "--overwrite", description = "Replace an existing --out file (atomically: a reader sees the old actor or the new one).")
+        boolean overwrite;
+
         @Override public Integer call() throws Exception {
             PrintWriter w = spec.commandLine().getOut();
+            // An actor file may be what a target run's mixing.frozen_actor.actor names: it is replaced only when asked to.
+            if (Files.isDirectory(out))
+                throw new IllegalArgumentException("--out " + out + " is a directory; pass the actor file to write, e.g. " + out.resolve(ActorExport.FILE_NAME));
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !overwrite)
+                throw new IllegalArgumentException("--out " + out + " exists; pass --overwrite to replace it, or choose another file. Nothing was written");
             ActorExport meta;
             String from;
             if (source.run != null) {
@@ -69,9 +78,9 @@ public final class ActorCommand implements Runnable {
                 from = source.checkpoint.toString();
             }
             w.printf(Locale.ROOT, "actor of %s -> %s%n", from, out);
-            w.printf(Locale.ROOT, "  trained %d of %d proxy steps; state dimension %d (K = %d, L = %d); %d hidden layers of %d%n",
-                    meta.stepsTrained(), meta.proxyTotalSteps(), meta.stateDim(), meta.domains().size(), meta.stateLayers(),
-                    meta.layers(), meta.hidden());
+            w.printf(Locale.ROOT, "  trained %d of %d proxy steps; %s state of dimension %d (K = %d%s); %d hidden layers of %d%n",
+                    meta.stepsTrained(), meta.proxyTotalSteps(), ConfigWriter.enumName(meta.stateLayout()), meta.stateDim(),
+                    meta.domains().size(), meta.stateLayout().needsNorms() ? ", L = " + meta.stateLayers() : "", meta.layers(), meta.hidden());
             w.println("  domains " + meta.domains());
             w.flush();
             return 0;

@@ -35,7 +35,8 @@ public final class ExportCommand implements Runnable {
                 description = "The model config the checkpoint was trained with, e.g. 410m or demo-target (model.config of the run).")
         String config;
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = {"Output directory: new, empty, or an earlier export (config.json and an acodm model.safetensors, nothing else),",
+                "which is replaced whole; anything else is refused."})
         Path out;
 
         @Option(names = "--bos-token-id", paramLabel = "ID", description = "Default: 256 for byte-level vocabularies (<= 512), else 0 (GPT-NeoX <|endoftext|>).")
@@ -51,6 +52,7 @@ public final class ExportCommand implements Runnable {
                         + (java.nio.file.Files.isRegularFile(inside) ? ", e.g. " + inside
                         : ", e.g. RUN_DIR/checkpoints/step-NNNNNNNNN/model.ckpt"));
             }
+            HuggingFaceExport.requireReplaceable(out);  // before a model of possibly billions of weights is loaded
             try (Model model = new Model(config, 0, "cpu")) {
                 model.load(checkpoint);
                 ModelParameters params = new ModelParameters(model);

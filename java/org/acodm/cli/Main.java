@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code acodm} command: every user-facing job is a subcommand registered here. */
 @Command(name = "acodm", mixinStandardHelpOptions = true, version = "acodm 0.1.0",
         description = "Online data mixing for language-model pretraining (AC-ODM and its baselines).",
-        subcommands = {InfoCommand.class, DemoCommand.class, TrainCommand.class, PrepareCommand.class, CorpusCommand.class, ReportCommand.class, ExportCommand.class, ActorCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, DemoCommand.class, StudyCommand.class, TrainCommand.class, PrepareCommand.class, CorpusCommand.class, ReportCommand.class, ExportCommand.class, ActorCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

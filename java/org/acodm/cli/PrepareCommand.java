@@ -68,6 +68,7 @@ public final class PrepareCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         List<SourceFile> sources = CorpusSource.resolve(inputs);
+        CorpusSource.requireValidation(sources, inputs);
         PileReader.Options ro = new PileReader.Options(FieldPath.parse(textField), FieldPath.parse(domainField), maxBadLines);
         ShardPreparer.Options opts = ShardPreparer.Options.defaults().withReader(ro).withMinDomainTokens(minDomainTokens).withOverwrite(overwrite);
         if (threads != null) opts = opts.withThreads(threads);

@@ -34,6 +34,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the newest complete checkpoint in the run directory.")
     boolean resume;
 
+    @Option(names = "--overwrite", description = "Replace the run already in the run directory (its log, checkpoints and final files); without it a directory holding a run's log is never overwritten.")
+    boolean overwrite;
+
     @Option(names = "--dry-run", description = {"Check the config (and the data, when data.path holds it), print the plan, train nothing.",
             "Allocates no model and needs no GPU; a missing data.path is reported, not an error."})
     boolean dryRun;
@@ -59,6 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (Trainer t = new Trainer(tree, runDir, System.out, world)) {
             if (t.leader()) printPlan(t.plan(), runDir);
             t.limitSteps(maxSteps);
+            t.overwrite(overwrite);
             t.run(resume);
         }
         return 0;
@@ -69,6 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("train", "--config", config.toString(), "--out", runDir.toString()));
         for (String o : overrides) args.addAll(List.of("--set", o));
         if (resume) args.add("--resume");
+        if (overwrite) args.add("--overwrite");
         if (maxSteps != Long.MAX_VALUE) args.addAll(List.of("--max-steps", Long.toString(maxSteps)));
         return args;
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +47,27 @@ public final class ConfigTree {
 
     /** Reads a YAML file; its path as given is the source named in errors. A missing file is an IOException. */
     public static ConfigTree load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "config file not found");
-        return parse(utf8(Files.readAllBytes(file), file.toString()), file.toString());
+        return parse(read(file, "config file"), file.toString());
+    }
+
+    /**
+     * Reads a YAML file whose top level is a mapping, through the same reader as a config (line numbers, no duplicate
+     * keys, no aliases, no non-finite numbers); {@code what} names such a file in errors ("weight map").
+     */
+    public static ConfigTree loadMapping(Path file, String what) throws IOException {
+        return parse(read(file, what), file.toString(), "a " + what + " must be a YAML mapping");
+    }
+
+    /**
+     * The text of a file given by the user. Reading /dev/zero, a FIFO or a directory would hang, exhaust memory or fail
+     * with a bare message, so anything but a regular file is refused, saying what it is.
+     */
+    private static String read(Path file, String what) throws IOException {
+        if (!Files.exists(file)) throw new NoSuchFileException(file.toString(), null, what + " not found");
+        if (Files.isDirectory(file)) throw new IOException(file + ": is a directory, not a " + what + " (a YAML file)");
+        if (!Files.isRegularFile(file))
+            throw new IOException(file + ": is not a regular file (a device, a FIFO or a socket), not a " + what + " (a YAML file)");
+        return utf8(Files.readAllBytes(file), file.toString());
     }
 
     /** The text of a config file, which must be UTF-8; the error names the line and the byte offset of the first bad byte. */
@@ -78,11 +98,14 @@ public final class ConfigTree {
 
     /** Parses YAML text; {@code sourceName} is what errors call it. An empty text is an empty tree (all defaults). */
     public static ConfigTree parse(String yaml, String sourceName) {
+        return parse(yaml, sourceName, "the top level must be a mapping of sections (run:, model:, ...)");
+    }
+
+    private static ConfigTree parse(String yaml, String sourceName, String mappingRequired) {
         Map<String, String> origins = new HashMap<>();
         JsonNode node = readYaml(yaml, sourceName, "", origins, true);
         if (node == null || node.isNull()) node = NODES.objectNode();
-        if (!node.isObject())
-            throw new ConfigException(sourceName + ":1: the top level must be a mapping of sections (run:, model:, ...), got " + RecordBinder.describe(node));
+        if (!node.isObject()) throw new ConfigException(sourceName + ":1: " + mappingRequired + ", got " + RecordBinder.describe(node));
         return new ConfigTree((ObjectNode) node, sourceName, origins);
     }
 
@@ -116,14 +139,32 @@ public final class ConfigTree {
         int eq = assignment.indexOf('=');
         if (eq <= 0) throw new ConfigException(where + ": expected KEY=VALUE with a dotted key, e.g. optimizer.lr=3e-4");
         String key = assignment.substring(0, eq).trim();
-        String text = assignment.substring(eq + 1);
-        String[] parts = key.split("\\.", -1);
-        for (String p : parts)
+        checkDottedKey(key, where);
+        Map<String, String> valueOrigins = new HashMap<>();
+        JsonNode value = readYaml(assignment.substring(eq + 1), where, key, valueOrigins, false);
+        return with(key, value, where, valueOrigins);
+    }
+
+    /**
+     * {@code dottedKey} set to {@code value} (a tree another file supplied, e.g. a study's per-run keys), replacing what
+     * the key held; errors about it will name {@code origin} ("study.yaml:14"). Missing sections are created.
+     */
+    public ConfigTree withValue(String dottedKey, JsonNode value, String origin) {
+        checkDottedKey(dottedKey, origin);
+        return with(dottedKey, value == null ? null : value.deepCopy(), origin, new HashMap<>());
+    }
+
+    private static void checkDottedKey(String key, String where) {
+        for (String p : key.split("\\.", -1))
             if (p.isEmpty()) throw new ConfigException(where + ": '" + key + "' is not a dotted key (empty part)");
+    }
+
+    private ConfigTree with(String key, JsonNode value, String where, Map<String, String> valueOrigins) {
+        String[] parts = key.split("\\.", -1);
         Map<String, String> newOrigins = new HashMap<>(origins);
         // The old value's keys and lines no longer describe anything.
         newOrigins.keySet().removeIf(k -> k.equals(key) || k.startsWith(key + ".") || k.startsWith(key + "["));
-        JsonNode value = readYaml(text, where, key, newOrigins, false);
+        newOrigins.putAll(valueOrigins);
         if (value == null) value = NODES.nullNode();
         newOrigins.put(key, where);
         ObjectNode copy = root.deepCopy();
@@ -212,14 +253,34 @@ public final class ConfigTree {
         String at(JsonLocation loc) { return lines ? sourceName + lineSuffix(loc) : sourceName; }
     }
 
+    /**
+     * Anchors and aliases are refused, not resolved: Jackson's YAML parser hands an alias over as a string holding the
+     * anchor's name ({@code name: *m} became "m", even where no anchor {@code &m} was defined), and a config whose
+     * values are copied from elsewhere in the file is harder to read and to diff than one that writes them out. The
+     * parser reports the anchor of a mapping or a list, not of a scalar; such an anchor is inert until an alias uses it.
+     */
+    private static void refuseAnchorsAndAliases(JsonParser p, Reader r, String path) throws IOException {
+        if (!(p instanceof YAMLParser y)) return;
+        String key = path.isEmpty() ? "" : path + ": ";
+        if (y.isCurrentAlias())
+            throw new ConfigException(r.at(p.currentTokenLocation()) + ": " + key + "YAML alias '*" + p.getText()
+                    + "' is not supported (nor are anchors): write the value out in full");
+        String anchor = y.getCurrentAnchor();
+        if (anchor != null)
+            throw new ConfigException(r.at(p.currentTokenLocation()) + ": " + key + "YAML anchor '&" + anchor
+                    + "' is not supported (nor are aliases): write each value out in full");
+    }
+
     private static JsonNode readValue(JsonParser p, Reader r, String path) throws IOException {
         JsonToken t = p.currentToken();
+        refuseAnchorsAndAliases(p, r, path);
         switch (t) {
             case START_OBJECT: {
                 ObjectNode obj = NODES.objectNode();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
                     String child = path.isEmpty() ? name : path + "." + name;
+                    refuseAnchorsAndAliases(p, r, child);
                     String where = r.at(p.currentTokenLocation());
                     if (obj.has(name)) throw new ConfigException(where + ": duplicate key '" + child + "'");
                     r.origins().put(child, where);

@@ -15,8 +15,14 @@ public final class CounterRandom {
     /** The mixing policies' draws: coordinates (step, purpose, index); AC-ODM's exploration is purpose 1, the replay buffer's minibatches 2. */
     public static final CounterRandom POLICY = new CounterRandom(0x2545F4914F6CDD1DL, 0x6A09E667F3BCC909L, 0x3C6EF372FE94F82BL);
 
-    /** Generated corpora's draws ({@code acodm corpus noisy}): coordinates (split, document, position). */
+    /**
+     * Generated text ({@code acodm corpus noisy}): coordinates (split, domain · 2^32 + document, position), domain
+     * counted from 0. The domain shares the document's coordinate so that domain 0 draws what the single Noise domain
+     * drew before there could be several: a corpus built with one Noise domain stays byte-identical.
+     */
     public static final CounterRandom CORPUS = new CounterRandom(0x5BE0CD19137E2179L, 0xCBBB9D5DC1059ED8L, 0x629A292A367CD507L);
+    /** The shuffle that deals a domain's documents into parts ({@code acodm corpus split}): coordinates (split, position). */
+    public static final CounterRandom PARTITION = new CounterRandom(0x9159015A3070DD17L, 0x152FECD8F70E5939L);
 
     private final long[] salts;
 

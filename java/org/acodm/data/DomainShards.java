@@ -24,11 +24,14 @@ public final class DomainShards implements Closeable {
         this.datasets = datasets;
     }
 
-    /** Opens every domain shard of {@code split} under {@code dir} and checks it against the manifest. */
+    /**
+     * Opens every domain shard of {@code split} under {@code dir} and checks it against the manifest. A split with no
+     * document is refused ({@link Manifest#requireSplit}): a run on data without val failed only at its first eval.
+     */
     public static DomainShards open(Path dir, Split split) throws IOException {
         Manifest m = Manifest.read(dir);
         IndexedDataset[] ds = new IndexedDataset[m.domains().size()];
-        Map<String, Manifest.DomainStats> stats = m.split(split);
+        Map<String, Manifest.DomainStats> stats = m.requireSplit(split, dir);
         for (int i = 0; i < ds.length; i++) {
             Manifest.DomainStats st = stats.get(m.domains().get(i));
             if (st == null) continue;

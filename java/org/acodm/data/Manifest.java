@@ -73,6 +73,24 @@ public record Manifest(
     /** Per-domain stats of {@code split}, empty when the split was not prepared. */
     public Map<String, DomainStats> split(Split split) { return splits.getOrDefault(split.dirName(), Map.of()); }
 
+    /**
+     * Per-domain stats of {@code split}, refused when the data holds no document of it: prepared without such input (or,
+     * for val, before prepare refused that). The error names the directory, the split and the splits there are.
+     */
+    public Map<String, DomainStats> requireSplit(Split split, Path dir) {
+        Map<String, DomainStats> stats = split(split);
+        if (!stats.isEmpty()) return stats;
+        List<String> present = splits.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).toList();
+        String why = switch (split) {
+            case TRAIN -> "there is nothing to train on";
+            case VAL -> "every run evaluates on val (at the latest after its last step), and `eval` scores on it";
+            case TEST -> "`eval --split test` scores on it";
+        };
+        throw new IllegalArgumentException(dir + " holds no " + split + " split (" + dir.resolve(FILE_NAME) + " lists "
+                + (present.isEmpty() ? "no split with documents" : String.join(", ", present) + " only") + "): " + why
+                + "; prepare it again with the " + split + " file among the inputs (--input " + split + "=FILE)");
+    }
+
     public static Manifest read(Path dir) throws IOException {
         Path f = dir.resolve(FILE_NAME);
         if (!Files.isRegularFile(f))

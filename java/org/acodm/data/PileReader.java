@@ -55,6 +55,8 @@ public final class PileReader implements Closeable {
     private int limit;   // end of valid bytes in buf
     private boolean eof;
     private long lineNo;
+    // The line of the document next() returned last (in buf) and its domain value's bytes within it, quotes included.
+    private int lineOff, lineLen, domainFrom, domainTo;
     private int badCount;
     private final List<String> badExamples = new ArrayList<>();
 
@@ -98,6 +100,7 @@ public final class PileReader implements Closeable {
 
     /** The next document, or {@code null} at the end of the file. */
     public PileDocument next() throws IOException {
+        lineLen = 0;  // reading on may move the buffer's bytes: the last line is only there until the next call
         while (true) {
             int nl = nextLine();
             if (nl < 0) return null;
@@ -107,7 +110,10 @@ public final class PileReader implements Closeable {
             if (len > 0 && buf[off + len - 1] == '\r') len--;
             if (isBlank(buf, off, len)) continue; // blank lines (a trailing newline, editors) carry no document
             try {
-                return parse(off, len);
+                PileDocument d = parse(off, len);
+                lineOff = off;
+                lineLen = len;
+                return d;
             } catch (CorpusFormatException e) {
                 if (badCount >= options.maxBadLines()) {
                     String hint = options.maxBadLines() == 0
@@ -119,6 +125,21 @@ public final class PileReader implements Closeable {
                 if (badExamples.size() < MAX_EXAMPLES) badExamples.add(e.getMessage());
             }
         }
+    }
+
+    /**
+     * The line of the document {@link #next} returned last, exactly as in the file (without its line break) except that
+     * its domain value is {@code domain}: every other field and byte is kept ({@code acodm corpus split} relabels
+     * documents this way, so nothing it does not mean to change goes through a JSON round trip).
+     */
+    public byte[] lastLineWithDomain(String domain) throws IOException {
+        if (lineLen == 0) throw new IllegalStateException(file + ": the last call to next() returned no document");
+        byte[] value = Mappers.JSON.writeValueAsBytes(domain);
+        byte[] out = new byte[lineLen - (domainTo - domainFrom) + value.length];
+        System.arraycopy(buf, lineOff, out, 0, domainFrom);
+        System.arraycopy(value, 0, out, domainFrom, value.length);
+        System.arraycopy(buf, lineOff + domainTo, out, domainFrom + value.length, lineLen - domainTo);
+        return out;
     }
 
     /** Index in {@code buf} of the next '\n' (or of the end of a last line without one), or -1 at end of file. */
@@ -225,6 +246,11 @@ public final class PileReader implements Closeable {
                 if (depth == fp.depth() - 1) {
                     kinds[s] = v;
                     found[s] = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    if (s == 1 && found[s] != null) {
+                        // Offsets count from the line's start; after getText the parser stands past the closing quote.
+                        domainFrom = (int) p.currentTokenLocation().getByteOffset();
+                        domainTo = (int) p.currentLocation().getByteOffset();
+                    }
                 } else if (v == JsonToken.START_OBJECT) {
                     descend |= 1 << s;
                 } // else an intermediate key that is not an object: the path does not exist, reported as missing

@@ -1,7 +1,6 @@
 package org.acodm.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,16 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 import org.acodm.io.DirectoryLock;
 
 /**
@@ -88,12 +84,7 @@ public final class ShardPreparer {
     static final String SPLIT_RECORD = "split.json";
     static final String STAGING = ".staging";
     static final String LOCK_FILE = ".prepare.lock";
-    /**
-     * A chunk ends after this many characters or documents. Small enough that a 3 MB validation file still gives
-     * every worker dozens of chunks (with 2 MB chunks it gave two, and one worker waited for the other at the
-     * end); large enough that a chunk's fixed costs (a future, one native batch call) vanish. Public so
-     * benchmarks can hand a bare tokenizer the same batches.
-     */
+    /** Where {@link TokenizingPipeline} cuts its chunks (documents, characters); public so benchmarks hand a bare tokenizer the same batches. */
     public static final int CHUNK_CHARS = 64 << 10;
     public static final int CHUNK_DOCS = 4096;
 
@@ -101,6 +92,8 @@ public final class ShardPreparer {
 
     public static Manifest prepare(List<SourceFile> sources, Tokenizer tokenizer, Path outDir, Options options, Listener listener) throws IOException {
         boolean existed = Files.isDirectory(outDir);
+        // Refused before the lock file is created in someone's folder (the check is repeated under the lock).
+        if (existed && !Files.exists(outDir.resolve(LOCK_FILE))) refuseForeignDirectory(outDir, options);
         try (DirectoryLock lock = DirectoryLock.acquire(outDir, LOCK_FILE, "prepare")) {
             if (existed) refuseForeignDirectory(outDir, options);
             return prepareLocked(sources, tokenizer, outDir, options, listener);
@@ -114,17 +107,10 @@ public final class ShardPreparer {
     private static void refuseForeignDirectory(Path outDir, Options options) throws IOException {
         if (options.overwrite() || Files.exists(outDir.resolve(Manifest.FILE_NAME)) || Files.exists(outDir.resolve(STAGING))) return;
         for (Split split : Split.values()) if (Files.isRegularFile(outDir.resolve(split.dirName()).resolve(SPLIT_RECORD))) return;
-        List<String> entries = new ArrayList<>();
-        try (Stream<Path> s = Files.list(outDir)) {
-            for (Path p : s.sorted().toList()) if (!p.getFileName().toString().equals(LOCK_FILE)) entries.add(p.getFileName().toString());
-        }
+        List<String> entries = Directories.foreignEntries(outDir, p -> p.getFileName().toString().equals(LOCK_FILE));
         if (!entries.isEmpty())
-            throw new IOException(outDir + " is not empty and holds no prepared data (" + names(entries) + "); choose a new or empty --out, "
+            throw new IOException(outDir + " is not empty and holds no prepared data (" + Directories.listing(entries) + "); choose a new or empty --out, "
                     + "or --overwrite to write beside these files (prepare never deletes a file it did not write). Nothing was changed");
-    }
-
-    private static String names(List<String> items) {
-        return String.join(", ", items.subList(0, Math.min(5, items.size()))) + (items.size() > 5 ? " and " + (items.size() - 5) + " more" : "");
     }
 
     /** Files under {@code splitDir} that prepare did not write: all but split.json, the shards it lists, and temporaries. */
@@ -193,7 +179,7 @@ public final class ShardPreparer {
             replaced.add(split.dirName() + "/ (not among these inputs)");
         }
         if (!foreign.isEmpty())
-            throw new IOException(outDir + ": preparing here would delete files that prepare did not write: " + names(foreign)
+            throw new IOException(outDir + ": preparing here would delete files that prepare did not write: " + Directories.listing(foreign)
                     + "; move them out of the way first. Nothing was changed");
         if (!replaced.isEmpty() && !options.overwrite())
             throw new IOException(outDir + " holds data of another prepare: " + String.join("; ", replaced) + ". Use --overwrite to replace it, "
@@ -207,7 +193,7 @@ public final class ShardPreparer {
             Path stagedDir = staging.resolve(split.dirName());
             SplitRecord staged = readRecord(stagedDir);
             if (staged == null || !staged.fingerprint().equals(fingerprints.get(split))) {
-                deleteTree(stagedDir);
+                Directories.deleteTree(stagedDir);
                 staged = tokenizeSplit(split, bySplit.get(split), tokenizer, stagedDir, options, fingerprints.get(split), identities.get(split), listener);
                 listener.splitFinished(split, false);
             } else {
@@ -215,6 +201,9 @@ public final class ShardPreparer {
             }
             records.put(split, staged);
         }
+        if (records.containsKey(Split.VAL) && records.get(Split.VAL).domains().isEmpty())
+            throw new IOException("the val split's input (" + describeInputs(bySplit.get(Split.VAL)) + ") holds no documents: every run evaluates "
+                    + "on val, so data without one cannot be trained on; " + outDir + " was not changed");
         if (records.values().stream().allMatch(r -> r.domains().isEmpty()))
             throw new IOException("no documents in " + describeInputs(sources) + " (read the text from \"" + options.reader().textField()
                     + "\" and the domain from \"" + options.reader().domainField() + "\" of each line; see --text-field, --domain-field): "
@@ -223,17 +212,13 @@ public final class ShardPreparer {
         Path manifestFile = outDir.resolve(Manifest.FILE_NAME);
         if (Files.deleteIfExists(manifestFile)) AtomicFile.syncFolder(outDir);
         for (Split split : toCommit) {
-            Path target = outDir.resolve(split.dirName());
             Path old = staging.resolve(split.dirName() + ".old");
-            deleteTree(old);
-            AtomicFile.syncTree(staging.resolve(split.dirName()));
-            if (Files.exists(target)) AtomicFile.move(target, old);
-            AtomicFile.move(staging.resolve(split.dirName()), target);
-            deleteTree(old);
+            Directories.deleteTree(old);
+            AtomicFile.replaceDirectory(staging.resolve(split.dirName()), outDir.resolve(split.dirName()), old);
         }
         // A split prepared earlier but absent from these inputs would otherwise linger beside a manifest that ignores it.
-        for (Split split : toDelete) deleteTree(outDir.resolve(split.dirName()));
-        deleteTree(staging);
+        for (Split split : toDelete) Directories.deleteTree(outDir.resolve(split.dirName()));
+        Directories.deleteTree(staging);
 
         Manifest m = buildManifest(records, tokenizer, options);
         m.write(outDir);
@@ -242,11 +227,11 @@ public final class ShardPreparer {
 
     private static String describeSources(SplitRecord r) {
         List<String> paths = r.sources().stream().map(Manifest.SourceInfo::path).toList();
-        return paths.isEmpty() ? "no files" : names(new ArrayList<>(paths));
+        return paths.isEmpty() ? "no files" : Directories.listing(paths);
     }
 
     private static String describeInputs(List<SourceFile> sources) {
-        return names(new ArrayList<>(sources.stream().map(f -> f.path().toString()).toList()));
+        return Directories.listing(sources.stream().map(f -> f.path().toString()).toList());
     }
 
     private static Manifest buildManifest(Map<Split, SplitRecord> records, Tokenizer tokenizer, Options options) {
@@ -259,12 +244,23 @@ public final class ShardPreparer {
             sources.addAll(e.getValue().sources());
         }
         List<String> warnings = new ArrayList<>();
+        Map<String, Manifest.DomainStats> train = splits.getOrDefault(Split.TRAIN.dirName(), Map.of());
         for (Map.Entry<String, Map<String, Manifest.DomainStats>> s : splits.entrySet()) {
+            boolean isTrain = s.getKey().equals(Split.TRAIN.dirName()), isVal = s.getKey().equals(Split.VAL.dirName());
             for (String d : domains) {
                 Manifest.DomainStats st = s.getValue().get(d);
-                if (st == null) warnings.add(s.getKey() + "/" + d + ": no documents in this split");
-                else if (st.tokens() < options.minDomainTokens())
-                    warnings.add(s.getKey() + "/" + d + ": " + st.tokens() + " tokens, fewer than --min-domain-tokens " + options.minDomainTokens());
+                String at = s.getKey() + "/" + d + ": ";
+                if (st == null) {
+                    warnings.add(at + "no documents in this split" + (isVal && train.containsKey(d)
+                            ? ": '" + d + "' is trained on but never evaluated, and the average over domains leaves it out" : ""));
+                } else if (st.bytes() == 0) {
+                    // Bits per byte divide by the text's bytes: a domain of empty documents has none, and its value is infinite.
+                    warnings.add(at + "its " + st.documents() + " document(s) are all empty (0 bytes of text, " + st.tokens() + " end-of-document tokens)"
+                            + (isTrain ? ": training on it teaches nothing but end-of-document" : ": its bits per byte are undefined"));
+                } else if (st.tokens() < options.minDomainTokens()) {
+                    warnings.add(at + st.tokens() + " tokens, fewer than --min-domain-tokens " + options.minDomainTokens()
+                            + (isTrain ? "; a run that samples it repeats these tokens, as often as its weight asks" : ""));
+                }
             }
         }
         for (Manifest.SourceInfo s : sources) {
@@ -326,54 +322,23 @@ public final class ShardPreparer {
         }
     }
 
-    /** One tokenised chunk: for each document its domain, its tokens in on-disk form, token and UTF-8 byte counts. */
-    private record Chunk(String[] domains, byte[][] encoded, int[] tokens, long[] bytes, long inputBytesRead) {}
-
-    private static final Chunk END = new Chunk(null, null, null, null, 0);
-
     private static SplitRecord tokenizeSplit(Split split, List<SourceFile> files, Tokenizer tokenizer, Path dir, Options options,
                                              String fingerprint, String identity, Listener listener) throws IOException {
         Files.createDirectories(dir);
         long inputBytes = files.stream().mapToLong(SourceFile::bytes).sum();
         listener.splitStarted(split, files.size(), inputBytes);
 
-        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, "acodm-tokenize");
-            t.setDaemon(true);
-            return t;
-        });
-        // Chunks in flight: the writer takes them in order, so one slow chunk holds back the finished ones behind it;
-        // eight per worker keep the others busy meanwhile (a few MB of text).
-        BlockingQueue<Future<Chunk>> queue = new ArrayBlockingQueue<>(options.threads() * 8 + 1);
-        List<Manifest.SourceInfo> sourceInfos = new ArrayList<>();
-        AtomicLong bytesBeforeFile = new AtomicLong();
-        Thread reader = new Thread(() -> readFiles(files, options.reader(), tokenizer, pool, queue, sourceInfos, bytesBeforeFile), "acodm-read-" + split);
-        reader.setDaemon(true);
-
         Map<String, IndexedDatasetWriter> writers = new LinkedHashMap<>();
         Map<String, long[]> counts = new TreeMap<>(); // documents, tokens, bytes
         Map<String, String> stems = new LinkedHashMap<>();
         Set<String> usedStems = new HashSet<>();
         boolean ok = false;
-        reader.start();
-        try {
+        List<Manifest.SourceInfo> infos;
+        try (TokenizingPipeline pipeline = TokenizingPipeline.start(files, options.reader(), tokenizer, options.threads(), split.dirName())) {
             long docs = 0;
             long textBytes = 0;
-            while (true) {
-                Chunk c;
-                try {
-                    c = queue.take().get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof UncheckedIOException u) throw u.getCause();
-                    if (cause instanceof IOException io) throw io;
-                    if (cause instanceof RuntimeException r) throw r;
-                    throw new IOException(cause);
-                }
-                if (c == END) break;
+            for (TokenizingPipeline.Chunk c = pipeline.next(); c != null; c = pipeline.next()) {
+                Tokenizer.ShardRows rows = c.rows();
                 for (int i = 0; i < c.domains().length; i++) {
                     String domain = c.domains()[i];
                     IndexedDatasetWriter w = writers.get(domain);
@@ -383,21 +348,20 @@ public final class ShardPreparer {
                         w = new IndexedDatasetWriter(dir.resolve(stem), tokenizer.vocabSize());
                         writers.put(domain, w);
                     }
-                    w.addEncoded(c.encoded()[i], c.tokens()[i]);
+                    w.addEncoded(rows.encoded()[i], rows.tokens()[i]);
                     long[] n = counts.computeIfAbsent(domain, k -> new long[3]);
                     n[0]++;
-                    n[1] += c.tokens()[i];
-                    n[2] += c.bytes()[i];
-                    textBytes += c.bytes()[i];
+                    n[1] += rows.tokens()[i];
+                    n[2] += rows.bytes()[i];
+                    textBytes += rows.bytes()[i];
                 }
                 docs += c.domains().length;
                 listener.progress(split, docs, textBytes, c.inputBytesRead());
             }
+            infos = pipeline.sources();
             finishAll(writers.values());
             ok = true;
         } finally {
-            reader.interrupt();
-            pool.shutdownNow();
             if (!ok) {
                 for (IndexedDatasetWriter w : writers.values()) {
                     try { w.close(); } catch (IOException ignored) { /* the staging folder is wiped on the next run anyway */ }
@@ -409,8 +373,6 @@ public final class ShardPreparer {
             long[] n = e.getValue();
             domains.put(e.getKey(), new Manifest.DomainStats(split.dirName() + "/" + stems.get(e.getKey()), n[0], n[1], n[2]));
         }
-        List<Manifest.SourceInfo> infos;
-        synchronized (sourceInfos) { infos = List.copyOf(sourceInfos); }
         SplitRecord rec = new SplitRecord(fingerprint, identity, domains, infos);
         Manifest.writeJsonAtomically(dir.resolve(SPLIT_RECORD), rec);
         return rec;
@@ -454,90 +416,6 @@ public final class ShardPreparer {
         }
     }
 
-    /** Reader thread: parses files in order, hands chunks to the pool, queues their futures in order. */
-    private static void readFiles(List<SourceFile> files, PileReader.Options ro, Tokenizer tokenizer, ExecutorService pool,
-                                  BlockingQueue<Future<Chunk>> queue, List<Manifest.SourceInfo> infos, AtomicLong bytesBefore) {
-        try {
-            for (SourceFile f : files) {
-                try (PileReader r = PileReader.open(f.path(), ro)) {
-                    List<PileDocument> batch = new ArrayList<>();
-                    long chars = 0;
-                    PileDocument d;
-                    while ((d = r.next()) != null) {
-                        batch.add(d);
-                        chars += d.text().length();
-                        if (chars >= CHUNK_CHARS || batch.size() >= CHUNK_DOCS) {
-                            queue.put(submit(pool, tokenizer, batch, bytesBefore.get() + r.bytesRead()));
-                            batch = new ArrayList<>();
-                            chars = 0;
-                        }
-                    }
-                    if (!batch.isEmpty()) queue.put(submit(pool, tokenizer, batch, bytesBefore.get() + r.bytesRead()));
-                    PileReader.BadLines bad = r.badLines();
-                    synchronized (infos) {
-                        infos.add(new Manifest.SourceInfo(f.path().toString(), f.split().dirName(), f.bytes(), bad.count(), bad.examples()));
-                    }
-                }
-                bytesBefore.addAndGet(f.bytes());
-            }
-            queue.put(CompletableFuture.completedFuture(END));
-        } catch (InterruptedException e) {
-            // The writer gave up (it failed or was interrupted); nothing left to do.
-        } catch (Throwable t) {
-            try {
-                queue.put(CompletableFuture.failedFuture(t));
-            } catch (InterruptedException ignored) {
-                // the writer is gone
-            }
-        }
-    }
-
-    private static Future<Chunk> submit(ExecutorService pool, Tokenizer tokenizer, List<PileDocument> docs, long inputBytesRead) {
-        return pool.submit(() -> {
-            String[] domains = new String[docs.size()];
-            List<String> texts = new ArrayList<>(docs.size());
-            long[] bytes = new long[docs.size()];
-            for (int i = 0; i < domains.length; i++) {
-                PileDocument d = docs.get(i);
-                domains[i] = d.domain();
-                texts.add(d.text());
-                if (!(tokenizer instanceof ByteTokenizer)) bytes[i] = utf8Length(d.text());
-            }
-            byte[][] encoded = new byte[texts.size()][];
-            int[] tokens = new int[texts.size()];
-            if (tokenizer instanceof ByteTokenizer) {
-                // Byte tokens are the UTF-8 bytes themselves: widen straight to uint16 and skip the int[] round trip,
-                // which is most of the tokeniser's cost at this speed.
-                for (int i = 0; i < encoded.length; i++) {
-                    encoded[i] = ByteTokenizer.encodeUint16(texts.get(i));
-                    tokens[i] = encoded[i].length / 2;
-                    bytes[i] = tokens[i] - 1;
-                }
-                return new Chunk(domains, encoded, tokens, bytes, inputBytesRead);
-            }
-            int[][] ids = tokenizer.encodeAll(texts);
-            for (int i = 0; i < ids.length; i++) {
-                encoded[i] = IndexedDatasetWriter.encode(ids[i], tokenizer.endOfDocument(), tokenizer.vocabSize());
-                tokens[i] = ids[i].length + 1;
-            }
-            return new Chunk(domains, encoded, tokens, bytes, inputBytesRead);
-        });
-    }
-
-    /** UTF-8 length without encoding; input strings are valid (the reader checked), so surrogates come in pairs. */
-    static long utf8Length(String s) {
-        long n = 0;
-        int len = s.length();
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) n++;
-            else if (c < 0x800) n += 2;
-            else if (Character.isHighSurrogate(c)) { n += 4; i++; }
-            else n += 3;
-        }
-        return n;
-    }
-
     /** A file name for a domain that keeps the name readable: unsafe characters become '_', clashes get a suffix. */
     static String uniqueStem(String domain, Set<String> used) {
         StringBuilder sb = new StringBuilder();
@@ -553,10 +431,4 @@ public final class ShardPreparer {
         return stem;
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
-    }
 }

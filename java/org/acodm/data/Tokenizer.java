@@ -28,6 +28,26 @@ public interface Tokenizer extends AutoCloseable {
         return out;
     }
 
+    /**
+     * Documents as rows of a token shard: each one's ids with {@link #endOfDocument()} appended, in the shard's on-disk
+     * form ({@link IndexedDatasetWriter#encode}), with its token count and its text's UTF-8 length.
+     */
+    record ShardRows(byte[][] encoded, int[] tokens, long[] bytes) {}
+
+    /** {@code texts} as shard rows; a tokenizer whose ids need no {@code int[]} on the way (bytes) writes them directly. */
+    default ShardRows encodeForShard(List<String> texts) {
+        int[][] ids = encodeAll(texts);
+        byte[][] encoded = new byte[ids.length][];
+        int[] tokens = new int[ids.length];
+        long[] bytes = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            encoded[i] = IndexedDatasetWriter.encode(ids[i], endOfDocument(), vocabSize());
+            tokens[i] = ids[i].length + 1;
+            bytes[i] = Utf8.length(texts.get(i));
+        }
+        return new ShardRows(encoded, tokens, bytes);
+    }
+
     /** The text of {@code ids}; the exact inverse of {@link #encode} for every tokenizer here. */
     String decode(int[] ids);
 

@@ -34,4 +34,18 @@ final class Utf8 {
         }
         return -1;
     }
+
+    /** UTF-8 length without encoding; the string is valid (a reader checked it), so surrogates come in pairs. */
+    static long length(String s) {
+        long n = 0;
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) { n += 4; i++; }
+            else n += 3;
+        }
+        return n;
+    }
 }

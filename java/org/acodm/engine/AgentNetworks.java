@@ -15,23 +15,40 @@ public final class AgentNetworks implements AutoCloseable {
      */
     public record Losses(double critic, double actor, double kl, double entropy) {}
 
+    /** How the critic sees the action (native {@code acodm::CriticForm}). */
+    public enum CriticForm {
+        /** Q(s, a) = MLP([s, (a − center) / scale]): the raw action unless {@link #setActionNormalisation} is called. */
+        CONCAT,
+        /** Q(s, a) = V(s) + a · q(s), shaped like the reward R = a · r: rewards are the per-domain vectors r (K wide). */
+        SHAPED
+    }
+
     private final NativeHandle<AgentNative.Handle> handle;
     private final int stateDim;
     private final int numActions;
     private final int criticOutputs;
+    private final CriticForm criticForm;
+
+    /** Networks with the {@link CriticForm#CONCAT concat} critic. */
+    public AgentNetworks(int stateDim, int numActions, int hidden, int layers, int criticOutputs, long seed, String device) {
+        this(stateDim, numActions, hidden, layers, criticOutputs, seed, device, CriticForm.CONCAT);
+    }
 
     /**
-     * @param criticOutputs 1 (scalar reward), K (the released code's vector reward) or 0 (actor only, for a frozen
-     *                      transferred actor)
+     * @param criticOutputs the width of a reward: 1 (scalar) or K (the released code's vector reward) for the concat
+     *                      critic, K for the shaped one; 0 builds the actor alone (a frozen transferred actor)
      * @param device        "cpu", "cuda", "cuda:N" or "auto"
      */
-    public AgentNetworks(int stateDim, int numActions, int hidden, int layers, int criticOutputs, long seed, String device) {
+    public AgentNetworks(int stateDim, int numActions, int hidden, int layers, int criticOutputs, long seed, String device,
+                         CriticForm form) {
         if (device == null) throw new IllegalArgumentException("device is null");
+        if (form == null) throw new IllegalArgumentException("critic form is null");
         this.handle = new NativeHandle<>("agent networks",
-                () -> new AgentNative.Handle(stateDim, numActions, hidden, layers, criticOutputs, seed, device));
+                () -> new AgentNative.Handle(stateDim, numActions, hidden, layers, criticOutputs, seed, device, form.ordinal()));
         this.stateDim = stateDim;
         this.numActions = numActions;
         this.criticOutputs = criticOutputs;
+        this.criticForm = form;
     }
 
     /** An actor-only object holding the actor of an {@link #exportActor exported} file. */
@@ -71,6 +88,7 @@ public final class AgentNetworks implements AutoCloseable {
     public int stateDim() { handle.get(); return stateDim; }
     public int numActions() { handle.get(); return numActions; }
     public int criticOutputs() { handle.get(); return criticOutputs; }
+    public CriticForm criticForm() { handle.get(); return criticForm; }
     public int hidden() { return handle.get().hidden(); }
     public int layers() { return handle.get().layers(); }
     public String configString() { return handle.apply(AgentNative.Handle::configString); }
@@ -138,7 +156,33 @@ public final class AgentNetworks implements AutoCloseable {
         return out;
     }
 
-    /** One DDPG step (critic, then actor through the updated critic) on n transitions; rewards are [n, criticOutputs]. */
+    /** The shaped critic's heads on n states as [n, 1 + K]: V(s), then q(s). */
+    public float[] criticHeads(float[] states, int n) {
+        check(states, n, stateDim, "states");
+        float[] out = new float[n * (1 + numActions)];
+        handle.apply(h -> {
+            h.criticHeads(states, n, out);
+            return null;
+        });
+        return out;
+    }
+
+    /** The concat critic sees (a − center) / scale instead of the raw action; saved with the networks. */
+    public void setActionNormalisation(double[] center, double scale) {
+        if (center == null || center.length != numActions)
+            throw new IllegalArgumentException("action center has " + (center == null ? "no" : center.length) + " entries, expected " + numActions);
+        float[] c = new float[numActions];
+        for (int i = 0; i < c.length; i++) c[i] = (float) center[i];
+        handle.apply(h -> {
+            h.setActionNormalisation(c, scale);
+            return null;
+        });
+    }
+
+    /**
+     * One DDPG step (critic, then actor through the updated critic) on n transitions; rewards are [n, criticOutputs]
+     * (the shaped critic: the per-domain score vectors).
+     */
     public Losses update(float[] states, float[] actions, float[] rewards, float[] nextStates, int n, double gamma) {
         check(states, n, stateDim, "states");
         check(actions, n, numActions, "actions");
@@ -159,11 +203,14 @@ public final class AgentNetworks implements AutoCloseable {
         return handle.apply(h -> h.imitate(states, targets, n));
     }
 
-    /** One critic step on MSE(Q(s, a), targets); returns the loss before the step. */
+    /**
+     * One critic step on MSE(Q(s, a), targets) with targets [n, criticOutputs], or for the shaped critic MSE of its
+     * heads (V, q) to targets [n, 1 + K]; returns the loss before the step.
+     */
     public double regressCritic(float[] states, float[] actions, float[] targets, int n) {
         check(states, n, stateDim, "states");
         check(actions, n, numActions, "actions");
-        check(targets, n, criticOutputs, "targets");
+        check(targets, n, criticForm == CriticForm.SHAPED && criticOutputs > 0 ? 1 + numActions : criticOutputs, "targets");
         return handle.apply(h -> h.regressCritic(states, actions, targets, n));
     }
 

@@ -3,6 +3,7 @@ package org.acodm.engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.acodm.nativeapi.ModelNative;
 
@@ -14,6 +15,8 @@ public final class Model implements AutoCloseable {
     private final NativeHandle<ModelNative.Handle> handle;
     private final int vocab;
     private final int maxSeq;
+    /** How many state parameters the train steps measure (setStateParameters). */
+    private volatile int stateParameters;
 
     /**
      * @param config a named config ("70m", "410m", "tiny", ...) optionally with overrides
@@ -86,6 +89,20 @@ public final class Model implements AutoCloseable {
             h.setAlignmentParameters(joined);
             return null;
         });
+    }
+
+    /**
+     * Parameters whose Frobenius norms, and distances to a reference copy of them, every train step that updates the model
+     * reports ({@link StepResult#stateNorms}, {@link StepResult#stateDistances}); empty turns it off. The reference is the
+     * weights before each step with {@code referenceEachStep}, else before the first step (checkpoints carry it).
+     */
+    public void setStateParameters(List<String> names, boolean referenceEachStep) {
+        String joined = String.join(",", names);
+        handle.apply(h -> {
+            h.setStateParameters(joined, referenceEachStep);
+            return null;
+        });
+        stateParameters = names.size();
     }
 
     /**
@@ -166,12 +183,16 @@ public final class Model implements AutoCloseable {
         double[] count = new double[numDomains];
         double[] stats = new double[4];
         double[] s = withAlignment ? new double[numDomains * numDomains] : null;
+        int l = stateParameters;
+        double[] norms = l == 0 ? null : new double[2 * l];
         handle.apply(h -> {
             h.trainStep(tokens, batch, window, domains, numDomains, microBatches, loss, count, stats, s);
+            if (norms != null) h.stateNorms(norms, norms.length);
             return null;
         });
-        return new StepResult(stats[0], stats[1], stats[2], (long) stats[3], loss, count,
-                s == null ? null : square(s, numDomains));
+        boolean measured = norms != null && Double.isFinite(stats[0]) && Double.isFinite(stats[1]);
+        return new StepResult(stats[0], stats[1], stats[2], (long) stats[3], loss, count, s == null ? null : square(s, numDomains),
+                measured ? Arrays.copyOfRange(norms, 0, l) : null, measured ? Arrays.copyOfRange(norms, l, 2 * l) : null);
     }
 
     /** Per-domain loss sums and counts without changing the model. */
@@ -184,7 +205,7 @@ public final class Model implements AutoCloseable {
             h.evaluate(tokens, batch, window, domains, numDomains, loss, count, stats);
             return null;
         });
-        return new StepResult(stats[0], Double.NaN, Double.NaN, -1, loss, count, null);
+        return new StepResult(stats[0], Double.NaN, Double.NaN, -1, loss, count, null, null, null);
     }
 
     /** Logits [batch, seq, vocabSize()] of the given inputs. */
@@ -212,26 +233,6 @@ public final class Model implements AutoCloseable {
         String joined = String.join(",", names);
         handle.apply(h -> {
             h.parameterNorms(joined, out, out.length);
-            return null;
-        });
-        return out;
-    }
-
-    /** Copies the named parameters as the reference of {@link #referenceDistances}; saved in checkpoints. */
-    public void setReferenceParameters(List<String> names) {
-        String joined = String.join(",", names);
-        handle.apply(h -> {
-            h.setReferenceParameters(joined);
-            return null;
-        });
-    }
-
-    /** ||W - W_reference||_F of each named parameter. */
-    public double[] referenceDistances(List<String> names) {
-        double[] out = new double[names.size()];
-        String joined = String.join(",", names);
-        handle.apply(h -> {
-            h.referenceDistances(joined, out, out.length);
             return null;
         });
         return out;

@@ -2,11 +2,14 @@ package org.acodm.engine;
 
 /**
  * What one train or eval step reports: per-domain sums of token losses and token counts (length K), the
- * mean loss, the gradient norm before clipping, the learning rate used, the 0-based step index, and when
- * requested the K×K gradient-alignment matrix S_ij = &lt;g_i, g_j&gt; (null otherwise).
+ * mean loss, the gradient norm before clipping, the learning rate used, the 0-based step index, when
+ * requested the K×K gradient-alignment matrix S_ij = &lt;g_i, g_j&gt; (null otherwise), and after a train step that
+ * updated the model, for the state parameters ({@link Model#setStateParameters}), each one's Frobenius norm and its
+ * distance to its reference weights (null when none are set).
  */
 public record StepResult(double loss, double gradNorm, double learningRate, long step,
-                         double[] domainLossSum, double[] domainTokens, double[][] alignment) {
+                         double[] domainLossSum, double[] domainTokens, double[][] alignment,
+                         double[] stateNorms, double[] stateDistances) {
 
     /**
      * False when a train step's loss or gradient norm was not finite: the engine then changed nothing (parameters, AdamW

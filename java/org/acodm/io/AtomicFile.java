@@ -59,9 +59,8 @@ public final class AtomicFile implements Closeable {
     public static AtomicFile create(Path target) throws IOException {
         Path folder = folderOf(target);
         Directories.create(folder);
-        long pid = ProcessHandle.current().pid();
         for (int attempt = 0; ; attempt++) {
-            Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + pid + "-" + COUNTER.getAndIncrement());
+            Path tmp = temporarySibling(target);
             try {
                 return new AtomicFile(target, tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
             } catch (java.nio.file.FileAlreadyExistsException e) {
@@ -188,6 +187,58 @@ public final class AtomicFile implements Closeable {
         syncFolder(folderOf(to));
         Path a = folderOf(from).toAbsolutePath().normalize(), b = folderOf(to).toAbsolutePath().normalize();
         if (!a.equals(b)) syncFolder(a);
+    }
+
+    /**
+     * A new, empty folder beside {@code target} ({@code NAME.tmp-PID-N}, on the same file system), in which to build the
+     * folder's new content before {@link #replaceDirectory} puts it in place whole.
+     */
+    public static Path createStagingDirectory(Path target) throws IOException {
+        Directories.create(folderOf(target));
+        for (int attempt = 0; ; attempt++) {
+            Path dir = temporarySibling(target);
+            try {
+                return Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 100) throw failure(target, "cannot create a staging folder beside it", e, 0);
+            } catch (IOException e) {
+                throw failure(target, "cannot create a staging folder beside it", e, 0);
+            }
+        }
+    }
+
+    /**
+     * Puts the complete folder {@code staged} in place of {@code target} (which may be absent): syncs {@code staged}'s
+     * files, renames {@code target} to a temporary name beside it, {@code staged} to {@code target}, and deletes the old
+     * folder. A reader finds the old folder or the new one, never a mix of the two; a crash between the renames leaves
+     * {@code target} missing, the old content and the new in the two temporary folders beside it.
+     */
+    public static void replaceDirectory(Path staged, Path target) throws IOException {
+        replaceDirectory(staged, target, temporarySibling(target));
+    }
+
+    /** As {@link #replaceDirectory(Path, Path)}, the old folder moved to {@code aside} (which must not exist) before it is deleted. */
+    public static void replaceDirectory(Path staged, Path target, Path aside) throws IOException {
+        syncTree(staged);
+        boolean movedAside = Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (movedAside) move(target, aside);
+        try {
+            move(staged, target);
+        } catch (IOException e) {
+            if (movedAside) {
+                try {
+                    move(aside, target);  // the old folder back where it was
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
+        }
+        Directories.deleteTree(aside);
+    }
+
+    private static Path temporarySibling(Path target) {
+        return target.resolveSibling(target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + COUNTER.getAndIncrement());
     }
 
     /** fsyncs every file and folder under {@code dir} (files first, the folder itself last). */

@@ -83,6 +83,30 @@ public final class DirectoryLock implements AutoCloseable {
                 + "; wait for it to finish or stop it, or choose another directory", pid);
     }
 
+    /**
+     * Who holds {@code dir/fileName} now, without taking it for longer than the probe itself: 0 when nobody does (or the
+     * file does not exist), the holder's pid when another process does, this process's pid when it holds it itself, -1
+     * when it is held but the pid is not readable. Never creates the file.
+     */
+    public static long holderOf(Path dir, String fileName) throws IOException {
+        Path file = dir.resolve(fileName).toAbsolutePath().normalize();
+        if (HELD.contains(file)) return ProcessHandle.current().pid();
+        if (!java.nio.file.Files.isRegularFile(file)) return 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l != null) {
+                l.release();
+                return 0;
+            }
+            return holder(ch);
+        }
+    }
+
     /** The pid the holder wrote, read through the refused process's own channel; -1 when there is none yet. */
     private static long holder(FileChannel ch) {
         try {

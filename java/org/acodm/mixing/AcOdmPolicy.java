@@ -1,5 +1,6 @@
 package org.acodm.mixing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -10,24 +11,25 @@ import java.util.Map;
 import org.acodm.data.CounterRandom;
 import org.acodm.engine.AgentNetworks;
 import org.acodm.engine.AgentOptimizer;
-import org.acodm.engine.StepResult;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
- * state ({@link StateBuilder}), scores the domains ({@link DomainSignal}: r = z(W), smoothed into r̄), stores the
- * transition (s, a, R, s') unless the step carried no information, and trains: during the warmup (the first
+ * state ({@link StateBuilder}), scores the domains ({@link DomainSignal}, shared with the closed form), stores the
+ * transition (s, a, r̄, s') unless the step carried no information, and trains: during the warmup (the first
  * {@code warmupFraction} of the steps) the weights come from ODM's smoothed-mean rule, the actor imitates them and
- * the critic regresses (1 + γ) R; after it, DDPG updates, the targets hard-copied from the online networks when
- * they start and soft-updated after every update.
+ * the critic regresses the warmup's rewards; after it, DDPG updates, the targets hard-copied from the online networks
+ * when they start and soft-updated after every update.
  *
- * <p>The default objective is regularised (DESIGN.md section 5): R = Σ a_i r̄_i and a soft actor that minimises
- * −Q(s, μ(s)) + τ KL(μ(s) ‖ π), whose optimum π · exp(r̄ / τ) / Z is the closed form the {@code alignment} method
- * uses directly. Actions live in the actor's space (a softmax output, exploration applied); the weights used for
- * sampling are the action with the weight floor applied, a fixed transform outside the objective. During the
- * warmup the stored action is ODM's weights with the floor removed, so floor(action) is exactly ODM.
+ * <p>The default objective is regularised (DESIGN.md section 5): the reward R = Σ a_i r̄_i and a soft actor that
+ * minimises −Q(s, μ(s)) + τ KL(μ(s) ‖ π), whose optimum π · exp(r̄ / τ) / Z is the closed form the {@code alignment}
+ * method uses directly. The default critic is shaped like that reward, Q = V(s) + a · q(s), and learns q from the
+ * score vector r̄ of every transition ({@link CriticInput}). Actions live in the actor's space (a softmax output,
+ * exploration applied); the weights used for sampling are the action with the weight floor applied, a fixed
+ * transform outside the objective. During the warmup the stored action is ODM's weights with the floor removed, so
+ * floor(action) is exactly ODM.
  */
 public final class AcOdmPolicy implements MixingPolicy {
-    static final String STATE_FILE = "acodm.state";
+    static final String STATE_FILE = "acodm.json";
     static final String AGENT_FILE = "agent.pt";
     static final String REPLAY_FILE = "replay.bin";
     /** The purpose of the exploration noise's draws in {@link CounterRandom#POLICY}. */
@@ -43,9 +45,9 @@ public final class AcOdmPolicy implements MixingPolicy {
     private final AgentNetworks agent;
     private final ReplayBuffer buffer;
     private final StateBuilder stateBuilder;
-    private final StateLayers stateLayers;
     private final OdmPolicy odm;
     private final DomainSignal signal;
+    private final WeightFloor floor;
 
     private double[] prior;        // π of the KL term (restored by load: the run's own, even if its source changed)
     private float[] state;         // s_t: the state the current action was chosen in (null before step 0's result)
@@ -56,6 +58,7 @@ public final class AcOdmPolicy implements MixingPolicy {
     private double lastReward = Double.NaN, lastCriticLoss = Double.NaN, lastActorLoss = Double.NaN, lastImitationLoss = Double.NaN;
     private double lastKl = Double.NaN, lastEntropy = Double.NaN, greedyMaxWeight = Double.NaN, optimumMaxWeight = Double.NaN;
     private double optimumDistance = Double.NaN;
+    private double[] scores;       // r̄ of the last used step: the reward of its transition
 
     /** A policy whose prior π comes from {@code config}'s prior source; {@code natural} needs {@link #create}'s manifest. */
     public AcOdmPolicy(List<String> domains, AcOdmConfig config, long totalSteps, long seed, double[] initialWeights) {
@@ -74,16 +77,19 @@ public final class AcOdmPolicy implements MixingPolicy {
         this.totalSteps = totalSteps;
         this.seed = seed;
         this.warmupSteps = config.warmupSteps(totalSteps);
-        this.rewardDim = config.reward() == RewardMode.VECTOR ? k : 1;
-        this.stateBuilder = new StateBuilder(k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
-        this.stateLayers = new StateLayers(config.stateLayers(), config.deltaReference());
-        this.signal = new DomainSignal(k, config.rewardSource(), config.rewardSmoothing(), config.importance(), config.importanceSmoothing());
+        this.rewardDim = config.reward() == RewardMode.VECTOR || config.critic() == CriticInput.SHAPED ? k : 1;
+        this.stateBuilder = StateBuilder.of(config.state(), k, config.stateLayers(), config.deltaReference(), config.stepFeatureScale());
+        this.signal = new DomainSignal(this.domains, config.rewardSource(), config.scores(), "mixing.acodm.scores");
+        this.floor = new WeightFloor(config.floor(), config.floorShare(), k);
+        this.scores = new double[k];
         int stateDim = stateBuilder.dimension();
         this.buffer = new ReplayBuffer(config.bufferSize(), stateDim, k, rewardDim);
         OdmConfig odmConfig = OdmConfig.defaults().withSmoothing(config.warmupSmoothing());
         this.odm = new OdmPolicy(domains, odmConfig, initialWeights);
-        this.agent = new AgentNetworks(stateDim, k, config.hidden(), config.layers(), rewardDim, seed, config.device());
+        this.agent = new AgentNetworks(stateDim, k, config.hidden(), config.layers(), rewardDim, seed, config.device(),
+                config.critic() == CriticInput.SHAPED ? AgentNetworks.CriticForm.SHAPED : AgentNetworks.CriticForm.CONCAT);
         agent.setThreads(config.resolvedThreads());
+        if (config.critic() == CriticInput.NORMALISED) agent.setActionNormalisation(this.prior, explorationSd());
         agent.setOptimizer(new AgentOptimizer(config.maxLr(), config.minLr(), warmupSteps, totalSteps, config.weightDecay(),
                 config.beta1(), config.beta2(), config.adamEps(), config.decoupledWeightDecay()));
         if (config.reward() == RewardMode.REGULARISED)
@@ -108,17 +114,11 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
-    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers. */
-    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
-
-    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
-
-    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
-        observe(stateLayers.observation(domains, result, total, model));
+    @Override public StateLayers stateLayers(int numLayers) {
+        return config.state().needsNorms() ? StateLayers.of(config.stateLayers(), config.deltaReference(), numLayers) : StateLayers.NONE;
     }
 
     @Override public List<String> rewardLayers(int numLayers) {
-        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 
@@ -132,16 +132,16 @@ public final class AcOdmPolicy implements MixingPolicy {
     public float[] lastState() { return state == null ? null : state.clone(); }
     /** The prior π of the KL term, a copy. */
     public double[] prior() { return prior.clone(); }
-    /** The smoothed domain scores r̄, a copy. */
-    public double[] scores() { return signal.smoothed(); }
+    /** The domain scores r̄ of the last used step (the reward of its transition), a copy. */
+    public double[] scores() { return scores.clone(); }
 
     /** The regularised objective's optimum π · exp(r̄ / τ) / Z at the current scores and temperature (before any floor). */
-    public double[] optimum() { return AlignmentPolicy.optimum(prior, signal.smoothed(), agent.temperature()); }
+    public double[] optimum() { return AlignmentPolicy.optimum(prior, scores, agent.temperature()); }
 
     /** floor(μ(s)) without exploration in the current state: what a frozen copy of the actor would choose now. */
     public double[] greedyWeights() {
         if (state == null) return alpha.clone();
-        return floor(toDouble(agent.act(state, 1)), lastStep + 1);
+        return floor.apply(toDouble(agent.act(state, 1)), lastStep + 1);
     }
 
     @Override public void observe(StepObservation o) {
@@ -155,6 +155,9 @@ public final class AcOdmPolicy implements MixingPolicy {
             case DEGENERATE -> degenerateSteps++;
             case NOT_FINITE -> skippedRewards++;
             case USED -> {
+                // The advantage is over the mixture the step ran with: the action, before the floor (step 0: the
+                // initial weights, which no transition stores).
+                scores = signal.scores(action != null ? toDouble(action) : alpha);
                 float[] reward = reward();
                 if (state != null) buffer.add(state, action, reward, next);
             }
@@ -166,47 +169,40 @@ public final class AcOdmPolicy implements MixingPolicy {
 
         long t = o.step() + 1;
         double[] best = config.reward() == RewardMode.REGULARISED ? optimum() : null;
-        if (best != null) optimumMaxWeight = max(floor(best, t));
+        if (best != null) optimumMaxWeight = max(floor.apply(best, t));
         if (t < warmupSteps) {
             alpha = odm.weights();
-            action = toFloat(config.weightFloor() ? OdmSchedule.removeFloor(alpha, OdmSchedule.epsilon(k, t)) : alpha);
+            action = toFloat(floor.remove(alpha, t));
         } else {
             double[] mu = toDouble(agent.act(next, 1));
-            greedyMaxWeight = max(floor(mu, t));
+            greedyMaxWeight = max(floor.apply(mu, t));
             if (best != null) {
                 optimumDistance = 0;
                 for (int i = 0; i < k; i++) optimumDistance += Math.abs(mu[i] - best[i]);
             }
             double[] a = explore(mu, t);
             action = toFloat(a);
-            alpha = floor(a, t);
+            alpha = floor.apply(a, t);
         }
         state = next;
     }
 
     /**
-     * The reward of the step just observed, from the smoothed scores r̄: R = Σ a_i r̄_i for the regularised objective
+     * The reward of the step just observed, from the scores r̄: the scalar R = Σ a_i r̄_i for the regularised objective
      * (a: the action the step ran with, so that the objective's optimum is exactly the closed form), Σ α_i r̄_i for
-     * the linear one (α: the floored weights, as the paper), the vector r̄ for the released code's.
+     * the linear one (α: the floored weights, as the paper); the vector r̄ itself for the shaped critic (which learns
+     * R through q) and for the released code's vector reward. {@code lastReward} is R in every case but the latter
+     * (the mean of r̄).
      */
     private float[] reward() {
-        double[] r = signal.smoothed();
-        float[] out = new float[rewardDim];
-        if (config.reward() == RewardMode.VECTOR) {
-            lastReward = 0;
-            for (int i = 0; i < k; i++) {
-                out[i] = (float) r[i];
-                lastReward += r[i] / k;
-            }
-            return out;
-        }
+        double[] r = scores;
         // Step 0 ran with the initial weights: no action of the actor's yet (and no transition to store).
         double[] w = config.reward() == RewardMode.REGULARISED && action != null ? toDouble(action) : alpha;
         double sum = 0;
-        for (int i = 0; i < k; i++) sum += w[i] * r[i];
-        out[0] = (float) sum;
+        for (int i = 0; i < k; i++) sum += (config.reward() == RewardMode.VECTOR ? 1.0 / k : w[i]) * r[i];
         lastReward = sum;
-        return out;
+        if (rewardDim == 1) return new float[] {(float) sum};
+        return toFloat(r);
     }
 
     private void train(long step, boolean warm) {
@@ -215,9 +211,7 @@ public final class AcOdmPolicy implements MixingPolicy {
             ReplayBuffer.Batch b = buffer.sample(config.batchSize(), seed, step * config.updatesPerStep() + u);
             if (warm) {
                 lastImitationLoss = agent.imitate(b.states(), b.actions(), b.n());
-                float[] target = b.rewards().clone();
-                for (int i = 0; i < target.length; i++) target[i] = (float) ((1 + config.gamma()) * target[i]);
-                lastCriticLoss = agent.regressCritic(b.states(), b.actions(), target, b.n());
+                lastCriticLoss = agent.regressCritic(b.states(), b.actions(), warmupTargets(b), b.n());
                 imitations++;
             } else {
                 // DDPG starts from targets equal to the networks the warmup trained (the released code's hard copy):
@@ -232,6 +226,44 @@ public final class AcOdmPolicy implements MixingPolicy {
             }
             agent.softUpdate(config.tau());
         }
+    }
+
+    /**
+     * The warmup's critic targets, the value of repeating the stored reward forever at the discount's horizon: (1 + γ) R
+     * for a concat critic (R the scalar or vector reward); for the shaped critic the heads' targets (γ a · r̄, r̄), since
+     * Q = V + a · q then equals (1 + γ) a · r̄.
+     */
+    private float[] warmupTargets(ReplayBuffer.Batch b) {
+        float[] r = b.rewards();
+        if (config.critic() != CriticInput.SHAPED || rewardDim != k) {
+            float[] target = r.clone();
+            for (int i = 0; i < target.length; i++) target[i] = (float) ((1 + config.gamma()) * target[i]);
+            return target;
+        }
+        float[] target = new float[b.n() * (1 + k)];
+        for (int n = 0; n < b.n(); n++) {
+            double value = 0;
+            for (int i = 0; i < k; i++) {
+                value += (double) b.actions()[n * k + i] * r[n * k + i];
+                target[n * (1 + k) + 1 + i] = r[n * k + i];
+            }
+            target[n * (1 + k)] = (float) (config.gamma() * value);
+        }
+        return target;
+    }
+
+    /**
+     * The standard deviation of one action weight under exploration, around the actor's μ: β sqrt((K − 1) / (K² (K + 1)))
+     * for the Dirichlet mix (Var Dir(1)_i = (K − 1) / (K² (K + 1))), noise / sqrt(12) for the subtractive noise.
+     */
+    private double explorationSd() {
+        double sd = config.exploration() == Exploration.DIRICHLET
+                ? config.explorationMix() * Math.sqrt((k - 1.0) / ((double) k * k * (k + 1)))
+                : config.explorationNoise() / Math.sqrt(12);
+        if (!(sd > 0))
+            throw new IllegalArgumentException("mixing.acodm.critic: normalised divides the action by its exploration's standard deviation, "
+                    + "which is 0 here (exploration_mix or exploration_noise is 0)");
+        return sd;
     }
 
     /** The explored action for step t, keyed by (seed, t) so that a resumed run draws the same. */
@@ -258,10 +290,6 @@ public final class AcOdmPolicy implements MixingPolicy {
         return a;
     }
 
-    private double[] floor(double[] a, long t) {
-        return config.weightFloor() ? OdmSchedule.applyFloor(a, OdmSchedule.epsilon(k, t)) : a.clone();
-    }
-
     private static double max(double[] a) {
         double m = Double.NEGATIVE_INFINITY;
         for (double v : a) m = Math.max(m, v);
@@ -286,8 +314,7 @@ public final class AcOdmPolicy implements MixingPolicy {
         m.put("acodm/skipped_rewards", (double) skippedRewards);
         m.put("acodm/degenerate_steps", (double) degenerateSteps);
         m.put("acodm/agent_lr", agent.learningRate(Math.max(0, agent.actorSteps() - 1)));
-        double[] r = signal.smoothed();
-        for (int i = 0; i < k; i++) m.put("acodm/score/" + domains.get(i), r[i]);
+        ScoreMetrics.put(m, "acodm", domains, scores, signal);
         return m;
     }
 
@@ -300,82 +327,65 @@ public final class AcOdmPolicy implements MixingPolicy {
 
     /** Writes the actor with everything another run needs to use it (see {@link ActorExport}). Atomic. */
     public void exportActor(Path file) {
-        ActorExport meta = new ActorExport(ActorExport.FORMAT_VERSION, domains, config.stateLayers(), ActorExport.STATE_LAYER_RULE,
-                stateBuilder.dimension(), config.hidden(), config.layers(), config.deltaReference(), config.weightFloor(),
-                config.reward(), totalSteps, lastStep + 1, config);
+        ActorExport meta = new ActorExport(ActorExport.FORMAT_VERSION, domains, config.state(), config.stateLayers(),
+                ActorExport.STATE_LAYER_RULE, stateBuilder.dimension(), config.hidden(), config.layers(), config.deltaReference(),
+                config.stepFeatureScale(), config.floor(), config.floorShare(), config.reward(), totalSteps, lastStep + 1, config);
         ActorExport.write(agent, file, meta);
     }
+
+    /**
+     * What {@link #save} keeps besides the networks (agent.pt), the replay buffer (replay.bin) and the warmup's ODM: the
+     * settings a restored policy must share, the state builder's and the scores' memory, the last step's state, action
+     * and weights, and the counters and last values of {@link #metrics}.
+     */
+    record Saved(long totalSteps, long seed, RewardMode reward, int rewardDim, CriticInput critic, StateLayout state, int stateDim,
+                 JsonNode stateBuilder, DomainSignal.Saved signal, double[] scores, double[] prior, float[] lastState, float[] action,
+                 double[] weights, long lastStep, long updates, long imitations, long skippedRewards, long degenerateSteps, double lastReward,
+                 double lastCriticLoss, double lastActorLoss, double lastImitationLoss, double lastKl, double lastEntropy, double greedyMaxWeight,
+                 double optimumMaxWeight, double optimumDistance) {}
 
     @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         agent.save(dir.resolve(AGENT_FILE));
-        StateFiles.write(dir.resolve(REPLAY_FILE), buffer::write);
+        buffer.save(dir.resolve(REPLAY_FILE));
         odm.save(dir);
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            out.writeLong(totalSteps);
-            out.writeLong(seed);
-            out.writeUTF(config.reward().name());
-            out.writeInt(rewardDim);
-            out.writeInt(stateBuilder.dimension());
-            stateBuilder.write(out);
-            signal.write(out);
-            StateFiles.writeDoubles(out, prior);
-            StateFiles.writeFloats(out, state);
-            StateFiles.writeFloats(out, action);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeLong(lastStep);
-            out.writeLong(updates);
-            out.writeLong(imitations);
-            out.writeLong(skippedRewards);
-            out.writeLong(degenerateSteps);
-            for (double v : new double[] {lastReward, lastCriticLoss, lastActorLoss, lastImitationLoss, lastKl, lastEntropy,
-                    greedyMaxWeight, optimumMaxWeight, optimumDistance})
-                out.writeDouble(v);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(totalSteps, seed, config.reward(), rewardDim, config.critic(),
+                config.state(), stateBuilder.dimension(), stateBuilder.save(), signal.save(), scores, prior, state, action, alpha, lastStep, updates,
+                imitations, skippedRewards, degenerateSteps, lastReward, lastCriticLoss, lastActorLoss, lastImitationLoss, lastKl, lastEntropy,
+                greedyMaxWeight, optimumMaxWeight, optimumDistance));
     }
 
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            long savedTotal = in.readLong();
-            long savedSeed = in.readLong();
-            String savedReward = in.readUTF();
-            int savedRewardDim = in.readInt();
-            int savedStateDim = in.readInt();
-            if (savedTotal != totalSteps || savedSeed != seed || !savedReward.equals(config.reward().name())
-                    || savedRewardDim != rewardDim || savedStateDim != stateBuilder.dimension())
-                throw new IOException(f + " was saved by a differently configured AC-ODM policy: total steps " + savedTotal + " vs " + totalSteps
-                        + ", seed " + savedSeed + " vs " + seed + ", reward " + savedReward + " vs " + config.reward()
-                        + ", state dimension " + savedStateDim + " vs " + stateBuilder.dimension());
-            stateBuilder.read(in);
-            signal.read(in);
-            prior = StateFiles.readDoubles(in, k, "prior");
-            state = StateFiles.readFloats(in);
-            action = StateFiles.readFloats(in);
-            alpha = StateFiles.readDoubles(in, k, "weights");
-            lastStep = in.readLong();
-            updates = in.readLong();
-            imitations = in.readLong();
-            skippedRewards = in.readLong();
-            degenerateSteps = in.readLong();
-            lastReward = in.readDouble();
-            lastCriticLoss = in.readDouble();
-            lastActorLoss = in.readDouble();
-            lastImitationLoss = in.readDouble();
-            lastKl = in.readDouble();
-            lastEntropy = in.readDouble();
-            greedyMaxWeight = in.readDouble();
-            optimumMaxWeight = in.readDouble();
-            optimumDistance = in.readDouble();
-            return null;
-        });
-        Path r = dir.resolve(REPLAY_FILE);
-        StateFiles.read(r, in -> {
-            buffer.read(in);
-            return null;
-        });
+        Saved s = StateFiles.read(f, method(), domains, Saved.class);
+        if (s.totalSteps() != totalSteps || s.seed() != seed || s.reward() != config.reward() || s.rewardDim() != rewardDim
+                || s.critic() != config.critic() || s.state() != config.state() || s.stateDim() != stateBuilder.dimension())
+            throw new IOException(f + " was saved by a differently configured AC-ODM policy: total steps " + s.totalSteps() + " vs " + totalSteps
+                    + ", seed " + s.seed() + " vs " + seed + ", reward " + s.reward() + " vs " + config.reward()
+                    + ", critic " + s.critic() + " vs " + config.critic() + ", state " + s.state() + " vs " + config.state()
+                    + " (dimension " + s.stateDim() + " vs " + stateBuilder.dimension() + ")");
+        stateBuilder.restore(s.stateBuilder());
+        signal.restore(s.signal());
+        scores = StateFiles.entries(s.scores(), k, "scores");
+        prior = StateFiles.entries(s.prior(), k, "prior");
+        state = s.lastState();
+        action = s.action();
+        alpha = StateFiles.entries(s.weights(), k, "weights");
+        lastStep = s.lastStep();
+        updates = s.updates();
+        imitations = s.imitations();
+        skippedRewards = s.skippedRewards();
+        degenerateSteps = s.degenerateSteps();
+        lastReward = s.lastReward();
+        lastCriticLoss = s.lastCriticLoss();
+        lastActorLoss = s.lastActorLoss();
+        lastImitationLoss = s.lastImitationLoss();
+        lastKl = s.lastKl();
+        lastEntropy = s.lastEntropy();
+        greedyMaxWeight = s.greedyMaxWeight();
+        optimumMaxWeight = s.optimumMaxWeight();
+        optimumDistance = s.optimumDistance();
+        buffer.load(dir.resolve(REPLAY_FILE));
         odm.load(dir);
         agent.load(dir.resolve(AGENT_FILE));
     }

@@ -7,22 +7,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The regularised objective without networks: after each step the smoothed domain scores r̄ ({@link DomainSignal},
- * the same scores AC-ODM's reward uses) give α = floor(softmax(log π + r̄ / τ)), the maximiser of
- * Σ α_i r̄_i − τ KL(α ‖ π) on the simplex, with ODM's ε_t floor. It is the ablation that says what AC-ODM's actor
- * adds beyond its own objective's optimum. Before any informative step r̄ = 0 and α = floor(π).
+ * The regularised objective without networks: after each step the domain scores r̄ ({@link DomainSignal}, the same
+ * scores AC-ODM's reward uses; by default each domain's advantage over the current mixture, shrunk by its standard
+ * error) give α = floor(softmax(log π + r̄ / τ)), the maximiser of Σ α_i r̄_i − τ KL(α ‖ π) on the simplex, with the
+ * configured {@link WeightFloor}. It is the ablation that says what AC-ODM's actor adds beyond its own objective's
+ * optimum. Before any informative step, and whenever the scores carry no signal beyond noise, r̄ = 0 and α = floor(π).
  */
 public final class AlignmentPolicy implements MixingPolicy {
-    static final String STATE_FILE = "alignment.state";
+    static final String STATE_FILE = "alignment.json";
 
     private final List<String> domains;
     private final int k;
     private final AlignmentConfig config;
     private final DomainSignal signal;
+    private final WeightFloor floor;
     private double[] prior;
     private double[] alpha;
     private long lastStep = -1;
     private long degenerateSteps, skippedSteps;
+    private double[] scores;
 
     public AlignmentPolicy(List<String> domains, AlignmentConfig config, double[] prior) {
         this.domains = List.copyOf(domains);
@@ -30,18 +33,21 @@ public final class AlignmentPolicy implements MixingPolicy {
         this.config = Configs.check(config, "mixing.alignment");
         if (k < 2) throw new IllegalArgumentException("the alignment method needs at least 2 domains, got " + k);
         this.prior = checkPrior(prior, this.domains);
-        this.signal = new DomainSignal(k, config.rewardSource(), config.rewardSmoothing(), false, 0);
-        this.alpha = floor(prior, 0);
+        this.signal = new DomainSignal(this.domains, config.rewardSource(), config.scores(), "mixing.alignment.scores");
+        this.floor = new WeightFloor(config.floor(), config.floorShare(), k);
+        this.alpha = floor.apply(prior, 0);
+        this.scores = new double[k];
     }
 
     /** {@link MixingMethod#ALIGNMENT}'s factory. */
     static AlignmentPolicy create(AlignmentConfig c, PolicyContext run) {
         double[] prior = run.weights("prior_source", "prior_weights", "prior_file", c.priorSource(), c.priorWeights(), c.priorFile());
         try {
-            return new AlignmentPolicy(run.domains(), c, prior);
+            checkPrior(prior, run.domains());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(run.locate("prior_source") + ": " + run.key("prior_source") + ": " + e.getMessage(), e);
         }
+        return new AlignmentPolicy(run.domains(), c, prior);
     }
 
     /**
@@ -78,12 +84,11 @@ public final class AlignmentPolicy implements MixingPolicy {
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
     @Override public List<String> rewardLayers(int numLayers) {
-        if (!needsAlignment()) return List.of();
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }
 
-    /** The smoothed scores r̄, a copy. */
-    public double[] scores() { return signal.smoothed(); }
+    /** The scores r̄ the current weights were chosen from (a copy). */
+    public double[] scores() { return scores.clone(); }
 
     @Override public void observe(StepObservation o) {
         long step = PolicyChecks.step(o, domains, lastStep);
@@ -95,45 +100,35 @@ public final class AlignmentPolicy implements MixingPolicy {
             case NOT_FINITE -> skippedSteps++;
             case USED -> { }
         }
-        alpha = floor(optimum(prior, signal.smoothed(), config.temperature()), o.step() + 1);
-    }
-
-    private double[] floor(double[] a, long t) {
-        return config.weightFloor() ? OdmSchedule.applyFloor(a, OdmSchedule.epsilon(k, t)) : a.clone();
+        // The advantage is over the mixture the step ran with; the next weights follow from it.
+        scores = signal.scores(alpha);
+        alpha = floor.apply(optimum(prior, scores, config.temperature()), o.step() + 1);
     }
 
     @Override public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("alignment/degenerate_steps", (double) degenerateSteps);
         m.put("alignment/skipped_steps", (double) skippedSteps);
-        double[] r = signal.smoothed();
-        for (int i = 0; i < k; i++) m.put("alignment/score/" + domains.get(i), r[i]);
+        ScoreMetrics.put(m, "alignment", domains, scores, signal);
         return m;
     }
 
+    record Saved(DomainSignal.Saved signal, double[] prior, double[] weights, double[] scores, long lastStep, long degenerateSteps,
+                 long skippedSteps) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            signal.write(out);
-            StateFiles.writeDoubles(out, prior);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeLong(lastStep);
-            out.writeLong(degenerateSteps);
-            out.writeLong(skippedSteps);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(signal.save(), prior, alpha, scores, lastStep, degenerateSteps,
+                skippedSteps));
     }
 
     @Override public void load(Path dir) throws IOException {
-        Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            signal.read(in);
-            prior = StateFiles.readDoubles(in, k, "prior");
-            alpha = StateFiles.readDoubles(in, k, "weights");
-            lastStep = in.readLong();
-            degenerateSteps = in.readLong();
-            skippedSteps = in.readLong();
-            return null;
-        });
+        Saved s = StateFiles.read(dir.resolve(STATE_FILE), method(), domains, Saved.class);
+        signal.restore(s.signal());
+        prior = StateFiles.entries(s.prior(), k, "prior");
+        alpha = StateFiles.entries(s.weights(), k, "weights");
+        scores = StateFiles.entries(s.scores(), k, "scores");
+        lastStep = s.lastStep();
+        degenerateSteps = s.degenerateSteps();
+        skippedSteps = s.skippedSteps();
     }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
  * gradient comes from the same batch, not a separate one (see docs/mixing.md).
  */
 public final class DogePolicy implements MixingPolicy {
-    static final String STATE_FILE = "doge.state";
+    static final String STATE_FILE = "doge.json";
 
     private final List<String> domains;
     private final DogeConfig config;
@@ -87,7 +87,7 @@ public final class DogePolicy implements MixingPolicy {
         lastLr = lr;
         update(o, s, lr);
         // The released code's avg_dw += new weights after every update: the average covers α_1 .. α_t, never the
-        // initial weights (this code used to add the weights a step ran with, α_0 .. α_{t-1}: one step behind).
+        // initial weights.
         double[] now = weights();
         for (int i = 0; i < k; i++) alphaSum[i] += now[i];
         steps++;
@@ -141,27 +141,18 @@ public final class DogePolicy implements MixingPolicy {
         return m;
     }
 
+    record Saved(double[] logWeights, double[] weightSums, long steps, long lastStep, double lastLr) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            StateFiles.writeDoubles(out, logAlpha);
-            StateFiles.writeDoubles(out, alphaSum);
-            out.writeLong(steps);
-            out.writeLong(lastStep);
-            out.writeDouble(lastLr);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(logAlpha, alphaSum, steps, lastStep, lastLr));
     }
 
     @Override public void load(Path dir) throws IOException {
-        Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            logAlpha = StateFiles.readDoubles(in, k, "DoGE log weights");
-            alphaSum = StateFiles.readDoubles(in, k, "DoGE weight sums");
-            steps = in.readLong();
-            lastStep = in.readLong();
-            lastLr = in.readDouble();
-            return null;
-        });
+        Saved s = StateFiles.read(dir.resolve(STATE_FILE), method(), domains, Saved.class);
+        logAlpha = StateFiles.entries(s.logWeights(), k, "DoGE log weights");
+        alphaSum = StateFiles.entries(s.weightSums(), k, "DoGE weight sums");
+        steps = s.steps();
+        lastStep = s.lastStep();
+        lastLr = s.lastLr();
     }
 }

@@ -1,12 +1,17 @@
 package org.acodm.mixing;
 
 /**
- * AC-ODM's domain scores from the gradient-alignment matrix S of one step:
- * W_i = Σ_{j≠i} S_ij / (mean_i sqrt(S_ii) + 1e-6) over the domains present in the step (absent ones score 0).
- * A domain whose gradient agrees with the others' scores high: training on it helps them too.
+ * One step's raw domain signal W, before any estimator sees it ({@link DomainSignal}). From the gradient-alignment
+ * matrix S (S_ij = ⟨g_i, g_j⟩, g_i the gradient of domain i's mean loss in the step): W_i = mean_{j ∈ T_i} S_ij over a
+ * target set T_i of the domains present ({@link AlignmentTarget}); its scale is ‖ḡ‖² = Σ_ij p_i p_j S_ij, the squared
+ * norm of the step's whole-batch gradient (p_i: domain i's share of the step's tokens), so W / ‖ḡ‖² is dimensionless.
+ * From the losses (ODM's signal, the reward ablation): W_i = exp(loss_i), scaled by its mean over the present domains.
+ *
+ * @param w      W_i for the scored domains, 0 elsewhere
+ * @param scored the domains with a score this step (present, with a non-empty target set)
+ * @param scale  the step's scale of W (> 0 unless the step's gradients vanish)
  */
-final class DomainScores {
-    private DomainScores() {}
+record DomainScores(double[] w, boolean[] scored, double scale) {
 
     static boolean[] present(StepObservation o) {
         boolean[] p = new boolean[o.numDomains()];
@@ -14,23 +19,64 @@ final class DomainScores {
         return p;
     }
 
-    static double[] alignment(double[][] s, boolean[] present) {
-        int k = present.length;
-        double normSum = 0;
+    int count() {
         int n = 0;
+        for (boolean b : scored) if (b) n++;
+        return n;
+    }
+
+    /** W from S against {@code target} ({@code targets}: the target set of {@link AlignmentTarget#DOMAINS}). */
+    static DomainScores alignment(double[][] s, StepObservation o, AlignmentTarget target, boolean[] targets) {
+        int k = s.length;
+        boolean[] present = present(o);
+        double tokens = 0;
+        for (int i = 0; i < k; i++) if (present[i]) tokens += o.domainTokens()[i];
+        double scale = 0;
         for (int i = 0; i < k; i++)
-            if (present[i]) {
-                normSum += Math.sqrt(Math.max(0, s[i][i]));
-                n++;
-            }
-        double denom = (n == 0 ? 0 : normSum / n) + 1e-6;
+            for (int j = 0; j < k; j++)
+                if (present[i] && present[j]) scale += o.domainTokens()[i] / tokens * (o.domainTokens()[j] / tokens) * s[i][j];
         double[] w = new double[k];
+        boolean[] scored = new boolean[k];
         for (int i = 0; i < k; i++) {
             if (!present[i]) continue;
             double sum = 0;
-            for (int j = 0; j < k; j++) if (j != i && present[j]) sum += s[i][j];
-            w[i] = sum / denom;
+            int n = 0;
+            for (int j = 0; j < k; j++) {
+                boolean in = present[j] && switch (target) {
+                    case OTHERS -> j != i;
+                    case ALL -> true;
+                    case DOMAINS -> targets[j];
+                };
+                if (in) {
+                    sum += s[i][j];
+                    n++;
+                }
+            }
+            if (n == 0) continue;
+            w[i] = sum / n;
+            scored[i] = true;
         }
-        return w;
+        return new DomainScores(w, scored, scale);
+    }
+
+    /** ODM's signal: W_i = exp(mean loss of domain i) for the present domains. */
+    static DomainScores loss(StepObservation o) {
+        int k = o.numDomains();
+        boolean[] present = present(o);
+        double[] w = new double[k];
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < k; i++)
+            if (present[i]) {
+                sum += w[i] = Math.exp(o.meanLoss(i));
+                n++;
+            }
+        return new DomainScores(w, present, n == 0 ? 0 : sum / n);
+    }
+
+    boolean finite() {
+        if (!Double.isFinite(scale)) return false;
+        for (double v : w) if (!Double.isFinite(v)) return false;
+        return true;
     }
 }

@@ -1,110 +1,97 @@
 package org.acodm.mixing;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The per-domain scores AC-ODM and the closed-form {@code alignment} method act on. Each step: W from the
- * gradient-alignment matrix S ({@link DomainScores}) or from the losses (ODM's exp(loss)); optionally the paper's
- * importance smoothing r̂_i ← ξ r̂_i + (1 − ξ) W_i / α_i; r = z(W) over the domains present; and the smoothed
- * scores r̄_i ← ρ r̄_i + (1 − ρ) r_i for the present domains (absent ones keep theirs; ρ = 0 is the per-step r).
- * Per-step z-scores are noisy; the smoothing is what makes the ranking usable (DESIGN.md section 5).
+ * The per-domain scores the closed-form {@code alignment} method and AC-ODM act on, one implementation for both. Each
+ * step: the raw signal W ({@link DomainScores}: gradient alignment against a target set, or ODM's exp(loss)), then the
+ * estimate of the configured {@link ScoreMethod}: {@link AdvantageEstimate} (default: accumulated raw W, advantage over
+ * the current mixture, shrunk by its standard error) or {@link ZScoreEstimate} (the paper's per-step z(W), smoothed).
  *
- * <p>A step with fewer than {@link #MIN_PRESENT} domains carries no information: S is symmetric, so two domains'
- * alignment scores are equal and their z-scores 0. Such a step, and one whose scores are not finite, leaves every
- * score as it was.
+ * <p>A step with fewer than two domains present carries no alignment information (one gradient alone aligns with
+ * nothing); such a step, one the estimate cannot use (the z-score needs three scored domains), and one whose signal is
+ * not finite leave every score as it was.
  */
 final class DomainSignal {
     /** What one step did to the scores. */
     enum Outcome {
-        /** The step's r was computed and folded into r̄. */
+        /** The step's signal was folded into the scores. */
         USED,
-        /** Fewer than {@link #MIN_PRESENT} domains were present: nothing to learn from. */
+        /** Too few domains to compare: nothing to learn from. */
         DEGENERATE,
         /** A score was not finite (a diverging loss or gradient): the step is skipped. */
         NOT_FINITE
     }
 
-    static final int MIN_PRESENT = 3;
-
     private final int k;
     private final RewardSource source;
-    private final double smoothing;
-    private final boolean importance;
-    private final double importanceSmoothing;
-    private double[] step;        // r of the last used step
-    private double[] smoothed;    // r̄
-    private double[] importanceScores;  // r̂
+    private final ScoreConfig config;
+    private final boolean[] targets;  // the target set of AlignmentTarget.DOMAINS
+    private final ScoreEstimate estimate;
 
-    DomainSignal(int k, RewardSource source, double smoothing, boolean importance, double importanceSmoothing) {
+    /**
+     * @param section the config section the settings came from ({@code mixing.acodm.scores}), for error messages
+     * @throws IllegalArgumentException when a target domain is not one of {@code domains}
+     */
+    DomainSignal(List<String> domains, RewardSource source, ScoreConfig config, String section) {
         if (source == null) throw new IllegalArgumentException("reward source is required");
-        if (!(smoothing >= 0 && smoothing < 1)) throw new IllegalArgumentException("score smoothing must be in [0, 1), got " + smoothing);
-        this.k = k;
+        this.k = domains.size();
         this.source = source;
-        this.smoothing = smoothing;
-        this.importance = importance;
-        this.importanceSmoothing = importanceSmoothing;
-        this.step = new double[k];
-        this.smoothed = new double[k];
-        this.importanceScores = new double[k];
+        this.config = Configs.check(config, section);
+        this.targets = new boolean[k];
+        List<String> unknown = new ArrayList<>();
+        for (String d : config.targetDomains()) {
+            int i = domains.indexOf(d);
+            if (i < 0) unknown.add(d);
+            else targets[i] = true;
+        }
+        if (!unknown.isEmpty())
+            throw new IllegalArgumentException(section + ".target_domains: " + unknown + " are not domains of this run " + domains);
+        this.estimate = config.method() == ScoreMethod.ADVANTAGE ? new AdvantageEstimate(k, config) : new ZScoreEstimate(k, config);
     }
 
     /** True when the scores need the alignment matrix S. */
     boolean needsAlignment() { return source == RewardSource.ALIGNMENT; }
 
-    /** Scores the step of {@code o}, which ran with the weights {@code alpha} (used by the importance smoothing). */
+    ScoreConfig config() { return config; }
+
+    /** Scores the step of {@code o}, which ran with the weights {@code alpha}. */
     Outcome observe(StepObservation o, double[] alpha) {
-        boolean[] present = DomainScores.present(o);
-        int n = 0;
-        for (boolean p : present) if (p) n++;
-        if (n < MIN_PRESENT) return Outcome.DEGENERATE;
-        double[] w;
+        DomainScores step;
         if (source == RewardSource.ALIGNMENT) {
             if (o.alignment() == null) throw new IllegalArgumentException("step " + o.step() + " has no alignment matrix S");
-            w = DomainScores.alignment(o.alignment(), present);
+            int present = 0;
+            for (int i = 0; i < k; i++) if (o.present(i)) present++;
+            if (present < 2) return Outcome.DEGENERATE;
+            step = DomainScores.alignment(o.alignment(), o, config.target(), targets);
         } else {
-            w = new double[k];
-            for (int i = 0; i < k; i++) if (present[i]) w[i] = Math.exp(o.meanLoss(i));
+            step = DomainScores.loss(o);
         }
-        for (double v : w) if (!Double.isFinite(v)) return Outcome.NOT_FINITE;
-        double[] base = w;
-        double[] nextImportance = importanceScores;
-        if (importance) {
-            nextImportance = importanceScores.clone();
-            for (int i = 0; i < k; i++)
-                if (present[i]) nextImportance[i] = importanceSmoothing * nextImportance[i] + (1 - importanceSmoothing) * w[i] / Math.max(alpha[i], 1e-12);
-            for (double v : nextImportance) if (!Double.isFinite(v)) return Outcome.NOT_FINITE;
-            base = nextImportance;
-        }
-        double[] r = ZScore.masked(base, present);
-        for (double v : r) if (!Double.isFinite(v)) return Outcome.NOT_FINITE;
-        importanceScores = nextImportance;
-        step = r;
-        double[] s = smoothed.clone();
-        for (int i = 0; i < k; i++) if (present[i]) s[i] = smoothing * s[i] + (1 - smoothing) * r[i];
-        smoothed = s;
-        return Outcome.USED;
+        if (!step.finite()) return Outcome.NOT_FINITE;
+        return estimate.fold(step, alpha);
     }
 
-    /** r̄, a copy. */
-    double[] smoothed() { return smoothed.clone(); }
+    /** The scores the objective acts on while the mixture is {@code alpha} (a new array). */
+    double[] scores(double[] alpha) { return estimate.scores(alpha); }
 
-    /** r of the last used step, a copy (zeros before the first). */
-    double[] lastStep() { return step.clone(); }
+    double[] standardErrors() { return estimate.standardErrors(); }
 
-    void write(DataOutputStream out) throws IOException {
-        out.writeUTF(source.name());
-        StateFiles.writeDoubles(out, step);
-        StateFiles.writeDoubles(out, smoothed);
-        StateFiles.writeDoubles(out, importanceScores);
-    }
+    double signalVariance() { return estimate.signalVariance(); }
 
-    void read(DataInputStream in) throws IOException {
-        String s = in.readUTF();
-        if (!s.equals(source.name())) throw new IOException("saved domain scores come from " + s + ", this run's from " + source);
-        step = StateFiles.readDoubles(in, k, "step scores");
-        smoothed = StateFiles.readDoubles(in, k, "smoothed scores");
-        importanceScores = StateFiles.readDoubles(in, k, "importance scores");
+    /** What {@link #save} keeps: the signal's settings, checked on restore, and its estimate's state. */
+    record Saved(RewardSource source, ScoreMethod method, AlignmentTarget target, JsonNode estimate) {}
+
+    Saved save() { return new Saved(source, config.method(), config.target(), estimate.save()); }
+
+    void restore(Saved s) throws IOException {
+        if (s == null) throw new IOException("the saved domain scores are missing");
+        if (s.source() != source) throw new IOException("saved domain scores come from " + s.source() + ", this run's from " + source);
+        if (s.method() != config.method() || s.target() != config.target())
+            throw new IOException("saved domain scores are " + s.method() + " against " + s.target() + ", this run's " + config.method()
+                    + " against " + config.target());
+        estimate.restore(s.estimate());
     }
 }

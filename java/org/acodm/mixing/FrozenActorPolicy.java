@@ -1,10 +1,10 @@
 package org.acodm.mixing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.acodm.engine.AgentNetworks;
-import org.acodm.engine.StepResult;
 
 /**
  * Transfer: an actor exported by a proxy run's {@link AcOdmPolicy} picks the weights of this run. It builds the
@@ -13,7 +13,7 @@ import org.acodm.engine.StepResult;
  * runs on uniform weights (there is no observation yet to build a state from).
  */
 public final class FrozenActorPolicy implements MixingPolicy {
-    static final String STATE_FILE = "frozen-actor.state";
+    static final String STATE_FILE = "frozen-actor.json";
 
     private final List<String> domains;
     private final int k;
@@ -21,7 +21,7 @@ public final class FrozenActorPolicy implements MixingPolicy {
     private final Path actorFile;
     private final AgentNetworks actor;
     private final StateBuilder stateBuilder;
-    private final StateLayers stateLayers;
+    private final WeightFloor floor;
     private double[] alpha;
     private float[] state;
     private long lastStep = -1;
@@ -38,8 +38,8 @@ public final class FrozenActorPolicy implements MixingPolicy {
         if (actor.stateDim() != export.stateDim())
             throw new IllegalArgumentException(actorFile + ": the actor's network takes " + actor.stateDim()
                     + " inputs but its metadata says " + export.stateDim());
-        this.stateBuilder = new StateBuilder(k, export.stateLayers(), export.deltaReference(), export.config().stepFeatureScale());
-        this.stateLayers = new StateLayers(export.stateLayers(), export.deltaReference());
+        this.stateBuilder = StateBuilder.of(export.stateLayout(), k, export.stateLayers(), export.deltaReference(), export.stepFeatureScale());
+        this.floor = new WeightFloor(export.floor(), export.floorShare(), k);
         this.alpha = new double[k];
         java.util.Arrays.fill(alpha, 1.0 / k);
     }
@@ -63,13 +63,9 @@ public final class FrozenActorPolicy implements MixingPolicy {
     @Override public List<String> domains() { return domains; }
     @Override public double[] weights() { return alpha.clone(); }
 
-    /** The parameters whose norms the state carries, for a model of {@code numLayers} layers (the proxy's rule). */
-    public List<String> stateLayers(int numLayers) { return stateLayers.names(numLayers); }
-
-    @Override public void beforeStep(long step, TrainedModel model) { stateLayers.beforeStep(step, model); }
-
-    @Override public void afterStep(StepResult result, long total, TrainedModel model) {
-        observe(stateLayers.observation(domains, result, total, model));
+    /** The state layers of the proxy's rule, for a model of {@code numLayers} layers (none for the trends state). */
+    @Override public StateLayers stateLayers(int numLayers) {
+        return export.stateLayout().needsNorms() ? StateLayers.of(export.stateLayers(), export.deltaReference(), numLayers) : StateLayers.NONE;
     }
 
     public float[] lastState() { return state == null ? null : state.clone(); }
@@ -79,33 +75,26 @@ public final class FrozenActorPolicy implements MixingPolicy {
         state = stateBuilder.next(o);
         lastStep = step;
         double[] mu = AcOdmPolicy.toDouble(actor.act(state, 1));
-        long t = o.step() + 1;
-        alpha = export.weightFloor() ? OdmSchedule.applyFloor(mu, OdmSchedule.epsilon(k, t)) : mu;
+        alpha = floor.apply(mu, o.step() + 1);
     }
 
+    record Saved(StateLayout layout, int stateDim, JsonNode stateBuilder, float[] state, double[] weights, long lastStep) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            out.writeInt(export.stateDim());
-            stateBuilder.write(out);
-            StateFiles.writeFloats(out, state);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeLong(lastStep);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(export.stateLayout(), export.stateDim(), stateBuilder.save(), state,
+                alpha, lastStep));
     }
 
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            int dim = in.readInt();
-            if (dim != export.stateDim()) throw new IOException(f + " was saved with a state of dimension " + dim + ", this actor takes " + export.stateDim());
-            stateBuilder.read(in);
-            state = StateFiles.readFloats(in);
-            alpha = StateFiles.readDoubles(in, k, "weights");
-            lastStep = in.readLong();
-            return null;
-        });
+        Saved s = StateFiles.read(f, method(), domains, Saved.class);
+        if (s.layout() != export.stateLayout() || s.stateDim() != export.stateDim())
+            throw new IOException(f + " was saved with a " + s.layout() + " state of dimension " + s.stateDim() + ", this actor takes a "
+                    + export.stateLayout() + " state of dimension " + export.stateDim());
+        stateBuilder.restore(s.stateBuilder());
+        state = s.state();
+        alpha = StateFiles.entries(s.weights(), k, "weights");
+        lastStep = s.lastStep();
     }
 
     @Override public void close() { actor.close(); }

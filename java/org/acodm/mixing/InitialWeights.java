@@ -23,7 +23,10 @@ public final class InitialWeights {
                 return WeightMaps.resolve(WeightMaps.uniform(domains), domains, "uniform");
             case NATURAL:
                 if (manifest == null) throw new IllegalArgumentException("weights proportional to tokens need the prepared data's manifest");
-                return WeightMaps.resolve(WeightMaps.proportionalToTokens(manifest), domains, "proportional to tokens");
+                // Proportional among the run's own domains (data.domains may pick some of the manifest's).
+                java.util.Map<String, Double> natural = new java.util.LinkedHashMap<>(WeightMaps.proportionalToTokens(manifest));
+                natural.keySet().retainAll(domains);
+                return WeightMaps.resolve(natural, domains, "proportional to tokens");
             case FILE:
                 if (file == null || file.isBlank()) throw new IllegalArgumentException("weight source 'file' needs a file");
                 try {

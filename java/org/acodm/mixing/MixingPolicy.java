@@ -5,22 +5,21 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.acodm.engine.StepResult;
 
 /**
  * Decides the domain sampling weights α of every train step. The trainer's loop:
  * <pre>
- *   α = policy.weights()                        // for step 0: the initial weights
+ *   model.setAlignmentParameters(policy.rewardLayers(n))   // when policy.needsAlignment()
+ *   model.setStateParameters(policy.stateLayers(n))        // when it names any
+ *   α = policy.weights()                                   // for step 0: the initial weights
  *   for step in 0 .. total-1:
- *       policy.beforeStep(step, model)
- *       result = model.trainStep(batch drawn from α, withAlignment = policy.needsAlignment())
- *       policy.afterStep(result, total, model)   // observe(...) with what the policy reads of the model
- *       α = policy.weights()                    // for the next step
+ *       result = model.trainStep(batch drawn from α)       // S and the state layers' norms included
+ *       policy.observe(StepObservation.of(domains, result, total))
+ *       α = policy.weights()                               // for the next step
  *   policy.onRunComplete(runDir, log)
  * </pre>
- * The trainer supplies the alignment matrix S over {@link #rewardLayers} when {@link #needsAlignment()}; whatever
- * else a policy's state needs of the model (AC-ODM's weight norms) it collects itself through the hooks and the
- * narrow {@link TrainedModel} view. Observations must come in increasing step order. The whole state saves to a
+ * What a policy reads of the model it declares once ({@link #rewardLayers}, {@link #stateLayers}) and gets back in every
+ * observation; it never calls the model. Observations must come in increasing step order. The whole state saves to a
  * directory and loads back so a resumed run continues bit for bit.
  */
 public interface MixingPolicy extends AutoCloseable {
@@ -37,14 +36,6 @@ public interface MixingPolicy extends AutoCloseable {
     /** Takes the result of the step that ran with {@link #weights()} and prepares the next weights. */
     void observe(StepObservation observation);
 
-    /** Before step {@code step} trains (after the previous step's {@link #afterStep}); the default reads nothing. */
-    default void beforeStep(long step, TrainedModel model) {}
-
-    /** After a step trained: {@link #observe}s its result, with whatever the policy reads of {@code model}. */
-    default void afterStep(StepResult result, long totalSteps, TrainedModel model) {
-        observe(StepObservation.of(domains(), result, totalSteps, null, null));
-    }
-
     /** After the run's last step, to leave in {@code runDir} what other runs use (AC-ODM: its actor); {@code log} says so. */
     default void onRunComplete(Path runDir, PrintStream log) {}
 
@@ -57,8 +48,17 @@ public interface MixingPolicy extends AutoCloseable {
     /** True when observations must carry the alignment matrix S. */
     default boolean needsAlignment() { return false; }
 
-    /** Parameters S is computed over, for a model of {@code numLayers} layers (empty when S is not needed). */
-    default List<String> rewardLayers(int numLayers) { return List.of(); }
+    /**
+     * Parameters S is computed over, for a model of {@code numLayers} layers: those the policy scores when it
+     * {@link #needsAlignment()}; train.log_alignment logs S over them for any policy, and over AC-ODM's default reward
+     * layers for a policy without its own.
+     */
+    default List<String> rewardLayers(int numLayers) {
+        return LayerSelection.names(LayerSelection.rewardPositions(numLayers, AcOdmConfig.defaults().rewardLayers()));
+    }
+
+    /** Parameters whose norms the observations must carry, for a model of {@code numLayers} layers ({@link StateLayers#NONE} usually). */
+    default StateLayers stateLayers(int numLayers) { return StateLayers.NONE; }
 
     /** Writes the whole state into {@code dir} (created if needed); every file is written atomically. */
     void save(Path dir) throws IOException;

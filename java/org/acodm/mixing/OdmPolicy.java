@@ -14,7 +14,7 @@ import java.util.Map;
  * absent from a step keeps its reward.
  */
 public final class OdmPolicy implements MixingPolicy {
-    static final String STATE_FILE = "odm.state";
+    static final String STATE_FILE = "odm.json";
 
     private final List<String> domains;
     private final OdmConfig config;
@@ -104,33 +104,21 @@ public final class OdmPolicy implements MixingPolicy {
         return m;
     }
 
+    record Saved(OdmVariant variant, double[] reward, double[] weights, double eps, double prevEps, long lastStep, long skippedLosses) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            out.writeUTF(config.variant().name());
-            StateFiles.writeDoubles(out, reward);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeDouble(eps);
-            out.writeDouble(prevEps);
-            out.writeLong(lastStep);
-            out.writeLong(skippedLosses);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(config.variant(), reward, alpha, eps, prevEps, lastStep, skippedLosses));
     }
 
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            String variant = in.readUTF();
-            if (!variant.equals(config.variant().name()))
-                throw new IOException(f + " holds ODM state of variant " + variant + ", this run uses " + config.variant());
-            reward = StateFiles.readDoubles(in, k, "ODM rewards");
-            alpha = StateFiles.readDoubles(in, k, "ODM weights");
-            eps = in.readDouble();
-            prevEps = in.readDouble();
-            lastStep = in.readLong();
-            skippedLosses = in.readLong();
-            return null;
-        });
+        Saved s = StateFiles.read(f, method(), domains, Saved.class);
+        if (s.variant() != config.variant()) throw new IOException(f + " holds ODM state of variant " + s.variant() + ", this run uses " + config.variant());
+        reward = StateFiles.entries(s.reward(), k, "ODM rewards");
+        alpha = StateFiles.entries(s.weights(), k, "ODM weights");
+        eps = s.eps();
+        prevEps = s.prevEps();
+        lastStep = s.lastStep();
+        skippedLosses = s.skippedLosses();
     }
 }

@@ -1,9 +1,14 @@
 package org.acodm.mixing;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import org.acodm.data.CounterRandom;
+import org.acodm.io.AtomicFile;
 
 /**
  * FIFO replay buffer of DDPG transitions (s, a, r, s'), stored as floats (the networks' precision) in flat arrays
@@ -84,7 +89,27 @@ public final class ReplayBuffer {
         return b;
     }
 
-    void write(DataOutputStream out) throws IOException {
+    /**
+     * Writes the filled slots to {@code file} atomically: raw float bits, not JSON, since a full buffer of the paper's size
+     * holds millions of floats.
+     */
+    void save(Path file) throws IOException {
+        AtomicFile.write(file, os -> {
+            DataOutputStream out = new DataOutputStream(os);
+            write(out);
+            out.flush();
+        });
+    }
+
+    /** Restores what {@link #save} wrote; refuses a buffer of other dimensions. */
+    void load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no saved replay buffer");
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            read(in);
+        }
+    }
+
+    private void write(DataOutputStream out) throws IOException {
         out.writeInt(capacity);
         out.writeInt(stateDim);
         out.writeInt(actionDim);
@@ -100,7 +125,7 @@ public final class ReplayBuffer {
         writeFloats(out, nextStates, filled * stateDim);
     }
 
-    void read(DataInputStream in) throws IOException {
+    private void read(DataInputStream in) throws IOException {
         int[] dims = {in.readInt(), in.readInt(), in.readInt(), in.readInt()};
         if (dims[0] != capacity || dims[1] != stateDim || dims[2] != actionDim || dims[3] != rewardDim)
             throw new IOException("saved replay buffer has capacity/state/action/reward " + dims[0] + "/" + dims[1] + "/" + dims[2]

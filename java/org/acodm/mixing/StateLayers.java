@@ -1,41 +1,25 @@
 package org.acodm.mixing;
 
 import java.util.List;
-import org.acodm.engine.StepResult;
 
 /**
- * The weight-norm part of the AC-ODM state, collected around each step for {@link AcOdmPolicy} and
- * {@link FrozenActorPolicy}: the state layers picked by relative depth, the reference snapshot before the step
- * (before every step for {@link DeltaReference#PREVIOUS}, before step 0 only for {@link DeltaReference#FIRST}),
- * and after it their norms and distances to that reference, carried by the step's observation.
+ * The weight-norm part of the paper's AC-ODM state ({@link StateLayout#PAPER}): the parameters whose Frobenius norms,
+ * and distances to their reference weights, each step's result must carry, and what the reference is (the weights before
+ * every step for {@link DeltaReference#PREVIOUS}, before step 0 for {@link DeltaReference#FIRST}). The trainer declares
+ * them to the model once; the model measures them in every train step.
+ *
+ * @param names parameter names, in the order of the state's blocks; empty when the state reads no norms
  */
-final class StateLayers {
-    private final int count;
-    private final DeltaReference reference;
-    private List<String> names;
-    private int namesFor = -1;
+public record StateLayers(List<String> names, DeltaReference reference) {
+    /** No state layers: the steps report no norms. */
+    public static final StateLayers NONE = new StateLayers(List.of(), DeltaReference.PREVIOUS);
 
-    StateLayers(int count, DeltaReference reference) {
-        this.count = count;
-        this.reference = reference;
+    public StateLayers {
+        names = List.copyOf(names);
     }
 
-    /** The parameter names of the state layers of a model of {@code numLayers} layers. */
-    List<String> names(int numLayers) {
-        if (numLayers != namesFor) {
-            names = LayerSelection.names(LayerSelection.statePositions(numLayers, count));
-            namesFor = numLayers;
-        }
-        return names;
-    }
-
-    void beforeStep(long step, TrainedModel model) {
-        if (reference == DeltaReference.PREVIOUS || step == 0) model.setReferenceParameters(names(model.numLayers()));
-    }
-
-    /** The observation of {@code result} with the state layers' norms and reference distances after the step. */
-    StepObservation observation(List<String> domains, StepResult result, long totalSteps, TrainedModel model) {
-        List<String> n = names(model.numLayers());
-        return StepObservation.of(domains, result, totalSteps, model.parameterNorms(n), model.referenceDistances(n));
+    /** {@code count} layers of a model of {@code numLayers} picked by relative depth ({@link LayerSelection#statePositions}). */
+    static StateLayers of(int count, DeltaReference reference, int numLayers) {
+        return new StateLayers(LayerSelection.names(LayerSelection.statePositions(numLayers, count)), reference);
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 
 /** The same weights at every step (The Pile's proportions, uniform, proportional to tokens, or any named map). */
 public final class StaticPolicy implements MixingPolicy {
-    static final String STATE_FILE = "static.state";
+    static final String STATE_FILE = "static.json";
 
     private final List<String> domains;
     private final double[] alpha;
@@ -32,23 +32,16 @@ public final class StaticPolicy implements MixingPolicy {
         lastStep = PolicyChecks.step(o, domains, lastStep);
     }
 
+    record Saved(double[] weights, long lastStep) {}
+
     @Override public void save(Path dir) throws IOException {
-        StateFiles.write(dir.resolve(STATE_FILE), out -> {
-            StateFiles.writeHeader(out, method(), domains);
-            StateFiles.writeDoubles(out, alpha);
-            out.writeLong(lastStep);
-        });
+        StateFiles.write(dir.resolve(STATE_FILE), method(), domains, new Saved(alpha, lastStep));
     }
 
     @Override public void load(Path dir) throws IOException {
         Path f = dir.resolve(STATE_FILE);
-        StateFiles.read(f, in -> {
-            StateFiles.readHeader(in, f, method(), domains);
-            double[] saved = StateFiles.readDoubles(in, domains.size(), "weights");
-            if (!java.util.Arrays.equals(saved, alpha))
-                throw new IOException(f + ": the saved static weights differ from this run's configuration");
-            lastStep = in.readLong();
-            return null;
-        });
+        Saved s = StateFiles.read(f, method(), domains, Saved.class);
+        if (!java.util.Arrays.equals(s.weights(), alpha)) throw new IOException(f + ": the saved static weights differ from this run's configuration");
+        lastStep = s.lastStep();
     }
 }

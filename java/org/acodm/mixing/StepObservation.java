@@ -8,8 +8,8 @@ import org.acodm.engine.StepResult;
  * What a policy sees after one train step: the domains (fixed order, K), the step's per-domain loss sums and token
  * counts, optionally the K×K gradient-alignment matrix S over the policy's {@link MixingPolicy#rewardLayers reward
  * layers}, the learning rate the model used, and optionally the Frobenius norms of the AC-ODM state layers and of
- * their change from the reference weights (collected by the policy's {@link MixingPolicy#afterStep}). Arrays are
- * not copied; whoever builds an observation must not reuse them.
+ * their change from the reference weights (the policy's {@link MixingPolicy#stateLayers}, measured by the engine in the
+ * step). Arrays are not copied; whoever builds an observation must not reuse them.
  *
  * @param step       0-based index of the step that produced these numbers
  * @param totalSteps steps planned for the run (the AC-ODM state carries 100 · (step + 1) / totalSteps)
@@ -39,10 +39,9 @@ public record StepObservation(List<String> domains, long step, long totalSteps, 
     }
 
     /** An observation from the engine's step result. */
-    public static StepObservation of(List<String> domains, StepResult r, long totalSteps, double[] stateNorms,
-                                     double[] stateDeltaNorms) {
+    public static StepObservation of(List<String> domains, StepResult r, long totalSteps) {
         return new StepObservation(domains, r.step(), totalSteps, r.domainLossSum(), r.domainTokens(), r.alignment(),
-                r.learningRate(), stateNorms, stateDeltaNorms);
+                r.learningRate(), r.stateNorms(), r.stateDistances());
     }
 
     public int numDomains() { return domains.size(); }

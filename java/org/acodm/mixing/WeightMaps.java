@@ -10,7 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.acodm.config.Mappers;
+import org.acodm.config.ConfigTree;
 import org.acodm.data.Manifest;
 import org.acodm.data.Split;
 
@@ -21,27 +21,41 @@ import org.acodm.data.Split;
 public final class WeightMaps {
     private WeightMaps() {}
 
-    /** Reads a YAML file whose top level is a map of domain name to weight. */
+    /**
+     * Reads a YAML file whose top level is a map of domain name to weight, through the config reader: duplicate names,
+     * anchors and aliases, and non-finite numbers are errors naming the file and line, as in a config file.
+     */
     public static Map<String, Double> readYaml(Path file) throws IOException {
-        if (!Files.isRegularFile(file))
+        if (!Files.exists(file))
             throw new NoSuchFileException(file.toString(), null, "no such weight map" + (file.isAbsolute() ? "" : " (relative to " + Path.of("").toAbsolutePath() + ")"));
-        JsonNode root;
-        try {
-            root = Mappers.YAML.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IOException(file + ": not valid YAML: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject())
-            throw new IOException(file + ": a weight map must be a YAML map of domain name to weight");
+        ConfigTree tree = ConfigTree.loadMapping(file, "weight map");
+        JsonNode root = tree.node("").orElseThrow();
         Map<String, Double> out = new LinkedHashMap<>();
         List<String> bad = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getValue().isNumber()) out.put(e.getKey(), e.getValue().doubleValue());
-            else bad.add(e.getKey() + " (" + e.getValue() + ")");
+            else bad.add(e.getKey() + " (" + e.getValue() + ") at " + tree.locate(e.getKey()));
         }
         if (!bad.isEmpty()) throw new IOException(file + ": weights must be numbers; not numbers: " + String.join(", ", bad));
+        requireFiniteSum(out, out.keySet(), tree::locate);
         return out;
+    }
+
+    /**
+     * Weights are normalised by their sum, and a sum beyond the range of a double (1e308 + 1e308) divides every weight
+     * down to 0: refused, naming the weight at which the sum overflowed ({@code where} says where that key was written).
+     */
+    private static void requireFiniteSum(Map<String, Double> weights, Iterable<String> keys, java.util.function.Function<String, String> where) {
+        double sum = 0;
+        for (String k : keys) {
+            Double v = weights.get(k);
+            if (v == null || !Double.isFinite(v)) continue;  // reported on their own, as non-finite
+            sum += v;
+            if (!Double.isFinite(sum))
+                throw new IllegalArgumentException(where.apply(k) + ": the weights up to '" + k + "' (" + v + ") sum beyond the range of a double "
+                        + "(about 1.8e308), so every normalised weight would be 0; weights are relative: scale them all down");
+        }
     }
 
     /**
@@ -68,6 +82,7 @@ public final class WeightMaps {
             if (sum <= 0) problems.add("all weights are zero");
         }
         if (!problems.isEmpty()) throw new IllegalArgumentException("weight map " + source + ": " + String.join("; ", problems));
+        requireFiniteSum(weights, domains, key -> "weight map " + source);
         double[] a = new double[domains.size()];
         double sum = 0;
         for (int i = 0; i < a.length; i++) sum += a[i] = weights.get(domains.get(i));

@@ -27,17 +27,19 @@ public final class AgentNative {
     public static class Handle extends Pointer {
         static { Loader.load(); }
 
-        public Handle(int stateDim, int numActions, int hidden, int layers, int criticOutputs, long seed, String device) {
-            allocate(stateDim, numActions, hidden, layers, criticOutputs, seed, device);
+        public Handle(int stateDim, int numActions, int hidden, int layers, int criticOutputs, long seed, String device,
+                      int criticForm) {
+            allocate(stateDim, numActions, hidden, layers, criticOutputs, seed, device, criticForm);
         }
         private native void allocate(int stateDim, int numActions, int hidden, int layers, int criticOutputs,
-                                     @Cast("int64_t") long seed, @StdString String device);
+                                     @Cast("int64_t") long seed, @StdString String device, int criticForm);
 
         public native int stateDim();
         public native int numActions();
         public native int hidden();
         public native int layers();
         public native int criticOutputs();
+        public native int criticForm();
         public native @StdString String deviceName();
         public native @StdString String configString();
         public native @Cast("int64_t") long numParameters();
@@ -56,6 +58,8 @@ public final class AgentNative {
         public native void act(@Cast("const float*") float[] states, int n, float[] out);
         public native void qValues(@Cast("const float*") float[] states, @Cast("const float*") float[] actions, int n,
                                    float[] out);
+        public native void criticHeads(@Cast("const float*") float[] states, int n, float[] out);
+        public native void setActionNormalisation(@Cast("const float*") float[] center, double scale);
         public native void update(@Cast("const float*") float[] states, @Cast("const float*") float[] actions,
                                   @Cast("const float*") float[] rewards, @Cast("const float*") float[] nextStates,
                                   int n, double gamma, double[] losses);

@@ -79,8 +79,8 @@ public final class ModelNative {
         public native double lossAndGradients(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
                                               @Cast("int64_t") long window);
         public native void parameterNorms(@StdString String names, double[] out, int count);
-        public native void setReferenceParameters(@StdString String names);
-        public native void referenceDistances(@StdString String names, double[] out, int count);
+        public native void setStateParameters(@StdString String names, boolean referenceEachStep);
+        public native void stateNorms(double[] out, int count);
 
         public native void save(@StdString String path);
         public native void load(@StdString String path);

@@ -6,6 +6,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.nio.file.Path;
+import org.acodm.data.EvalRecord;
 
 /**
  * The numbers the paper compares: every run's final perplexity and bits per byte, and how many steps each run
@@ -24,7 +26,7 @@ public final class Comparison {
         this.labels = uniqueLabels(this.runs);
         RunLog best = null;
         for (RunLog r : this.runs) {
-            if (!r.info().isBaseline() || r.finalEval() == null || !Double.isFinite(r.finalEval().ppl())) continue;
+            if (!r.info().isBaseline() || r.incomplete() != null || !Double.isFinite(r.finalEval().ppl())) continue;
             if (best == null || r.finalEval().ppl() < best.finalEval().ppl()) best = r;
         }
         this.bestBaseline = best;
@@ -41,7 +43,7 @@ public final class Comparison {
         this.rows = List.copyOf(out);
     }
 
-    /** The first evaluated step whose perplexity is at or below {@code ppl}; -1 if the run never got there. */
+    /** The first evaluated step whose perplexity is at or below {@code ppl}; -1 if the run never got there. (Only finished runs are targets.) */
     public static long stepsToReach(RunLog run, double ppl) {
         for (EvalRecord e : run.evals()) if (e.ppl() <= ppl) return e.step();
         return -1;
@@ -105,7 +107,10 @@ public final class Comparison {
         Map<String, Integer> seen = new HashMap<>();
         for (RunLog r : runs) {
             String name = r.info().name();
-            String label = count.get(name) == 1 ? name : name + " (" + r.dir().getFileName() + ")";
+            // A study keeps seed s of run NAME in .../seed-s/NAME: there the folder above tells the runs apart.
+            Path d = r.dir().toAbsolutePath().normalize();
+            Path tell = d.getFileName() != null && d.getFileName().toString().equals(name) && d.getParent() != null ? d.getParent().getFileName() : d.getFileName();
+            String label = count.get(name) == 1 ? name : name + " (" + tell + ")";
             int n = seen.merge(label, 1, Integer::sum);
             out.put(r, n == 1 ? label : label + " #" + n);
         }

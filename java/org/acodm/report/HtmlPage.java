@@ -10,7 +10,7 @@ final class HtmlPage {
 
     private HtmlPage() {}
 
-    static String render(Comparison c, SeedTable seeds, List<Plot> weightPlots, List<String> warnings, Function<Object, String> json) {
+    static String render(Comparison c, SeedTable seeds, List<Plot> weightPlots, List<String> warnings, String lead, Function<Object, String> json) {
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>acodm report</title>\n<style>\n")
          .append("body{font-family:sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}\n")
@@ -19,6 +19,8 @@ final class HtmlPage {
          .append("tr.best td{font-weight:bold}img{max-width:100%;border:1px solid #ddd;margin:.5em 0}\n")
          .append("pre{background:#f7f7f7;padding:.7em;overflow:auto;font-size:.85em}.warn{color:#a40}\n")
          .append("</style>\n</head>\n<body>\n<h1>acodm report</h1>\n");
+        h.append(lead);
+        if (!lead.isEmpty()) h.append("<h2>Every run</h2>\n");
         h.append("<p>").append(c.runs().size()).append(" run(s). ").append(esc(c.targetNote())).append(".</p>\n");
         h.append("<h2>Summary</h2>\n<table>\n<tr><th>run</th><th>method</th><th>final step</th><th>val perplexity</th><th>bits per byte</th>")
          .append("<th>steps to target</th><th>speed-up</th></tr>\n");

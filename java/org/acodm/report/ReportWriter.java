@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.acodm.config.Mappers;
 import org.acodm.io.AtomicFile;
-import org.acodm.io.Directories;
+import org.acodm.io.StagedDirectory;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
 
@@ -40,13 +40,35 @@ public final class ReportWriter {
      * reported by their weight instead; each must be a domain of some run.
      */
     public static Result write(List<Path> runDirs, Path outDir, java.util.Set<String> ignoredDomains) throws IOException {
+        return write(runDirs, outDir, ignoredDomains, "");
+    }
+
+    /** As {@link #write(List, Path, java.util.Set)}, with {@code leadHtml} (a study's tables) at the top of the page. */
+    public static Result write(List<Path> runDirs, Path outDir, java.util.Set<String> ignoredDomains, String leadHtml) throws IOException {
+        return write(runDirs, outDir, ignoredDomains, leadHtml, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #write(List, Path, java.util.Set, String)}, with {@code extraFiles} (name to bytes: a study's report.md and
+     * report.json) written beside the page. The report folder is built beside {@code outDir} and swapped in whole
+     * ({@link StagedDirectory}): a report killed mid-way leaves the previous report as it was, and a new one carries no
+     * plot of a run it no longer shows. A folder holding files a report does not write is refused, not replaced.
+     */
+    public static Result write(List<Path> runDirs, Path outDir, java.util.Set<String> ignoredDomains, String leadHtml,
+                               java.util.Map<String, byte[]> extraFiles) throws IOException {
         // Plots are drawn off-screen; without this a machine with no display can fail in AWT.
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         if (runDirs.isEmpty()) throw new IllegalArgumentException("no run directories given");
         List<RunLog> runs = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        java.util.Map<Path, Path> seen = new java.util.HashMap<>();
         for (Path d : runDirs) {
+            // A run is its directory: the same one given twice (runs/base runs/base/) would count as two seeds.
+            Path real = java.nio.file.Files.isDirectory(d) ? d.toRealPath() : d.toAbsolutePath().normalize();
+            Path first = seen.putIfAbsent(real, d);
+            if (first != null) throw new IllegalArgumentException("run directory " + d + " is given twice (as " + first + " and " + d + "); give each run once");
             RunLog r = RunLog.read(d);
+            if (r.incomplete() != null) warnings.add(d + " (" + r.info().name() + ") is left out of the rankings: " + r.incomplete());
             runs.add(r);
             warnings.addAll(r.warnings());
         }
@@ -56,7 +78,44 @@ public final class ReportWriter {
         for (String d : ignoredDomains)
             if (!known.contains(d)) throw new IllegalArgumentException("--ignore-domains: '" + d + "' is not a domain of any run " + new java.util.TreeSet<>(known));
         SeedTable seeds = SeedTable.of(runs, ignoredDomains);
-        Directories.create(outDir);
+        refuseForeignFiles(outDir);
+        try (StagedDirectory stage = StagedDirectory.begin(outDir)) {
+            Result r = write(c, seeds, runs, stage.path(), warnings, leadHtml, extraFiles);
+            stage.commit();
+            List<Path> files = new ArrayList<>();
+            for (Path f : r.files()) files.add(outDir.resolve(f.getFileName().toString()));
+            return new Result(r.comparison(), r.seeds(), List.copyOf(files), r.warnings());
+        }
+    }
+
+    /** A report folder of {@code files} (name to bytes) alone, staged and swapped in as {@link #write} does: a study with no finished run yet. */
+    public static void writeFiles(Path outDir, java.util.Map<String, byte[]> files) throws IOException {
+        refuseForeignFiles(outDir);
+        try (StagedDirectory stage = StagedDirectory.begin(outDir)) {
+            for (java.util.Map.Entry<String, byte[]> e : files.entrySet()) AtomicFile.write(stage.path().resolve(e.getKey()), e.getValue());
+            stage.commit();
+        }
+    }
+
+    /** A report folder holds what {@link #write} writes: the page, the study's files and PNG plots; anything else is someone's. */
+    private static void refuseForeignFiles(Path outDir) throws IOException {
+        if (!java.nio.file.Files.isDirectory(outDir)) return;
+        List<String> foreign = new ArrayList<>();
+        try (var s = java.nio.file.Files.list(outDir)) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString();
+                if (!(java.nio.file.Files.isRegularFile(p) && (n.equals(HTML) || n.equals("report.md") || n.equals("report.json") || n.endsWith(".png")
+                        || AtomicFile.isTemporary(p)))) foreign.add(n);
+            }
+        }
+        if (!foreign.isEmpty())
+            throw new IllegalArgumentException("--out " + outDir + " holds files a report does not write (" + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
+                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "") + "); a report replaces its folder as a whole, so choose another --out");
+    }
+
+    private static Result write(Comparison c, SeedTable seeds, List<RunLog> runs, Path outDir, List<String> warnings, String leadHtml,
+                                java.util.Map<String, byte[]> extraFiles) throws IOException {
+        for (java.util.Map.Entry<String, byte[]> e : extraFiles.entrySet()) AtomicFile.write(outDir.resolve(e.getKey()), e.getValue());
         List<Path> files = new ArrayList<>();
         List<HtmlPage.Plot> weightPlots = new ArrayList<>();
         files.add(null);  // the page, filled in last
@@ -72,7 +131,7 @@ public final class ReportWriter {
             weightPlots.add(new HtmlPage.Plot(name, "Domain weights of " + c.label(r)));
         }
         Path page = outDir.resolve(HTML);
-        AtomicFile.write(page, HtmlPage.render(c, seeds, weightPlots, warnings, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(page, HtmlPage.render(c, seeds, weightPlots, warnings, leadHtml, ReportWriter::json).getBytes(StandardCharsets.UTF_8));
         files.set(0, page);
         return new Result(c, seeds, List.copyOf(files), List.copyOf(warnings));
     }

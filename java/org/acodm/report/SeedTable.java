@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.acodm.data.EvalRecord;
+import org.acodm.data.StepRecord;
 
 /**
  * Runs of the same name and model repeated with different seeds, summarised as one row: the mean ± sd of the final
@@ -18,7 +20,7 @@ import java.util.TreeMap;
  * @param ignored domains left out of the perplexity means and reported by their weight instead (e.g. an unlearnable
  *                {@code Noise} domain)
  */
-public record SeedTable(List<Row> compared, List<Row> apart, String comparedModel, List<String> ignored) {
+public record SeedTable(List<Row> compared, List<Row> apart, String comparedModel, List<String> ignored, List<String> leftOut) {
 
     /**
      * One run name's seeds.
@@ -56,30 +58,51 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
         compared = List.copyOf(compared);
         apart = List.copyOf(apart);
         ignored = List.copyOf(ignored);
+        leftOut = List.copyOf(leftOut);
     }
 
-    /** Groups {@code runs} by (name, model) in order of first appearance. */
+    /**
+     * Groups {@code runs} by (name, model, setup: the configuration but for its seed) in order of first appearance;
+     * runs of one name with other setups (another dataset, another rate) are rows of their own, never averaged as seeds.
+     * Two runs of one group with the same seed are the same run twice: refused. Runs that cannot be ranked (not
+     * finished, never evaluated) are left out and listed in {@link #leftOut()}.
+     */
     public static SeedTable of(List<RunLog> runs, Set<String> ignoredDomains) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no runs to summarise");
         List<String> ignored = new ArrayList<>(new java.util.TreeSet<>(ignoredDomains));
         Map<String, List<RunLog>> groups = new LinkedHashMap<>();
         Map<String, Integer> perModel = new LinkedHashMap<>();
+        List<String> leftOut = new ArrayList<>();
         for (RunLog r : runs) {
-            groups.computeIfAbsent(r.info().name() + "\u0000" + r.info().model(), g -> new ArrayList<>()).add(r);
+            String why = r.incomplete();
+            if (why != null) {
+                leftOut.add(r.dir() + " (" + r.info().name() + "): " + why);
+                continue;
+            }
+            List<RunLog> g = groups.computeIfAbsent(r.info().name() + "\u0000" + r.info().model() + "\u0000" + r.info().setup(), k -> new ArrayList<>());
+            for (RunLog o : g)
+                if (r.info().seed() != null && r.info().seed().equals(o.info().seed()))
+                    throw new IllegalArgumentException(o.dir() + " and " + r.dir() + " are both run '" + r.info().name() + "' with seed " + r.info().seed()
+                            + " and the same configuration: the same run twice (or a copy); give each run once");
+            g.add(r);
             perModel.merge(r.info().model(), 1, Integer::sum);
         }
+        if (groups.isEmpty()) throw new IllegalArgumentException("no run to summarise: every run was left out (" + String.join("; ", leftOut) + ")");
         // The model most runs use is the one compared (ties: the first seen).
         String model = null;
         for (Map.Entry<String, Integer> e : perModel.entrySet()) if (model == null || e.getValue() > perModel.get(model)) model = e.getKey();
         List<Row> compared = new ArrayList<>(), apart = new ArrayList<>();
+        Map<String, Integer> perName = new LinkedHashMap<>();
         for (List<RunLog> g : groups.values()) {
-            Row row = row(g, ignored);
+            // A second setup under a taken name is told apart by its first directory.
+            int n = perName.merge(g.get(0).info().name() + "\u0000" + g.get(0).info().model(), 1, Integer::sum);
+            Row row = row(g, ignored, n == 1 ? g.get(0).info().name() : g.get(0).info().name() + " [" + g.get(0).dir() + "]");
             (row.model().equals(model) ? compared : apart).add(row);
         }
-        return new SeedTable(compared, apart, model, ignored);
+        return new SeedTable(compared, apart, model, ignored, leftOut);
     }
 
-    private static Row row(List<RunLog> runs, List<String> ignored) {
+    private static Row row(List<RunLog> runs, List<String> ignored, String name) {
         RunInfo info = runs.get(0).info();
         List<Double> ppl = new ArrayList<>();
         double maxW = 0, ent = 0;
@@ -103,23 +126,14 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
         }
         List<Double> ignoredWeight = new ArrayList<>();
         for (double v : ign) ignoredWeight.add(withSteps == 0 ? Double.NaN : v / withSteps);
-        return new Row(info.name(), info.method(), info.model(), ppl, withSteps == 0 ? Double.NaN : maxW / withSteps,
+        return new Row(name, info.method(), info.model(), ppl, withSteps == 0 ? Double.NaN : maxW / withSteps,
                 withSteps == 0 ? Double.NaN : ent / withSteps, ignoredWeight, runs);
     }
 
     /** The final evaluation's mean perplexity over the domains not ignored (the logged mean when none is). */
     static double finalPpl(RunLog r, List<String> ignored) {
         EvalRecord e = r.finalEval();
-        if (e == null) return Double.NaN;
-        if (ignored.isEmpty()) return e.ppl();
-        double sum = 0;
-        int n = 0;
-        for (Map.Entry<String, Double> d : e.domainPpl().entrySet()) {
-            if (ignored.contains(d.getKey()) || !Double.isFinite(d.getValue())) continue;
-            sum += d.getValue();
-            n++;
-        }
-        return n == 0 ? Double.NaN : sum / n;
+        return e == null ? Double.NaN : e.meanPpl(ignored);
     }
 
     /** The step records of the second half of the run's logged steps (by step number). */
@@ -171,6 +185,7 @@ public record SeedTable(List<Row> compared, List<Row> apart, String comparedMode
                 ignored.isEmpty() ? "" : " over the domains except " + String.join(", ", ignored)));
         sb.append(text(compared, "compared (model " + shortModel(comparedModel) + ")"));
         if (!apart.isEmpty()) sb.append(text(apart, "reported apart (another model, not ranked against the comparison)"));
+        for (String l : leftOut) sb.append("left out (cannot be ranked): ").append(l).append('\n');
         return sb.toString();
     }
 

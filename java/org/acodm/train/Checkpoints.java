@@ -23,6 +23,7 @@ import java.util.zip.CRC32C;
 import org.acodm.config.ConfigTree;
 import org.acodm.config.Mappers;
 import org.acodm.io.AtomicFile;
+import org.acodm.io.Directories;
 import org.acodm.mixing.AcOdmConfig;
 import org.acodm.mixing.ActorExport;
 import org.acodm.mixing.MixingMethod;
@@ -41,16 +42,21 @@ public final class Checkpoints {
     public static final String MANIFEST = "manifest.json";
     static final String FORMAT = "acodm-checkpoint";
     static final int FORMAT_VERSION = 1;
+    static final String MODEL = "model.ckpt";
+    static final String POLICY = "policy";
+    static final String CONFIG = "config.yaml";
     /** What every checkpoint holds besides its manifest. */
-    static final List<String> REQUIRED = List.of("model.ckpt", "policy", "config.yaml", TRAINER_STATE);
+    static final List<String> REQUIRED = List.of(MODEL, POLICY, CONFIG, TRAINER_STATE);
     private static final Pattern NAME = Pattern.compile("step-(\\d{9,})");
     private static final String DAMAGED_PREFIX = "damaged-";
+    /** The folder of a run directory that holds its checkpoints. */
+    static final String FOLDER = "checkpoints";
 
     /**
      * The writes of one checkpoint, in order: before each, {@link #faults} is told its name (with the step), so a test can
      * fail the write or kill the process right there. {@code prune} comes after the rename: the checkpoint is complete.
      */
-    static final List<String> STAGES = List.of("model.ckpt", "policy", "config.yaml", TRAINER_STATE, MANIFEST, "sync", "rename", "prune");
+    static final List<String> STAGES = List.of(MODEL, POLICY, CONFIG, TRAINER_STATE, MANIFEST, "sync", "rename", "prune");
 
     /** Fault injection for tests (never set in production): called before each of {@link #STAGES}. */
     interface FaultHook {
@@ -62,7 +68,7 @@ public final class Checkpoints {
     private final Path dir;
 
     Checkpoints(Path runDir) {
-        this.dir = runDir.resolve("checkpoints");
+        this.dir = runDir.resolve(FOLDER);
     }
 
     Path directory() { return dir; }
@@ -98,19 +104,19 @@ public final class Checkpoints {
             faults.before(step, "rename");
             Path done = dir.resolve(name(step));
             // A folder of this step can only be one a resume from an older checkpoint left behind: it is moved aside then.
-            if (Files.exists(done)) deleteTree(done);
+            if (Files.exists(done)) Directories.deleteTree(done);
             AtomicFile.move(tmp, done);
             committed = true;
             faults.before(step, "prune");
             List<Path> all = list();
-            for (int i = 0; i < all.size() - Math.max(1, keepLast); i++) deleteTree(all.get(i));
+            for (int i = 0; i < all.size() - Math.max(1, keepLast); i++) Directories.deleteTree(all.get(i));
             return done;
         }
 
         @Override public void close() {
             if (committed) return;
             try {
-                deleteTree(tmp);
+                Directories.deleteTree(tmp);
             } catch (IOException | UncheckedIOException e) {
                 // left for the next start, which removes stale temporaries before anything else
             }
@@ -133,7 +139,7 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 if (p.getFileName().toString().startsWith(".tmp-") || AtomicFile.isTemporary(p)) {
-                    deleteTree(p);
+                    Directories.deleteTree(p);
                     removed.add(p);
                 }
             }
@@ -234,9 +240,9 @@ public final class Checkpoints {
                 problems.add(e.getMessage());
             }
         }
-        if (Files.isRegularFile(ckpt.resolve("config.yaml"))) {
+        if (Files.isRegularFile(ckpt.resolve(CONFIG))) {
             try {
-                ConfigTree.load(ckpt.resolve("config.yaml")).bind(RunConfig.class);
+                ConfigTree.load(ckpt.resolve(CONFIG)).bind(RunConfig.class);
             } catch (IOException | RuntimeException e) {
                 problems.add("config.yaml: " + e.getMessage());
             }
@@ -351,7 +357,30 @@ public final class Checkpoints {
                     + all.stream().map(q -> q.getFileName().toString()).toList() + ")");
         Checked checked = check(p);
         if (!checked.usable()) throw new IllegalArgumentException("checkpoint " + p + " is damaged: " + checked.describeProblems());
+        requireOfRun(runDir, c.directory(), p, checked.state());
         return p;
+    }
+
+    /**
+     * A checkpoint named by its path must be of the run: one in another run's checkpoints/ folder, or one copied out of its
+     * run that trained on other data than the run records, is refused as what it is (the data check that follows would
+     * otherwise blame the data for being "prepared again since").
+     */
+    private static void requireOfRun(Path runDir, Path ownFolder, Path ckpt, TrainerState state) throws IOException {
+        Path parent = ckpt.toAbsolutePath().normalize().getParent();
+        if (parent == null) return;
+        if (Files.isDirectory(ownFolder) && Files.isSameFile(parent, ownFolder)) return;
+        Path otherRun = parent.getFileName() != null && parent.getFileName().toString().equals(FOLDER) ? parent.getParent() : null;
+        if (otherRun != null && Files.isRegularFile(otherRun.resolve("run.json")) && !Files.isSameFile(otherRun, runDir))
+            throw new IllegalArgumentException("checkpoint " + ckpt + " is of another run, " + otherRun + ", not of --run " + runDir
+                    + "; evaluate it with --run " + otherRun);
+        Path runJson = runDir.resolve("run.json");
+        JsonNode recorded = Files.isRegularFile(runJson) ? Mappers.JSON.readTree(runJson.toFile()).get("data") : null;
+        if (recorded == null || state.data() == null) return;  // written before runs recorded their data: nothing to compare
+        String diff = DataIdentity.fromJson(recorded).difference(state.data());
+        if (diff != null)
+            throw new IllegalArgumentException("checkpoint " + ckpt + " is not of run " + runDir + ": it trained on other data than the run ("
+                    + diff + " differ); evaluate it with --run set to the run it comes from");
     }
 
     /** The trainer state of a checkpoint that {@link #find} returned. */
@@ -377,7 +406,7 @@ public final class Checkpoints {
         Checked checked = check(ckpt);
         if (!checked.usable()) throw new IllegalArgumentException("checkpoint " + ckpt + " is damaged: " + checked.describeProblems());
         TrainerState state = checked.state();
-        ConfigTree tree = ConfigTree.load(ckpt.resolve("config.yaml"));
+        ConfigTree tree = ConfigTree.load(ckpt.resolve(CONFIG));
         RunConfig cfg = tree.bind(RunConfig.class);
         if (cfg.mixing().method() != MixingMethod.ACODM)
             throw new IllegalArgumentException("checkpoint " + ckpt + " is of a '" + cfg.mixing().method().key()
@@ -385,15 +414,9 @@ public final class Checkpoints {
         if (state.domains() == null)
             throw new IllegalArgumentException(stateFile + " lists no domains (a checkpoint written before domains were recorded)");
         AcOdmConfig settings = (AcOdmConfig) cfg.mixing().bindSettings(tree);
-        return ActorExport.exportSaved(ckpt.resolve("policy"), state.domains(), settings, cfg.train().steps(), cfg.run().seed(), file);
+        return ActorExport.exportSaved(ckpt.resolve(POLICY), state.domains(), settings, cfg.train().steps(), cfg.run().seed(), file);
     }
 
     static String name(long step) { return String.format(Locale.ROOT, "step-%09d", step); }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
-    }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.acodm.config.ConfigTree;
 import org.acodm.engine.Model;
+import org.acodm.engine.NumericEnvironment;
 import org.acodm.engine.ProcessGroup;
 import org.acodm.mixing.MixingPolicy;
 import org.acodm.train.config.RunConfig;
@@ -112,6 +113,15 @@ final class DataParallel implements AutoCloseable {
         return group.allReduceSum(new double[] {local ? 1 : 0}, "stop flag after the step")[0] > 0;
     }
 
+    /**
+     * What decides the bits of this rank's results on {@code device}; another world size sums the batch in another order,
+     * so a resume under it is exact to float tolerance only.
+     */
+    NumericEnvironment numericEnvironment(String device) {
+        NumericEnvironment env = Model.numericEnvironment().with("device", device);
+        return world.distributed() ? env.with("world_size", Integer.toString(world.size())) : env;
+    }
+
     /** Every rank finished the step (the checkpoint of rank 0 counts as complete only after this). */
     void barrier(String what) {
         if (group != null) group.barrier(what);
@@ -149,7 +159,7 @@ final class DataParallel implements AutoCloseable {
                 md.update(Files.readAllBytes(f));
             }
         } finally {
-            Checkpoints.deleteTree(dir);
+            org.acodm.io.Directories.deleteTree(dir);
         }
         ByteBuffer h = ByteBuffer.wrap(md.digest());
         long[] mine = new long[4];
@@ -161,6 +171,13 @@ final class DataParallel implements AutoCloseable {
             throw new IllegalStateException("after step " + step + " the domain weights or the policy state of rank" + (differ.size() > 1 ? "s " : " ")
                     + String.join(", ", differ.stream().map(String::valueOf).toList()) + " differ from rank 0's (hash " + Long.toHexString(all[differ.get(0)][0]) + " vs " + Long.toHexString(all[0][0])
                     + "): the replicas no longer agree, stopping");
+    }
+
+    /** One line before the first step of a distributed run: the ranks, where they met, and each one's share of a step's {@code batch}. */
+    void printStart(PrintStream out, int batch) {
+        if (!world.distributed()) return;
+        out.printf(Locale.ROOT, "distributed: %d ranks (%s, rendezvous %s:%d, %s); each trains %d of the %d windows of a step%n",
+                world.size(), world.source(), world.masterAddr(), world.masterPort(), group.backend(), count(batch), batch);
     }
 
     /** One line: what a step moved per rank and the share of the step spent in collectives (rank 0 prints it). */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.acodm.config.ConfigTree;
 import org.acodm.data.Manifest;
+import org.acodm.data.Split;
 import org.acodm.engine.Model;
 import org.acodm.mixing.ActorExport;
 import org.acodm.mixing.FrozenActorConfig;
@@ -57,7 +58,11 @@ public record RunPlan(String model, long parameters, List<String> domains, long 
                     + "): domains and initial weights are checked once `acodm prepare` has written it");
         } else {
             Manifest manifest = Manifest.read(dataDir);
-            domains = Trainer.resolveDomains(tree, data, manifest, dataDir);
+            // What a start refuses (DomainShards.open), the plan refuses too, rather than pass and fail at the first eval.
+            manifest.requireSplit(Split.TRAIN, dataDir);
+            manifest.requireSplit(Split.VAL, dataDir);
+            domains = RunData.resolveDomains(tree, data, manifest, dataDir);
+            notes.addAll(dataNotes(manifest, domains, data));
             if (dims.vocab() < manifest.tokenizer().vocabSize())
                 throw new IllegalArgumentException(tree.locate("model.config") + ": model '" + cfg.model().config() + "' has a vocabulary of "
                         + dims.vocab() + " but the data's tokenizer (" + manifest.tokenizer().spec() + ") has " + manifest.tokenizer().vocabSize());
@@ -73,5 +78,32 @@ public record RunPlan(String model, long parameters, List<String> domains, long 
         }
         return new RunPlan(model, shape.parameters(), domains, cfg.train().steps(), data.batchSize(), data.seqLen(),
                 tokensPerStep, weights, cfg.mixing().method().key(), notes);
+    }
+
+    /**
+     * A note naming the domains whose training tokens are fewer than one step's windows (data.batch_size windows of
+     * data.seq_len + 1 tokens), with their counts: the sampler reads such a domain cyclically, so a step that draws it
+     * repeats the same tokens, and a high weight trains on them over and over; and a note naming the domains without
+     * val data, which the average over domains leaves out.
+     */
+    static List<String> dataNotes(Manifest manifest, List<String> domains, DataSection data) {
+        List<String> notes = new ArrayList<>();
+        long window = data.seqLen() + 1L, step = data.batchSize() * window;
+        var train = manifest.split(Split.TRAIN);
+        var val = manifest.split(Split.VAL);
+        List<String> small = new ArrayList<>(), notEvaluated = new ArrayList<>();
+        for (String d : domains) {
+            var st = train.get(d);
+            long tokens = st == null ? 0 : st.tokens();
+            if (tokens > 0 && tokens < step) small.add(String.format(Locale.ROOT, "%s (%,d)", d, tokens));
+            if (!val.containsKey(d)) notEvaluated.add(d);
+        }
+        if (!small.isEmpty())
+            notes.add(String.format(Locale.ROOT, "%s fewer training tokens than one step's %d windows of %d tokens (%,d): %s; the windows "
+                    + "drawn from %s repeat the same tokens", small.size() == 1 ? "a domain has" : small.size() + " domains have", data.batchSize(),
+                    window, step, String.join(", ", small), small.size() == 1 ? "it" : "them"));
+        if (!notEvaluated.isEmpty())
+            notes.add("no val data for " + notEvaluated + ": they are trained on but never evaluated, and the average over domains leaves them out");
+        return notes;
     }
 }

@@ -37,7 +37,7 @@ record TrainerState(int formatVersion, long nextStep, long metricsOffset, String
         ArrayNode ds = n.putArray("domains");
         domains.forEach(ds::add);
         n.set("sampler", sampler);
-        n.set(Trainer.NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment));
+        n.set(RunJson.NUMERIC_ENVIRONMENT, Mappers.JSON.valueToTree(numericEnvironment));
         n.set("data", data.toJson());
         return n;
     }
@@ -74,9 +74,9 @@ record TrainerState(int formatVersion, long nextStep, long metricsOffset, String
         JsonNode sampler = n.get("sampler");
         if (sampler == null || !sampler.isObject()) problems.add("\"sampler\" must be an object, got " + describe(sampler));
         Map<String, String> env = new TreeMap<>();
-        JsonNode e = n.get(Trainer.NUMERIC_ENVIRONMENT);
+        JsonNode e = n.get(RunJson.NUMERIC_ENVIRONMENT);
         if (e != null && e.isObject()) e.fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
-        else if (e != null || current) problems.add("\"" + Trainer.NUMERIC_ENVIRONMENT + "\" must be an object, got " + describe(e));
+        else if (e != null || current) problems.add("\"" + RunJson.NUMERIC_ENVIRONMENT + "\" must be an object, got " + describe(e));
         DataIdentity data = null;
         JsonNode d = n.get("data");
         if (d != null || current) {

@@ -74,6 +74,10 @@ public final class ConfigReference {
             `run.name: '2024'`). Integers may be written as whole floats (`train.steps: 1e5`). Enumerations are
             case-insensitive.
 
+            A key given twice is an error, and so are YAML aliases (`*base`, `<<: *base`) and anchors (`&base`): every value
+            is written out where it applies. Weight-map files (`mixing.*.file`, `configs/weights/`) are read by the same
+            reader, with the same rules and errors.
+
             The resolved configuration (file + overrides + defaults) is written into every run directory and
             checkpoint; resuming a checkpoint under a configuration that differs in any key the trainer
             compares is refused with the list of differing keys.

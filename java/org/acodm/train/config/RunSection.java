@@ -11,6 +11,7 @@ import org.acodm.config.Validated;
 public record RunSection(
         @Default("run") @Doc("Run name; the run directory and the report's legends use it.") String name,
         @Default("1234") @Doc("Seed of model initialisation, data sampling and the mixing policy; the same seed and config repeat a run exactly.") long seed,
+        @Default("0") @Doc("Moves the sampler to another random stream while the seed keeps the model's initialisation and the policy's draws: two runs that differ only here measure the noise floor of a comparison (`acodm study`). 0 is the seed's own stream.") long samplerSeedOffset,
         @Default("auto") @Doc("Where the model trains: cpu, cuda, or auto (cuda when a GPU is visible, else cpu).") Device device,
         @Default("0") @Doc("CPU threads of every compute pool (libtorch, OpenMP, the BLAS), whatever OMP_NUM_THREADS or OPENBLAS_NUM_THREADS say; 0 uses every CPU the process may run on, shared out among the ranks of one host (LOCAL_WORLD_SIZE). A run is bit-reproducible at the same count.") int threads,
         @Default("300") @Doc("Data-parallel runs: seconds that bound the rendezvous and every collective; a rank that is gone or stuck becomes an error naming it after at most this long, never a hang.") double distTimeout,
@@ -22,6 +23,11 @@ public record RunSection(
     public enum Device { CPU, CUDA, AUTO;
         /** The engine's device string ("cpu", "cuda", "auto"). */
         public String engineName() { return ConfigWriter.enumName(this); }
+    }
+
+    /** The sampler's seed: {@code seed} itself at offset 0, else a stream decorrelated from it and from every other offset. */
+    public long samplerSeed() {
+        return samplerSeedOffset == 0 ? seed : seed ^ org.acodm.data.CounterRandom.SAMPLER.bits(samplerSeedOffset, 0, 0, 0, 0);
     }
 
     public static RunSection defaults() {

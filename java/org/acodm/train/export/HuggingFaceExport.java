@@ -2,6 +2,7 @@ package org.acodm.train.export;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.acodm.config.Mappers;
@@ -16,6 +17,9 @@ import org.acodm.io.Directories;
 public final class HuggingFaceExport {
     public static final String WEIGHTS = "model.safetensors";
     public static final String CONFIG = "config.json";
+    /** The safetensors metadata entry that marks a file as acodm's export, and its value. */
+    static final String PRODUCER_KEY = "producer";
+    static final String PRODUCER = "acodm";
 
     /** End-of-text ids: {@code <|endoftext|>} is 0 in GPT-NeoX-20B's tokenizer; the byte tokenizer's end-of-document is 256. */
     public record TokenIds(int bos, int eos) {
@@ -62,7 +66,12 @@ public final class HuggingFaceExport {
         return c;
     }
 
-    /** Writes both files into {@code outDir} (created if needed), each atomically; returns their paths. */
+    /**
+     * Writes both files into a staging folder beside {@code outDir} and puts it in place of {@code outDir} whole (see
+     * {@link AtomicFile#replaceDirectory}), so a failed or interrupted export never leaves new weights beside an old
+     * config.json. {@code outDir} may be absent, empty, or an earlier export ({@link #requireReplaceable}); returns the
+     * paths of the two files.
+     */
     public static Path[] write(ParameterSource params, GptNeoxDims dims, TokenIds ids, Path outDir) throws IOException {
         ObjectNode config = config(dims, ids);
         for (String name : params.names()) {
@@ -71,11 +80,44 @@ public final class HuggingFaceExport {
                 throw new IllegalArgumentException(name + ": shape " + java.util.Arrays.toString(params.shape(name)) + " does not match the config's "
                         + java.util.Arrays.toString(expected));
         }
-        Directories.create(outDir);
-        Path weights = outDir.resolve(WEIGHTS);
-        SafetensorsWriter.write(params, weights, Map.of("producer", "acodm"));
-        Path cfg = outDir.resolve(CONFIG);
-        AtomicFile.write(cfg, Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
-        return new Path[] {weights, cfg};
+        requireReplaceable(outDir);
+        // A link to a folder is followed: the export replaces the folder it leads to, and the link stays.
+        Path target = Files.isDirectory(outDir) ? outDir.toRealPath() : outDir.toAbsolutePath().normalize();
+        Path staged = AtomicFile.createStagingDirectory(target);
+        try {
+            SafetensorsWriter.write(params, staged.resolve(WEIGHTS), Map.of(PRODUCER_KEY, PRODUCER));
+            AtomicFile.write(staged.resolve(CONFIG), Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+            AtomicFile.replaceDirectory(staged, target);
+        } finally {
+            Directories.deleteTree(staged);  // gone already after a successful swap
+        }
+        return new Path[] {outDir.resolve(WEIGHTS), outDir.resolve(CONFIG)};
+    }
+
+    /**
+     * What an export may replace: nothing, an empty folder, or an earlier export, recognised by holding exactly config.json
+     * and a model.safetensors whose header says acodm wrote it (temporaries of an interrupted write aside). Anything else
+     * is refused, naming what is there, since the export replaces the folder whole.
+     */
+    public static void requireReplaceable(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        if (!Files.isDirectory(dir))
+            throw new java.nio.file.NotDirectoryException("--out " + dir + " exists and is a file, not a directory; choose another --out");
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) if (!AtomicFile.isTemporary(p)) names.add(p.getFileName().toString());
+        }
+        if (names.isEmpty()) return;
+        boolean export = names.contains(CONFIG) && names.contains(WEIGHTS) && Files.isRegularFile(dir.resolve(WEIGHTS))
+                && PRODUCER.equals(SafetensorsWriter.metadata(dir.resolve(WEIGHTS)).get(PRODUCER_KEY));
+        java.util.List<String> others = new java.util.ArrayList<>(names);
+        others.removeAll(java.util.List.of(CONFIG, WEIGHTS));
+        if (export && others.isEmpty()) return;
+        String held = String.join(", ", names.subList(0, Math.min(6, names.size()))) + (names.size() > 6 ? " and " + (names.size() - 6) + " more" : "");
+        if (export)
+            throw new IOException("--out " + dir + " holds an earlier export and files it did not write (" + String.join(", ", others) + "); the export "
+                    + "replaces the folder whole, so they would be lost: move them away or choose another --out. Nothing was changed");
+        throw new IOException("--out " + dir + " is not empty and is not an earlier export (it holds " + held + "; an export is config.json and "
+                + "a model.safetensors written by acodm, nothing else): choose a new or empty --out. Nothing was changed");
     }
 }

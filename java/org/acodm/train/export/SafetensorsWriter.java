@@ -84,6 +84,31 @@ public final class SafetensorsWriter {
         }
     }
 
+    /**
+     * The {@code __metadata__} strings of a safetensors file's header; empty when the file is not safetensors (too short,
+     * a header length beyond the file, or a header that is not a JSON object).
+     */
+    public static Map<String, String> metadata(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            while (len.hasRemaining() && ch.read(len) >= 0) { /* until 8 bytes or the end */ }
+            if (len.hasRemaining()) return Map.of();
+            long n = len.flip().getLong();
+            if (n <= 0 || n > Math.min(ch.size() - 8, 100L << 20)) return Map.of();
+            ByteBuffer head = ByteBuffer.allocate((int) n);
+            while (head.hasRemaining() && ch.read(head) >= 0) { /* until the header is read */ }
+            com.fasterxml.jackson.databind.JsonNode meta;
+            try {
+                meta = Mappers.JSON.readTree(head.array()).path("__metadata__");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return Map.of();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            meta.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            return out;
+        }
+    }
+
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }

@@ -36,12 +36,31 @@ class ActorCommandTest {
     @Test void fromAFinishedRunCopiesItsActor() throws IOException {
         Path out = dir.resolve("exports/from-run.pt");
         TrainFixtures.CliResult r = export("--run", run.toString(), "--out", out.toString());
-        assertTrue(r.out().contains("trained 8 of 8 proxy steps; state dimension 31 (K = 4, L = 9); 2 hidden layers of 32"), r.out());
+        assertTrue(r.out().contains("trained 8 of 8 proxy steps; trends state of dimension 9 (K = 4); 2 hidden layers of 32"), r.out());
         assertTrue(r.out().contains("domains " + DOMAINS), r.out());
         assertEquals(-1, Files.mismatch(run.resolve(ActorExport.FILE_NAME), out));
         // Usable elsewhere: a frozen actor over the same domains loads it.
         try (FrozenActorPolicy p = new FrozenActorPolicy(out, DOMAINS, "cpu")) {
             assertEquals(8, p.export().stepsTrained());
+        }
+    }
+
+    /** Issue 19, item 14: an existing --out (perhaps what a target run's mixing.frozen_actor.actor names) is replaced only when asked. */
+    @Test void anExistingOutIsReplacedOnlyWithOverwrite() throws IOException {
+        Path out = Files.writeString(dir.resolve("kept.pt"), "an actor a target run uses");
+        TrainFixtures.CliResult r = TrainFixtures.cli("actor", "export", "--run", run.toString(), "--out", out.toString());
+        assertEquals(1, r.rc(), r.all());
+        assertTrue(r.err().contains("acodm: --out " + out + " exists; pass --overwrite to replace it, or choose another file. Nothing was written"),
+                r.all());
+        assertEquals("an actor a target run uses", Files.readString(out));
+        r = TrainFixtures.cli("actor", "export", "--checkpoint", run.resolve("checkpoints/step-000000008").toString(), "--out", out.toString());
+        assertEquals(1, r.rc(), r.all());
+        assertEquals("an actor a target run uses", Files.readString(out));
+
+        export("--run", run.toString(), "--out", out.toString(), "--overwrite");
+        assertEquals(-1, Files.mismatch(run.resolve(ActorExport.FILE_NAME), out));
+        try (var s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("kept.pt.tmp")), "no temporary beside it");
         }
     }
 

@@ -55,6 +55,41 @@ class PileReaderTest {
         assertEquals(new PileDocument("", "A", 4), p.get(2));
     }
 
+    /**
+     * {@code corpus split} rewrites a document's domain in its raw line: only the value's bytes change, whatever comes
+     * before it (multi-byte UTF-8, escapes, a decoy key in an array, a line longer than the reader's 1 MB buffer).
+     */
+    @Test void lastLineWithDomainReplacesOnlyTheDomainValue() throws IOException {
+        String big = "x".repeat(1_500_000);
+        List<String> lines = List.of(
+                "{\"text\": \"héllo \uD83D\uDE00 ü\", \"meta\": {\"pile_set_name\": \"A\", \"n\": 0.10000000000000000555}, \"id\": 7}",
+                "{\"meta\":{\"tags\":[{\"pile_set_name\":\"decoy\"}],\"pile_set_name\":\"B\\u00e9\\\"q\"},\"text\":\"日本\"}\r",
+                "{\"text\": \"" + big + "\", \"meta\": {\"pile_set_name\": \"C\"}}",
+                "{\"meta\": {\"pile_set_name\": \"D\"}, \"text\": \"after the big one\"}");
+        List<String> expected = List.of(
+                lines.get(0).replace("\"A\"", "\"A-1\""),
+                lines.get(1).replace("\"B\\u00e9\\\"q\"", "\"é-2\"").replace("\r", ""),
+                lines.get(2).replace("\"C\"", "\"\\\"C\\\"\""),
+                lines.get(3).replace("\"D\"", "\"D-4\""));
+        List<String> domains = List.of("A-1", "é-2", "\"C\"", "D-4");
+        for (String name : List.of("r.jsonl", "r.jsonl.zst")) {
+            Path f = TestData.writeLines(tmp.resolve(name), lines);
+            try (PileReader r = PileReader.open(f, PileReader.Options.pile())) {
+                for (int i = 0; i < lines.size(); i++) {
+                    assertTrue(r.next() != null);
+                    assertEquals(expected.get(i), new String(r.lastLineWithDomain(domains.get(i)), StandardCharsets.UTF_8), name + " line " + (i + 1));
+                }
+                assertNull(r.next());
+                assertThrows(IllegalStateException.class, () -> r.lastLineWithDomain("E"));
+            }
+        }
+        Path top = TestData.writeLines(tmp.resolve("top.jsonl"), List.of("{\"source\":\"S\",\"text\":\"t\"}"));
+        try (PileReader r = PileReader.open(top, PileReader.Options.pile().withDomainField("source"))) {
+            r.next();
+            assertEquals("{\"source\":\"S-1\",\"text\":\"t\"}", new String(r.lastLineWithDomain("S-1"), StandardCharsets.UTF_8));
+        }
+    }
+
     @Test void domainFieldIsConfigurable() throws IOException {
         Path f = TestData.writeLines(tmp.resolve("slim.jsonl"), List.of(
                 "{\"text\": \"t\", \"meta\": {\"redpajama_set_name\": \"RedPajamaArXiv\", \"pile_set_name\": \"no\"}}"));

@@ -131,27 +131,27 @@ class PrepareFailureTest {
     }
 
     @Test void cliPrintsTheTableOrOneLineErrors() throws IOException {
-        Path train = corpus("train.jsonl", 30);
+        Path train = corpus("train.jsonl", 30), val = corpus("val.jsonl", 6);
         Path out = tmp.resolve("cli-out");
         StringWriter so = new StringWriter();
         StringWriter se = new StringWriter();
         var cl = Main.commandLine();
         cl.setOut(new PrintWriter(so));
         cl.setErr(new PrintWriter(se));
-        int rc = cl.execute("prepare", "--input", train.toString(), "--tokenizer", "byte", "--out", out.toString(), "--quiet");
+        int rc = cl.execute("prepare", "--input", train.toString(), "--input", val.toString(), "--tokenizer", "byte", "--out", out.toString(), "--quiet");
         assertEquals(0, rc, se.toString());
         assertTrue(so.toString().contains("Beta Gamma"), so.toString());
         assertTrue(so.toString().contains("tokenizer byte (vocabulary 257, end-of-document 256, uint16 tokens)"), so.toString());
 
         Path missingTok = tmp.resolve("nope/tokenizer.json");
         se.getBuffer().setLength(0);
-        rc = cl.execute("prepare", "--input", train.toString(), "--tokenizer", "hf:" + missingTok, "--out", out.toString(), "--quiet");
+        rc = cl.execute("prepare", "--input", train.toString(), "--input", val.toString(), "--tokenizer", "hf:" + missingTok, "--out", out.toString(), "--quiet");
         assertEquals(1, rc);
         assertTrue(se.toString().startsWith("acodm: " + missingTok + ": no such file (expected a Hugging Face tokenizer.json"), se.toString());
 
         Path bad = TestData.write(tmp.resolve("in/bad.jsonl"), List.of(new byte[]{'{', (byte) 0xFF, '}'}));
         se.getBuffer().setLength(0);
-        rc = cl.execute("prepare", "--input", bad.toString(), "--tokenizer", "byte", "--out", tmp.resolve("cli-out2").toString(), "--quiet");
+        rc = cl.execute("prepare", "--input", bad.toString(), "--input", val.toString(), "--tokenizer", "byte", "--out", tmp.resolve("cli-out2").toString(), "--quiet");
         assertEquals(1, rc);
         assertTrue(se.toString().startsWith("acodm: " + bad + ":1: byte 0xFF"), se.toString());
         assertEquals(1, se.toString().strip().lines().count(), "one line, no stack trace");

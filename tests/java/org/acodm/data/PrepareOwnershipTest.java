@@ -67,9 +67,9 @@ class PrepareOwnershipTest {
         Files.writeString(out.resolve("val/README"), "mine too");
         Map<String, String> before = contents(out);
 
-        Path other = corpus("b.jsonl", 30, "Gamma");
+        Path other = corpus("b.jsonl", 30, "Gamma"), otherVal = corpus("val-b.jsonl", 8, "Gamma");
         for (String flag : new String[] {null, "--overwrite"}) {
-            List<String> args = new ArrayList<>(List.of("--input", other.toString(), "--out", out.toString()));
+            List<String> args = new ArrayList<>(List.of("--input", other.toString(), "--input", "val=" + otherVal, "--out", out.toString()));
             if (flag != null) args.add(flag);
             String[] r = prepare(args.toArray(new String[0]));
             assertEquals("1", r[0], r[1]);
@@ -80,26 +80,27 @@ class PrepareOwnershipTest {
     }
 
     @Test void anotherPrepareIsReplacedOnlyWithOverwrite() throws Exception {
-        Path train = corpus("a.jsonl", 20, "Alpha"), test = corpus("t.jsonl", 6, "Alpha");
+        // Every prepare holds val (prepare refuses data without it); the same val file each time, so val/ is reused.
+        Path train = corpus("a.jsonl", 20, "Alpha"), test = corpus("t.jsonl", 6, "Alpha"), val = corpus("v.jsonl", 6, "Gamma");
         Path out = tmp.resolve("out");
-        assertEquals("0", prepare("--input", train.toString(), "--input", "test=" + test, "--out", out.toString())[0]);
+        assertEquals("0", prepare("--input", train.toString(), "--input", "val=" + val, "--input", "test=" + test, "--out", out.toString())[0]);
         Map<String, String> before = contents(out);
 
         Path other = corpus("b.jsonl", 30, "Gamma");
-        String[] r = prepare("--input", other.toString(), "--out", out.toString());
+        String[] r = prepare("--input", other.toString(), "--input", "val=" + val, "--out", out.toString());
         assertEquals("1", r[0], r[1]);
         assertTrue(r[1].contains("acodm: " + out + " holds data of another prepare: train/ (prepared from " + train + "); test/ (not among these inputs). "
                 + "Use --overwrite to replace it, or choose another --out. Nothing was changed"), r[1]);
         assertEquals(before, contents(out));
 
         // The same prepare again is a reuse; over an updated input file, a refresh: neither needs the flag.
-        assertEquals("0", prepare("--input", train.toString(), "--input", "test=" + test, "--out", out.toString())[0]);
+        assertEquals("0", prepare("--input", train.toString(), "--input", "val=" + val, "--input", "test=" + test, "--out", out.toString())[0]);
         assertEquals(before, contents(out));
         corpus("a.jsonl", 24, "Alpha");
-        assertEquals("0", prepare("--input", train.toString(), "--input", "test=" + test, "--out", out.toString())[0]);
+        assertEquals("0", prepare("--input", train.toString(), "--input", "val=" + val, "--input", "test=" + test, "--out", out.toString())[0]);
         assertEquals(12, Manifest.read(out).split(Split.TRAIN).get("Alpha").documents());
 
-        r = prepare("--input", other.toString(), "--out", out.toString(), "--overwrite");
+        r = prepare("--input", other.toString(), "--input", "val=" + val, "--out", out.toString(), "--overwrite");
         assertEquals("0", r[0], r[1]);
         Manifest m = Manifest.read(out);
         assertEquals(List.of("Beta", "Gamma"), m.domains());
@@ -107,18 +108,19 @@ class PrepareOwnershipTest {
     }
 
     @Test void aFolderWithOtherFilesIsRefusedUnlessOverwriteWhichKeepsThem() throws Exception {
-        Path train = corpus("a.jsonl", 20, "Alpha");
+        Path train = corpus("a.jsonl", 20, "Alpha"), val = corpus("val.jsonl", 6, "Alpha");
         Path out = tmp.resolve("home");
         Files.createDirectories(out.resolve("photos"));
         Files.writeString(out.resolve("photos/cat.jpg"), "meow");
         Files.writeString(out.resolve("todo.txt"), "x");
-        String[] r = prepare("--input", train.toString(), "--out", out.toString());
+        String[] r = prepare("--input", train.toString(), "--input", "val=" + val, "--out", out.toString());
         assertEquals("1", r[0], r[1]);
         assertTrue(r[1].contains("acodm: " + out + " is not empty and holds no prepared data (photos, todo.txt); choose a new or empty --out, "
                 + "or --overwrite to write beside these files"), r[1]);
         assertFalse(Files.exists(out.resolve(Manifest.FILE_NAME)));
+        assertFalse(Files.exists(out.resolve(ShardPreparer.LOCK_FILE)), "refused before a lock file is created there (issue 19, item 14)");
 
-        r = prepare("--input", train.toString(), "--out", out.toString(), "--overwrite");
+        r = prepare("--input", train.toString(), "--input", "val=" + val, "--out", out.toString(), "--overwrite");
         assertEquals("0", r[0], r[1]);
         assertEquals("meow", Files.readString(out.resolve("photos/cat.jpg")));
         assertEquals("x", Files.readString(out.resolve("todo.txt")));
@@ -140,9 +142,9 @@ class PrepareOwnershipTest {
     }
 
     @Test void anOutputThatIsAFileIsNamedAsSuch() throws Exception {
-        Path train = corpus("a.jsonl", 20, "Alpha");
+        Path train = corpus("a.jsonl", 20, "Alpha"), val = corpus("val.jsonl", 6, "Alpha");
         Path file = Files.writeString(tmp.resolve("shards"), "a file");
-        String[] r = prepare("--input", train.toString(), "--out", file.toString());
+        String[] r = prepare("--input", train.toString(), "--input", "val=" + val, "--out", file.toString());
         assertEquals("1", r[0], r[1]);
         assertTrue(r[1].contains("acodm: " + file + " exists and is a file, not a directory"), r[1]);
         assertEquals("a file", Files.readString(file));

@@ -30,6 +30,13 @@ public final class TestData {
 
     public static Path neoxTokenizer() { return root().resolve("../shared/data/tokenizers/gpt-neox-20b.tokenizer.json").normalize(); }
 
+    private static final ObjectMapper INDEPENDENT = Mappers.JSON;
+
+    static {
+        INDEPENDENT.getFactory().setStreamReadConstraints(
+                com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build());
+    }
+
     /** One line of The Pile's format. */
     public static String pileLine(String text, String domain) {
         var m = Mappers.JSON;
@@ -63,18 +70,20 @@ public final class TestData {
     /** Every document of a Pile file, read without any of the code under test. */
     public static List<Doc> readIndependently(Path file) throws IOException {
         List<Doc> docs = new ArrayList<>();
-        ObjectMapper m = Mappers.JSON;
-        m.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build());
         try (InputStream raw = Files.newInputStream(file);
              InputStream in = file.toString().endsWith(".zst") ? new ZstdInputStream(raw) : raw;
              BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                if (line.isBlank()) continue;
-                JsonNode n = m.readTree(line);
-                docs.add(new Doc(n.get("text").asText(), n.get("meta").get("pile_set_name").asText()));
+                if (!line.isBlank()) docs.add(readLine(line));
             }
         }
         return docs;
+    }
+
+    /** The document of one line of The Pile's format, read with Jackson's tree model. */
+    public static Doc readLine(String line) throws IOException {
+        JsonNode n = INDEPENDENT.readTree(line);
+        return new Doc(n.get("text").asText(), n.get("meta").get("pile_set_name").asText());
     }
 }

@@ -1,6 +1,7 @@
 package org.acodm.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -85,6 +86,36 @@ class AtomicFileTest {
                     + "wait for it to finish or stop it, or choose another directory", e.getMessage());
         }
         DirectoryLock.acquire(dir, "train.lock", "train").close();
+    }
+
+    @Test void aFolderIsReplacedWholeAndAFailedSwapPutsTheOldOneBack() throws IOException {
+        Path target = Files.createDirectories(dir.resolve("export"));
+        Files.writeString(target.resolve("config.json"), "old config");
+        Files.writeString(target.resolve("weights"), "old weights");
+        Path staged = AtomicFile.createStagingDirectory(target);
+        assertTrue(AtomicFile.isTemporary(staged), staged.toString());
+        Files.writeString(staged.resolve("config.json"), "new config");
+        Files.writeString(staged.resolve("weights"), "new weights");
+        AtomicFile.replaceDirectory(staged, target);
+        assertEquals("new config", Files.readString(target.resolve("config.json")));
+        assertEquals("new weights", Files.readString(target.resolve("weights")));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(target), s.toList(), "neither the staging folder nor the old one is left");
+        }
+        // The second rename fails (a staged folder on another file system cannot be renamed into place): the old folder
+        // is renamed back and the error propagates.
+        Path shm = Path.of("/dev/shm");
+        assumeTrue(Files.isDirectory(shm) && !Files.getFileStore(shm).equals(Files.getFileStore(dir)), "needs /dev/shm on another file system");
+        Path elsewhere = Files.createTempDirectory(shm, "acodm-staged");
+        try {
+            Files.writeString(elsewhere.resolve("config.json"), "newer config");
+            IOException e = assertThrows(IOException.class, () -> AtomicFile.replaceDirectory(elsewhere, target, dir.resolve("aside")));
+            assertTrue(e.getMessage().startsWith("cannot rename " + elsewhere + " to " + target + " atomically"), e.getMessage());
+            assertEquals("new config", Files.readString(target.resolve("config.json")));
+            assertFalse(Files.exists(dir.resolve("aside")));
+        } finally {
+            Directories.deleteTree(elsewhere);
+        }
     }
 
     @Test void aFileWhereAFolderIsWantedIsNamed() throws IOException {

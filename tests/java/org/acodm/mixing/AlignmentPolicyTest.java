@@ -34,21 +34,23 @@ class AlignmentPolicyTest {
 
     static double eps(long t) { return Math.min(1.0 / 3, Math.sqrt(Math.log(3) / (3.0 * t))); }
 
-    /** α = floor(π exp(r̄ / τ) / Z) with r̄ the EMA (ρ = 0.5) of z(W), W_i = Σ_{j≠i} S_ij / (mean sqrt(S_ii) + 1e-6). */
+    /**
+     * The paper's scores (method zscore) and ODM's floor: α = floor(π exp(r̄ / τ) / Z) with r̄ the EMA (ρ = 0.5) of z(W),
+     * W_i = mean_{j≠i} S_ij over the domains present.
+     */
     @Test
-    void weightsAreTheFlooredClosedForm() {
+    void weightsAreTheFlooredClosedFormOfTheZScores() {
         double tau = 0.5, rho = 0.5;
-        AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).with("reward_smoothing", rho);
+        AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).with("floor", FloorSchedule.ODM)
+                .withScores("method", ScoreMethod.ZSCORE).withScores("smoothing", rho);
         AlignmentPolicy p = new AlignmentPolicy(D, c, PRIOR);
         assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, p.weights(), 1e-15, "step 0: floor(prior) with eps_0 = 1/K");
         double[] rbar = new double[3];
         for (int t = 0; t < S.length; t++) {
             p.observe(obs(t));
             if (t != 2) {
-                double norm = 0;
-                for (int i = 0; i < 3; i++) norm += Math.sqrt(S[t][i][i]) / 3;
                 double[] w = new double[3];
-                for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) if (j != i) w[i] += S[t][i][j] / (norm + 1e-6);
+                for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) if (j != i) w[i] += S[t][i][j] / 2;
                 double mean = (w[0] + w[1] + w[2]) / 3, var = 0;
                 for (double v : w) var += (v - mean) * (v - mean) / 3;
                 for (int i = 0; i < 3; i++) rbar[i] = rho * rbar[i] + (1 - rho) * (w[i] - mean) / (Math.sqrt(var) + 1e-8);
@@ -66,10 +68,110 @@ class AlignmentPolicyTest {
         assertTrue(eps(4) < 1.0 / 3 && p.weights()[0] != p.weights()[1], "by t = 4 the floor no longer hides the scores");
     }
 
+    /**
+     * The default scores, recomputed here from the whole history (weights λ^age, not the policy's running sums): per
+     * step w_i = mean_{j ∈ P\{i}} S_ij / s_t with s_t the λ-weighted mean of the steps' ‖ḡ‖² = Σ p_i p_j S_ij; per
+     * domain the weighted mean W̄_i, SE_i² = spread_i / n_eff,i; v = max(0, var W̄ − mean SE²); Â_i = (W̄_i − Σ α_j W̄_j /
+     * Σ α_j) v / (v + SE_i²) over the domains with 2 effective observations; α = floor(π exp(Â / τ) / Z), floor 0.2 / K.
+     */
+    @Test
+    void weightsAreTheFlooredClosedFormOfTheShrunkAdvantages() {
+        double tau = 0.3, lambda = 0.9, eps = 0.2 / 3;
+        AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).withScores("forgetting", lambda);
+        AlignmentPolicy p = new AlignmentPolicy(D, c, PRIOR);
+        assertArrayEquals(new double[] {0.5 * 0.8 + eps, 0.25 * 0.8 + eps, 0.25 * 0.8 + eps}, p.weights(), 1e-15, "step 0: floor(prior)");
+        double[][] base = {{1.0, 0.2}, {0.9, -0.4}, {0.2, 1.0}};
+        List<double[]> w = new java.util.ArrayList<>();   // per used step: w_i / s_t (NaN where not scored)
+        List<Double> scales = new java.util.ArrayList<>();
+        boolean moved = false;
+        for (int t = 0; t < 14; t++) {
+            double[] tokens = new double[3], sums = new double[3];
+            double[][] g = new double[3][2];
+            for (int i = 0; i < 3; i++) {
+                boolean absent = (t % 5 == 4 && i == t % 3) || (t == 9 && i != 0);  // step 9: one domain only
+                if (absent) continue;
+                tokens[i] = 100 * (1 + (i + t) % 3);
+                sums[i] = 2.5 * tokens[i];
+                for (int d = 0; d < 2; d++) g[i][d] = base[i][d] + 0.3 * Math.sin(1.7 * t + 2.3 * i + d);
+            }
+            double[][] st = new double[3][3];
+            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) st[i][j] = g[i][0] * g[j][0] + g[i][1] * g[j][1];
+            double[] alphaBefore = p.weights();
+            p.observe(new StepObservation(D, t, 20, sums, tokens, st, 1e-3, null, null));
+            int n = 0;
+            double total = 0;
+            for (int i = 0; i < 3; i++) if (tokens[i] > 0) { n++; total += tokens[i]; }
+            if (n < 2) {
+                assertEquals(1.0, p.metrics().get("alignment/degenerate_steps"), "step " + t + " had one domain");
+                continue;
+            }
+            double sc = 0;
+            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) sc += tokens[i] / total * tokens[j] / total * st[i][j];
+            scales.add(sc);
+            double num = 0, den = 0;
+            for (int u = 0; u < scales.size(); u++) {
+                num += Math.pow(lambda, scales.size() - 1 - u) * scales.get(u);
+                den += Math.pow(lambda, scales.size() - 1 - u);
+            }
+            double[] row = new double[3];
+            for (int i = 0; i < 3; i++) {
+                row[i] = Double.NaN;
+                if (tokens[i] == 0) continue;
+                double sum = 0;
+                for (int j = 0; j < 3; j++) if (j != i && tokens[j] > 0) sum += st[i][j];
+                row[i] = sum / (n - 1) / (num / den);
+            }
+            w.add(row);
+            double[] mean = new double[3], se2 = new double[3];
+            for (int i = 0; i < 3; i++) {
+                double a = 0, aw = 0, aw2 = 0, a2 = 0;
+                for (int u = 0; u < w.size(); u++) {
+                    if (Double.isNaN(w.get(u)[i])) continue;
+                    double wt = Math.pow(lambda, w.size() - 1 - u);
+                    a += wt;
+                    aw += wt * w.get(u)[i];
+                    aw2 += wt * w.get(u)[i] * w.get(u)[i];
+                    a2 += wt * wt;
+                }
+                mean[i] = aw / a;
+                double neff = a * a / a2;
+                se2[i] = neff < 2 ? Double.POSITIVE_INFINITY : (aw2 / a - mean[i] * mean[i]) * neff / (neff - 1) / neff;
+            }
+            double[] expected = new double[3];
+            int m = 0;
+            double mm = 0, noise = 0, baseline = 0, mass = 0;
+            for (int i = 0; i < 3; i++)
+                if (Double.isFinite(se2[i])) {
+                    m++;
+                    mm += mean[i];
+                    noise += se2[i];
+                    baseline += alphaBefore[i] * mean[i];
+                    mass += alphaBefore[i];
+                }
+            if (m >= 2) {
+                mm /= m;
+                double var = 0;
+                for (int i = 0; i < 3; i++) if (Double.isFinite(se2[i])) var += (mean[i] - mm) * (mean[i] - mm) / (m - 1);
+                double v = Math.max(0, var - noise / m);
+                for (int i = 0; i < 3; i++)
+                    if (Double.isFinite(se2[i]) && v > 0) expected[i] = (mean[i] - baseline / mass) * v / (v + se2[i]);
+            }
+            assertArrayEquals(expected, p.scores(), 1e-12, "scores after step " + t);
+            double[] opt = AlignmentPolicy.optimum(PRIOR, expected, tau);
+            for (int i = 0; i < 3; i++) opt[i] = (1 - 3 * eps) * opt[i] + eps;
+            assertArrayEquals(opt, p.weights(), 1e-12, "weights after step " + t);
+            moved |= Math.abs(expected[0]) > 0.05;
+        }
+        assertTrue(moved, "the scores never left 0, so the test shows nothing");
+        assertTrue(p.metrics().get("alignment/signal_sd") > 0, p.metrics().toString());
+    }
+
     @Test
     void lossSourceNeedsNoAlignmentAndFollowsExpLoss() {
-        AlignmentPolicy p = new AlignmentPolicy(D, AlignmentConfig.defaults().with("reward_source", RewardSource.LOSS).with("reward_smoothing", 0.0), PRIOR);
-        assertTrue(!p.needsAlignment() && p.rewardLayers(16).isEmpty());
+        AlignmentPolicy p = new AlignmentPolicy(D, AlignmentConfig.defaults().with("reward_source", RewardSource.LOSS)
+                .withScores("method", ScoreMethod.ZSCORE).withScores("smoothing", 0.0), PRIOR);
+        assertTrue(!p.needsAlignment());
+        assertEquals(LayerSelection.names(LayerSelection.rewardPositions(16, 3)), p.rewardLayers(16), "where train.log_alignment logs S");
         StepObservation o = obs(0);
         p.observe(new StepObservation(D, 0, 10, o.domainLossSum(), o.domainTokens(), null, 1e-3, null, null));
         double[] w = {Math.exp(2.0), Math.exp(2.5), Math.exp(3.0)};

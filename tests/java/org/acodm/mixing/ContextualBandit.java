@@ -49,7 +49,7 @@ final class ContextualBandit {
         return this;
     }
 
-    /** Domain beta is absent from every {@code n}-th step (steps with fewer than 3 domains carry no reward). */
+    /** Domain beta is absent from every {@code n}-th step (with 2 domains left, per-step z-scores carry no information). */
     ContextualBandit withGapEvery(int n) {
         gapEvery = n;
         return this;
@@ -75,10 +75,12 @@ final class ContextualBandit {
         return s;
     }
 
-    /** z(W) of a context: the scores the policies see when every domain is present. */
+    /** z(W) of a context, W_i = Σ_{j≠i} S_ij: the per-step z-scores a policy sees when every domain is present. */
     static double[] scores(int context) {
-        boolean[] all = {true, true, true};
-        return ZScore.masked(DomainScores.alignment(alignment(context), all), all);
+        double[][] s = alignment(context);
+        double[] w = new double[3];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) if (j != i) w[i] += s[i][j];
+        return ZScore.of(w);
     }
 
     /** Result of step t run with weights α: losses announce the next step's context; S is this step's. */

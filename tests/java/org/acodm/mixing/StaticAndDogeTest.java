@@ -16,7 +16,7 @@ import org.acodm.engine.TestPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Static weight maps (files, errors, computed maps), layer selection, and DoGE against hand-computed updates. */
+/** Static weight maps (files, errors, computed maps) and DoGE against hand-computed updates. */
 class StaticAndDogeTest {
     static final List<String> PILE = List.of("Pile-CC", "PubMed Central", "Books3", "OpenWebText2", "ArXiv", "Github", "FreeLaw",
             "StackExchange", "USPTO Backgrounds", "PubMed Abstracts", "Gutenberg (PG-19)", "OpenSubtitles", "Wikipedia (en)",
@@ -66,17 +66,6 @@ class StaticAndDogeTest {
                 Map.of("train", Map.of("x", new Manifest.DomainStats("x", 1, 300, 900), "y", new Manifest.DomainStats("y", 1, 100, 300))),
                 List.of(), 0, List.of());
         assertArrayEquals(new double[] {0.75, 0.25}, InitialWeights.resolve(WeightSource.NATURAL, "", Map.of(), d, m), 1e-15);
-    }
-
-    @Test
-    void layersByRelativeDepth() {
-        assertEquals(List.of(1, 2, 4, 6, 8, 10, 12, 14, 16), LayerSelection.statePositions(16, 9));
-        assertEquals(List.of(1, 3, 6, 9, 12, 15, 18, 21, 24), LayerSelection.statePositions(24, 9));
-        assertEquals(9, LayerSelection.statePositions(2, 9).size());
-        assertEquals(List.of(12, 14, 16), LayerSelection.rewardPositions(16, 3));
-        assertEquals(List.of(20, 22, 24), LayerSelection.rewardPositions(24, 3));
-        assertEquals(List.of(2), LayerSelection.rewardPositions(3, 3));
-        assertEquals("gpt_neox.layers.15.mlp.dense_4h_to_h.weight", LayerSelection.mlpOutputWeight(16));
     }
 
     /** DoGE's update by hand: W_i = lr (Σ_j S_ij − S_ii) / (mean ‖g‖ + 1e-6), clipped; α ← softmax(log α + W / μ). */

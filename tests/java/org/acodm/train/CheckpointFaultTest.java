@@ -155,7 +155,7 @@ class CheckpointFaultTest {
                 assertTrue(Checkpoints.check(runDir.resolve("checkpoints").resolve(Checkpoints.name(2))).usable(), what + ": step 2 intact");
                 assertEquals(FAULT_STEP - 2, resumedFrom(resume(runDir, what)), what);
                 assertSameMetrics(runDir, what);
-                Checkpoints.deleteTree(runDir);
+                org.acodm.io.Directories.deleteTree(runDir);
 
                 long pages = (bytes.get(file) + page - 1) / page;
                 if (again != null) {

@@ -35,19 +35,28 @@ class ConcurrentTrainTest {
         return TrainFixtures.childCli(args, log, Map.of());
     }
 
-    @Test void twoStartedTogetherOneTrainsTheOtherRefusesNamingItsPid() throws Exception {
-        Path cfg = config(200);  // long enough that the loser reaches the lock while the winner trains
+    @Test void aSecondTrainWhileTheFirstHoldsTheLockRefusesNamingItsPid() throws Exception {
+        Path cfg = config(100_000);  // runs until stopped below
         Path run = dir.resolve("together");
-        Process a = train(cfg, run, dir.resolve("a.log")), b = train(cfg, run, dir.resolve("b.log"));
-        int ra = a.waitFor(), rb = b.waitFor();
+        Process a = train(cfg, run, dir.resolve("a.log"));
+        // The second starts only once the first holds the run's lock: no race on which JVM starts faster.
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (DirectoryLock.holderOf(run, RunDirectory.LOCK_FILE) != a.pid()) {
+            assertTrue(a.isAlive(), "the first run ended before it was seen holding the lock:\n" + Files.readString(dir.resolve("a.log")));
+            assertTrue(System.nanoTime() < deadline, "the first run did not take the lock within two minutes");
+            Thread.sleep(5);
+        }
+        Process b = train(cfg, run, dir.resolve("b.log"));
+        int rb = b.waitFor();
+        assertTrue(a.isAlive(), "the first run goes on");
+        a.destroy();  // SIGTERM: the first finishes its step, checkpoints and stops
+        int ra = a.waitFor();
         String la = Files.readString(dir.resolve("a.log")), lb = Files.readString(dir.resolve("b.log"));
-        assertTrue((ra == 0) != (rb == 0), "exactly one must succeed: exits " + ra + ", " + rb + "\nA:\n" + la + "\nB:\n" + lb);
-        Process winner = ra == 0 ? a : b;
-        String loser = ra == 0 ? lb : la;
-        assertEquals(1, ra == 0 ? rb : ra, loser);
-        assertTrue(loser.contains("acodm: " + run + " is in use by another acodm train (pid " + winner.pid() + "), which holds the lock train.lock"),
-                loser);
-        assertIntactLog(run, 200);
+        assertEquals(143, ra, la);
+        assertEquals(1, rb, lb);
+        assertTrue(lb.contains("acodm: " + run + " is in use by another acodm train (pid " + a.pid() + "), which holds the lock train.lock"), lb);
+        assertTrue(la.contains("checkpoint written, resume with --resume"), la);
+        assertIntactLog(run, TrainFixtures.stepsLogged(run), false);
     }
 
     @Test void aResumeWhileTheRunIsGoingRefusesAndAKilledHolderLeavesNoStaleLock() throws Exception {
@@ -59,7 +68,7 @@ class ConcurrentTrainTest {
             while (TrainFixtures.records(TrainFixtures.metrics(run), "step").size() < 3) {
                 assertTrue(a.isAlive(), "the first run ended early:\n" + Files.readString(dir.resolve("first.log")));
                 assertTrue(System.nanoTime() < deadline, "no step 3 within two minutes");
-                Thread.sleep(20);
+                Thread.sleep(5);
             }
             long before = Files.size(run.resolve("run.json"));
             Process b = train(cfg, run, dir.resolve("second.log"), "--resume");
@@ -74,14 +83,14 @@ class ConcurrentTrainTest {
             a.waitFor();
         }
         // The kernel dropped the lock with the killed process: it can be taken at once, the pid file notwithstanding.
-        assertEquals(Long.toString(a.pid()), Files.readString(run.resolve(Trainer.LOCK_FILE)).trim());
-        try (DirectoryLock lock = DirectoryLock.acquire(run, Trainer.LOCK_FILE, "train")) {
+        assertEquals(Long.toString(a.pid()), Files.readString(run.resolve(RunDirectory.LOCK_FILE)).trim());
+        try (DirectoryLock lock = DirectoryLock.acquire(run, RunDirectory.LOCK_FILE, "train")) {
             assertEquals(Long.toString(ProcessHandle.current().pid()), Files.readString(lock.file()).trim());
         }
     }
 
-    /** Every line is one whole JSON record (no "}" or "{{" lines), and the steps run 1..steps once each. */
-    private static void assertIntactLog(Path run, int steps) throws IOException {
+    /** Every line is one whole JSON record (no "}" or "{{" lines), the steps run 1..steps once each, and run.json says whether complete. */
+    private static void assertIntactLog(Path run, int steps, boolean complete) throws IOException {
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"), StandardCharsets.UTF_8);
         int step = 0;
         for (String line : lines) {
@@ -90,6 +99,6 @@ class ConcurrentTrainTest {
             if (n.get("type").asText().equals("step")) assertEquals(++step, n.get("step").asInt(), line);
         }
         assertEquals(steps, step);
-        assertTrue(Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
+        assertEquals(complete, Mappers.JSON.readTree(run.resolve("run.json").toFile()).get("complete").asBoolean());
     }
 }

@@ -53,7 +53,7 @@ class ReproducibilityTest {
             assertEquals(want.size(), got.size(), "records with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=" + threads);
             for (int i = 0; i < want.size(); i++)
                 assertEquals(want.get(i), got.get(i), "record " + i + " with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=" + threads);
-            JsonNode env = Mappers.JSON.readTree(run.resolve("run.json").toFile()).path(Trainer.NUMERIC_ENVIRONMENT);
+            JsonNode env = Mappers.JSON.readTree(run.resolve("run.json").toFile()).path(RunJson.NUMERIC_ENVIRONMENT);
             assertEquals("1", env.path("threads").asText(), env.toString());
             assertTrue(env.path("blas_threads").asText().equals("1") || env.path("blas_threads").asText().equals("-1"), env.toString());
         }
@@ -65,7 +65,7 @@ class ReproducibilityTest {
         TrainFixtures.CliResult first = TrainFixtures.cli("train", "--config", cfg.toString(), "--out", run.toString(), "--max-steps", "4");
         assertEquals(0, first.rc(), first.all());
         JsonNode saved = Mappers.JSON.readTree(
-                run.resolve("checkpoints/" + Checkpoints.name(4) + "/" + Checkpoints.TRAINER_STATE).toFile()).path(Trainer.NUMERIC_ENVIRONMENT);
+                run.resolve("checkpoints/" + Checkpoints.name(4) + "/" + Checkpoints.TRAINER_STATE).toFile()).path(RunJson.NUMERIC_ENVIRONMENT);
         for (String key : List.of("threads", "blas", "blas_threads", "cpu", "cpu_isa", "gram_kernel", "libtorch", "device"))
             assertTrue(saved.hasNonNull(key), "the checkpoint records " + key + ": " + saved);
 

@@ -162,7 +162,7 @@ class ResumeValidationTest {
         Map<String, Long> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(run)) {
             for (Path p : s.filter(Files::isRegularFile).toList())
-                if (!p.getFileName().toString().equals(Trainer.LOCK_FILE)) out.put(run.relativize(p).toString(), Files.size(p));
+                if (!p.getFileName().toString().equals(RunDirectory.LOCK_FILE)) out.put(run.relativize(p).toString(), Files.size(p));
         }
         return out;
     }

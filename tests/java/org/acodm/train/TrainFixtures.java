@@ -40,7 +40,7 @@ public final class TrainFixtures {
         Path dir = Files.createTempDirectory("acodm-train-data");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                Checkpoints.deleteTree(dir);
+                org.acodm.io.Directories.deleteTree(dir);
             } catch (IOException | RuntimeException ignored) {
                 // a temporary directory left behind is harmless
             }
@@ -87,6 +87,7 @@ public final class TrainFixtures {
                 "eval:",
                 "  interval: 4",
                 "  at_start: true",
+                "  final_windows_per_domain: 16",
                 "checkpoint:",
                 "  interval: 2",
                 "  keep_last: 2",

@@ -272,6 +272,41 @@ class ConfigTreeTest {
         assertEquals(5e-4, RunConfig.load(f, List.of("optimizer={lr: 5e-4}")).optimizer().lr());
     }
 
+    /** Issue 19, item 9: `name: *m` became the string "m", even with no anchor &m before it. */
+    @Test
+    void anchorsAndAliasesAreRefusedNamingTheLine() {
+        ConfigException alias = assertThrows(ConfigException.class, () -> bind(MINIMAL + "run:\n  name: *m\n"));
+        assertEquals("configs/x.yaml:4: run.name: YAML alias '*m' is not supported (nor are anchors): write the value out in full", alias.getMessage());
+        // Jackson's parser does not report an anchor on a scalar (harmless on its own); its alias is refused.
+        ConfigException scalar = assertThrows(ConfigException.class, () -> bind("""
+                data:
+                  path: &p data/minipile-byte
+                run:
+                  name: *p
+                """));
+        assertEquals("configs/x.yaml:4: run.name: YAML alias '*p' is not supported (nor are anchors): write the value out in full",
+                scalar.getMessage());
+        ConfigException section = assertThrows(ConfigException.class, () -> bind(MINIMAL + "optimizer: &opt\n  lr: 1.0\n"));
+        assertTrue(section.getMessage().startsWith("configs/x.yaml:3: optimizer: YAML anchor '&opt' is not supported"), section.getMessage());
+        ConfigException merge = assertThrows(ConfigException.class, () -> bind(MINIMAL + "optimizer:\n  <<: *opt\n"));
+        assertTrue(merge.getMessage().startsWith("configs/x.yaml:4: optimizer.<<: YAML alias '*opt' is not supported"), merge.getMessage());
+        ConfigException set = assertThrows(ConfigException.class, () -> bind(MINIMAL, "run.name=*m"));
+        assertEquals("--set run.name=*m: run.name: YAML alias '*m' is not supported (nor are anchors): write the value out in full", set.getMessage());
+        // A '*' or '&' inside a value is text, as before.
+        assertEquals("data/a*b&c", bind("data:\n  path: data/a*b&c\n").data().path());
+    }
+
+    /** Issue 19, item 14: `--config /dev/zero` said "not found"; a directory or a device is named as what it is. */
+    @Test
+    void aConfigThatIsNotARegularFileIsNamedAsSuch(@TempDir Path dir) {
+        java.io.IOException device = assertThrows(java.io.IOException.class, () -> ConfigTree.load(Path.of("/dev/zero")));
+        assertEquals("/dev/zero: is not a regular file (a device, a FIFO or a socket), not a config file (a YAML file)", device.getMessage());
+        java.io.IOException folder = assertThrows(java.io.IOException.class, () -> ConfigTree.load(dir));
+        assertEquals(dir + ": is a directory, not a config file (a YAML file)", folder.getMessage());
+        NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> ConfigTree.load(dir.resolve("nope.yaml")));
+        assertEquals(dir.resolve("nope.yaml") + ": config file not found", missing.getMessage());
+    }
+
     @Test
     void locateFallsBackToTheNearestWrittenParent() {
         ConfigTree t = ConfigTree.parse(MINIMAL + "optimizer:\n  lr: 1.0\n", FILE);

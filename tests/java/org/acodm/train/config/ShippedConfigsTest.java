@@ -54,12 +54,30 @@ class ShippedConfigsTest {
         assertTrue(w.containsKey("Gutenberg (PG-19)"));
     }
 
+    /** The demo study: 6 runs x 3 seeds, compared with uniform, the noise floor measured, the proxy's actor on the target. */
+    @Test
+    void demoStudy() throws Exception {
+        var plan = org.acodm.train.study.StudyPlan.load(TestPaths.root().resolve("configs/demo/study.yaml"), Path.of("runs/demo"), null, List.of());
+        assertEquals(List.of("acodm-proxy", "acodm", "alignment", "odm", "uniform", "uniform-resampled"), plan.study().names());
+        assertEquals(3, plan.seeds());
+        assertEquals("uniform", plan.study().baseline());
+        assertEquals("uniform-resampled", plan.study().noiseFloor());
+        assertEquals("acodm-proxy", plan.job("acodm", 3).dependsOn());
+        assertEquals(1236, plan.job("odm", 3).config().run().seed());
+        assertEquals(0, plan.job("acodm-proxy", 1).config().eval().finalWindowsPerDomain());
+        assertEquals(1024, plan.job("odm", 1).config().eval().finalWindowsPerDomain());
+    }
+
     @Test
     void everyShippedFileIsTested() throws Exception {
         try (var files = java.nio.file.Files.walk(TestPaths.root().resolve("configs"))) {
             // Every run config loads; configs/weights/ holds weight maps (domain: weight), read by the static policy.
             Path weights = TestPaths.root().resolve("configs/weights");
-            for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.startsWith(weights)).toList()) RunConfig.load(p, List.of());
+            // study*.yaml are study files (acodm study): every run of them resolves.
+            for (Path p : files.filter(f -> f.toString().endsWith(".yaml") && !f.startsWith(weights)).toList()) {
+                if (p.getFileName().toString().startsWith("study")) org.acodm.train.study.StudyPlan.load(p, Path.of("runs/unused"), null, List.of());
+                else RunConfig.load(p, List.of());
+            }
         }
         try (var files = java.nio.file.Files.list(TestPaths.root().resolve("configs/weights"))) {
             for (Path p : files.filter(f -> f.toString().endsWith(".yaml")).toList())
