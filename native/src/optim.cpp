@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "cpu/adam_cpu.h"
+#include "require.h"
 
 namespace acodm {
 
@@ -15,16 +16,28 @@ double OptimizerSettings::learningRate(int64_t s) const {
   return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + std::cos(M_PI * progress));
 }
 
-torch::Tensor OptimizerSettings::toTensor(LastField last) const {
-  const double tail = last == LastField::kGradClip ? grad_clip : (decoupled ? 1.0 : 0.0);
-  return torch::tensor({max_lr, min_lr, static_cast<double>(warmup), static_cast<double>(total), weight_decay, beta1,
-                        beta2, eps, tail},
+void validate(const OptimizerSettings& s, const std::string& who) {
+  require(s.max_lr >= 0 && s.min_lr >= 0 && s.min_lr <= s.max_lr,
+          who + ": learning rates need 0 <= min_lr <= max_lr, got max " + std::to_string(s.max_lr) + ", min " +
+              std::to_string(s.min_lr));
+  require(s.warmup >= 0, who + ": warmup must be >= 0 steps, got " + std::to_string(s.warmup));
+  require(s.total >= 1, who + ": total must be >= 1 step, got " + std::to_string(s.total));
+  require(s.weight_decay >= 0, who + ": weight_decay must be >= 0, got " + std::to_string(s.weight_decay));
+  require(s.beta1 >= 0 && s.beta1 < 1 && s.beta2 >= 0 && s.beta2 < 1,
+          who + ": betas must lie in [0, 1), got " + std::to_string(s.beta1) + ", " + std::to_string(s.beta2));
+  require(s.eps > 0, who + ": eps must be > 0, got " + std::to_string(s.eps));
+  require(s.grad_clip >= 0, who + ": grad_clip must be >= 0 (0 disables clipping), got " + std::to_string(s.grad_clip));
+}
+
+torch::Tensor settingsTensor(const OptimizerSettings& s) {
+  return torch::tensor({s.max_lr, s.min_lr, static_cast<double>(s.warmup), static_cast<double>(s.total), s.weight_decay,
+                        s.beta1, s.beta2, s.eps, s.decoupled ? 1.0 : 0.0, s.grad_clip},
                        torch::kFloat64);
 }
 
-OptimizerSettings OptimizerSettings::fromTensor(const torch::Tensor& t, LastField last, const std::string& source) {
-  if (t.scalar_type() != torch::kFloat64 || t.dim() != 1 || t.numel() != 9)
-    throw std::runtime_error(source + ": the optimizer settings are not 9 float64 values");
+OptimizerSettings settingsFromTensor(const torch::Tensor& t, OlderLastField older, const std::string& source) {
+  if (t.scalar_type() != torch::kFloat64 || t.dim() != 1 || (t.numel() != 10 && t.numel() != 9))
+    throw std::runtime_error(source + ": the optimizer settings are not 10 (or, written before, 9) float64 values");
   auto o = t.accessor<double, 1>();
   OptimizerSettings s;
   s.max_lr = o[0];
@@ -35,9 +48,12 @@ OptimizerSettings OptimizerSettings::fromTensor(const torch::Tensor& t, LastFiel
   s.beta1 = o[5];
   s.beta2 = o[6];
   s.eps = o[7];
-  if (last == LastField::kGradClip) {
-    s.grad_clip = o[8];
+  if (t.numel() == 10) {
+    s.decoupled = o[8] != 0.0;
+    s.grad_clip = o[9];
+  } else if (older == OlderLastField::kGradClip) {
     s.decoupled = true;
+    s.grad_clip = o[8];
   } else {
     s.decoupled = o[8] != 0.0;
     s.grad_clip = 0;

@@ -11,33 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "acodm/optimizer_settings.h"
+
 namespace acodm {
 
-struct OptimizerSettings {
-  // Schedule: linear warmup to max_lr over `warmup` steps, then a cosine to min_lr at step `total`.
-  double max_lr = 3e-4;
-  double min_lr = 3e-5;
-  int64_t warmup = 0;
-  int64_t total = 1;
-  // Adam's constants; decay applies to matrices (dim >= 2) only.
-  double weight_decay = 0.1;
-  double beta1 = 0.9;
-  double beta2 = 0.95;
-  double eps = 1e-8;
-  bool decoupled = true;  // AdamW (p *= 1 - lr * wd); false: Adam with L2 (wd * p added to the gradient)
-  double grad_clip = 0;   // global gradient-norm limit of clipGradNorm(); <= 0 disables it
+// Throws std::invalid_argument, the message starting with `who`, when a setting is out of range: rates < 0 or
+// min_lr > max_lr, warmup < 0, total < 1, decay < 0, betas outside [0, 1), eps <= 0, grad_clip < 0.
+void validate(const OptimizerSettings& s, const std::string& who);
 
-  // Learning rate of 0-based step `step`.
-  double learningRate(int64_t step) const;
-
-  // The float64 tensor the checkpoints store: {max_lr, min_lr, warmup, total, weight_decay, beta1, beta2, eps,
-  // last}, where `last` is the one field the two formats differ in: the model's grad_clip, the agent's
-  // decoupled flag (the model is always decoupled, the agent never clips).
-  enum class LastField { kGradClip, kDecoupled };
-  torch::Tensor toTensor(LastField last) const;
-  // Throws std::runtime_error naming `source` when the tensor is not 9 float64 values.
-  static OptimizerSettings fromTensor(const torch::Tensor& t, LastField last, const std::string& source);
-};
+// The float64 tensor the checkpoints store: {max_lr, min_lr, warmup, total, weight_decay, beta1, beta2, eps,
+// decoupled, grad_clip}.
+torch::Tensor settingsTensor(const OptimizerSettings& s);
+// Reads settingsTensor()'s 10 values, or the 9 that checkpoints held before, whose last value was the model's grad_clip
+// (the model always AdamW) or the agent's decoupled flag (the agent never clipped): `older` says which. Throws
+// std::runtime_error naming `source` when the tensor is neither.
+enum class OlderLastField { kGradClip, kDecoupled };
+OptimizerSettings settingsFromTensor(const torch::Tensor& t, OlderLastField older, const std::string& source);
 
 // The global 2-norm of the gradients of `params`: torch.nn.utils' clip_grad_norm_ total (each tensor's norm, then
 // the norm of those in float64). Parameters without a gradient are left out.

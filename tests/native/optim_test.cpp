@@ -204,21 +204,26 @@ TEST(Adam, AGradientScaleIsTheSameAsScaledGradients) {
   }
 }
 
-TEST(OptimizerSettings, TensorFormKeepsEveryFieldOfEitherLayout) {
+TEST(OptimizerSettings, TensorFormKeepsEveryFieldAndReadsTheOlderNineValues) {
   OptimizerSettings s = constantRate(2e-3, 0.05, false);
   s.min_lr = 2e-4;
   s.warmup = 7;
   s.total = 1234567;
   s.grad_clip = 0.5;
-  auto model = OptimizerSettings::fromTensor(s.toTensor(OptimizerSettings::LastField::kGradClip),
-                                             OptimizerSettings::LastField::kGradClip, "test");
+  auto same = acodm::settingsFromTensor(acodm::settingsTensor(s), acodm::OlderLastField::kGradClip, "test");
+  EXPECT_FALSE(same.decoupled);
+  EXPECT_EQ(same.grad_clip, 0.5);
+  // Before the settings had a field each, the ninth value was the model's grad_clip or the agent's decoupled flag.
+  auto older = acodm::settingsTensor(s).narrow(0, 0, 9).clone();
+  older[8] = 0.5;
+  auto model = acodm::settingsFromTensor(older, acodm::OlderLastField::kGradClip, "test");
   EXPECT_EQ(model.grad_clip, 0.5);
-  EXPECT_TRUE(model.decoupled);  // the model is always AdamW
-  auto agent = OptimizerSettings::fromTensor(s.toTensor(OptimizerSettings::LastField::kDecoupled),
-                                             OptimizerSettings::LastField::kDecoupled, "test");
+  EXPECT_TRUE(model.decoupled);  // the model was always AdamW
+  older[8] = 0.0;
+  auto agent = acodm::settingsFromTensor(older, acodm::OlderLastField::kDecoupled, "test");
   EXPECT_FALSE(agent.decoupled);
-  EXPECT_EQ(agent.grad_clip, 0.0);  // the agent never clips
-  for (const auto& r : {model, agent}) {
+  EXPECT_EQ(agent.grad_clip, 0.0);  // the agent never clipped
+  for (const auto& r : {same, model, agent}) {
     EXPECT_EQ(r.max_lr, 2e-3);
     EXPECT_EQ(r.min_lr, 2e-4);
     EXPECT_EQ(r.warmup, 7);
@@ -229,11 +234,30 @@ TEST(OptimizerSettings, TensorFormKeepsEveryFieldOfEitherLayout) {
     EXPECT_EQ(r.eps, 1e-8);
   }
   try {
-    OptimizerSettings::fromTensor(torch::zeros({8}, torch::kFloat64), OptimizerSettings::LastField::kGradClip, "ckpt x");
+    acodm::settingsFromTensor(torch::zeros({8}, torch::kFloat64), acodm::OlderLastField::kGradClip, "ckpt x");
     FAIL() << "8 values accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "ckpt x: the optimizer settings are not 9 float64 values");
+    EXPECT_EQ(std::string(e.what()), "ckpt x: the optimizer settings are not 10 (or, written before, 9) float64 values");
   }
+}
+
+TEST(OptimizerSettings, ValidationNamesTheCallerAndTheField) {
+  OptimizerSettings s = constantRate(1e-3, 0.1, true);
+  EXPECT_NO_THROW(acodm::validate(s, "x"));
+  s.total = 0;  // the zero the struct starts with: settings nobody set are refused
+  try {
+    acodm::validate(s, "model optimizer");
+    FAIL() << "total 0 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "model optimizer: total must be >= 1 step, got 0");
+  }
+  EXPECT_THROW(acodm::validate(OptimizerSettings{}, "x"), std::invalid_argument);
+  s = constantRate(1e-3, 0.1, true);
+  s.min_lr = 2e-3;
+  EXPECT_THROW(acodm::validate(s, "x"), std::invalid_argument);
+  s = constantRate(1e-3, 0.1, true);
+  s.grad_clip = -1;
+  EXPECT_THROW(acodm::validate(s, "x"), std::invalid_argument);
 }
 
 }  // namespace

@@ -6,9 +6,10 @@ import java.util.concurrent.TimeUnit;
 import org.acodm.bench.InTurns;
 import org.acodm.bench.Ratios;
 import org.acodm.bench.Ratios.Ratio;
+import org.acodm.config.Sections;
 import org.acodm.engine.Model;
-import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
+import org.acodm.train.config.OptimizerSection;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -72,7 +73,7 @@ public class RewardBenchmark {
     static Model model(String method) {
         Model m = new Model(CONFIG, 1, "cpu");
         // A tiny constant learning rate keeps the model (and so the work per step) the same across iterations.
-        m.setOptimizer(OptimizerSettings.defaults(1e-6, 1e-6, 0, 1_000_000));
+        m.setOptimizer(Sections.with(OptimizerSection.defaults(), "lr", 1e-6, "min_lr", 1e-6, "warmup_steps", 0).settings(1_000_000));
         if (!method.equals("plain")) {
             m.setAlignmentParameters(REWARD_LAYERS);
             m.setAlignmentMethod(method);

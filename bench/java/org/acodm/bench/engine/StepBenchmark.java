@@ -8,8 +8,9 @@ import org.acodm.bench.Ratios;
 import org.acodm.bench.Ratios.Ratio;
 import org.acodm.bench.kernels.PeakMemory;
 import org.acodm.bench.kernels.StepGemms;
+import org.acodm.config.Sections;
 import org.acodm.engine.Model;
-import org.acodm.engine.OptimizerSettings;
+import org.acodm.train.config.OptimizerSection;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -93,7 +94,7 @@ public class StepBenchmark {
         Model model(long lossChunk) {
             Model m = new Model(config, 1, "cpu");
             // A tiny constant learning rate keeps the model (and so the work per step) the same across iterations.
-            m.setOptimizer(OptimizerSettings.defaults(1e-6, 1e-6, 0, 1_000_000));
+            m.setOptimizer(Sections.with(OptimizerSection.defaults(), "lr", 1e-6, "min_lr", 1e-6, "warmup_steps", 0).settings(1_000_000));
             if (lossChunk >= 0) m.setLossChunk(lossChunk);
             return m;
         }

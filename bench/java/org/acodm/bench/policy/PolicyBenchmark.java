@@ -8,11 +8,12 @@ import java.util.concurrent.TimeUnit;
 import org.acodm.bench.InTurns;
 import org.acodm.bench.Ratios;
 import org.acodm.bench.Ratios.Ratio;
+import org.acodm.config.Sections;
 import org.acodm.engine.Model;
-import org.acodm.engine.OptimizerSettings;
 import org.acodm.mixing.AcOdmConfig;
 import org.acodm.mixing.AcOdmPolicy;
 import org.acodm.mixing.StepObservation;
+import org.acodm.train.config.OptimizerSection;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -130,7 +131,7 @@ public class PolicyBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             model = new Model("tiny", 1, "cpu");
-            model.setOptimizer(OptimizerSettings.defaults(1e-6, 1e-6, 0, 1_000_000));
+            model.setOptimizer(Sections.with(OptimizerSection.defaults(), "lr", 1e-6, "min_lr", 1e-6, "warmup_steps", 0).settings(1_000_000));
             Random r = new Random(3);
             tokens = new int[BATCH * WINDOW];
             for (int i = 0; i < tokens.length; i++) tokens[i] = r.nextInt(257);
