@@ -6,7 +6,6 @@
 //   --lockstep      one step per "step" line on stdin, answered by "lockstep done MS ..." on stdout, so
 //                   bench/lockstep.py can take turns with another process (bench/pytorch_compare.sh)
 // Peak step memory (resident set above the resting set after setup, or the GPU allocator's peak) is printed last.
-#include <acodm/kernel_bench.h>
 #include <acodm/model.h>
 
 #include <algorithm>
@@ -20,6 +19,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "kernel_bench.h"
 
 namespace {
 
@@ -64,7 +65,7 @@ Args parse(int argc, char** argv) {
 }
 
 // Median (mean of the middle two for an even count) and quartiles (nearest rank) of a sample, as
-// bench/lockstep.py and the Java harness compute them.
+// bench/lockstep.py and the Java benchmarks' report (org.acodm.bench.Report, from JMH's results) compute them.
 struct Spread {
   double median, p25, p75, min, max;
 };
@@ -87,10 +88,19 @@ int run(const Args& a, const std::vector<std::string>& variants) {
   std::vector<std::unique_ptr<acodm::Model>> models;
   for (const auto& v : variants) {
     models.push_back(std::make_unique<acodm::Model>(a.config, 1234, "auto"));
-    models.back()->setOptimizer(6e-4, 6e-5, 2, a.steps, 0.1, 0.9, 0.95, 1e-8, 1.0);
+    acodm::OptimizerSettings o;
+    o.max_lr = 6e-4, o.min_lr = 6e-5, o.warmup = 2, o.total = a.steps;
+    o.weight_decay = 0.1, o.beta1 = 0.9, o.beta2 = 0.95, o.eps = 1e-8, o.decoupled = true, o.grad_clip = 1.0;
+    models.back()->setOptimizer(o);
     if (a.loss_chunk >= 0) models.back()->setLossChunk(a.loss_chunk);
     if (v != "plain") {
-      models.back()->setAlignmentParameters(a.alignment);
+      std::vector<std::string> names;
+      for (size_t from = 0; from <= a.alignment.size();) {  // --alignment is a comma-separated list
+        const size_t comma = std::min(a.alignment.find(',', from), a.alignment.size());
+        if (comma > from) names.push_back(a.alignment.substr(from, comma - from));
+        from = comma + 1;
+      }
+      models.back()->setAlignmentParameters(names);
       models.back()->setAlignmentMethod(v);
     }
   }
@@ -106,7 +116,8 @@ int run(const Args& a, const std::vector<std::string>& variants) {
   const int64_t window = a.seq + 1;
   std::vector<int32_t> tokens(static_cast<size_t>(a.batch * window)), domains(static_cast<size_t>(a.batch));
   for (int b = 0; b < a.batch; ++b) domains[static_cast<size_t>(b)] = b % a.domains;
-  std::vector<double> loss(a.domains), count(a.domains), stats(4), s(static_cast<size_t>(a.domains) * a.domains);
+  acodm::StepStats stats;
+  std::vector<double> loss(a.domains), count(a.domains), s(static_cast<size_t>(a.domains) * a.domains);
   std::vector<std::vector<double>> times(variants.size());
   std::vector<double> gemm_ms, fractions;
   std::vector<std::vector<double>> product_ms(gemms ? gemms->count() : 0);
@@ -129,12 +140,12 @@ int run(const Args& a, const std::vector<std::string>& variants) {
     for (size_t m = 0; m < models.size(); ++m) {
       auto t0 = std::chrono::steady_clock::now();
       models[m]->trainStep(tokens.data(), a.batch, window, domains.data(), a.domains, 1, loss.data(), count.data(),
-                           stats.data(), variants[m] == "plain" ? nullptr : s.data());
+                           &stats, variants[m] == "plain" ? nullptr : s.data());
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (m == 0) first_ms = ms;
       if (step >= 4) times[m].push_back(ms);
       char buf[64];
-      if (models.size() == 1) std::snprintf(buf, sizeof buf, " %.2f loss %.4f", ms, stats[0]);
+      if (models.size() == 1) std::snprintf(buf, sizeof buf, " %.2f loss %.4f", ms, stats.loss);
       else std::snprintf(buf, sizeof buf, " %s %.1f", variants[m].c_str(), ms);
       line += buf;
     }
@@ -152,7 +163,7 @@ int run(const Args& a, const std::vector<std::string>& variants) {
     }
     std::printf("%s\n", line.c_str());
     if (a.lockstep)
-      std::printf("lockstep done %.3f loss=%.4f gemm_ms=%.3f peak_mb=%.1f\n", first_ms, stats[0], g,
+      std::printf("lockstep done %.3f loss=%.4f gemm_ms=%.3f peak_mb=%.1f\n", first_ms, stats.loss, g,
                   mb(acodm::peakMemoryBytes(device) - resting));
     std::fflush(stdout);
   }

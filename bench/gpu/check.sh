@@ -3,7 +3,8 @@
 # local pip `torch`, run the native tests (the CUDA-vs-CPU Gram comparisons must run, not skip), run a
 # world-size-1 NCCL process group and one data-parallel train step over it (must run, not skip), run the
 # Gram kernel lab (fused vs torch::mm vs cuBLAS SYRK, GB/s and fraction of device copy bandwidth), and
-# print a short table last. Needs nvcc, CMake >= 3.18, python3 with a CUDA build of torch; no Java.
+# print a short table last. Needs nvcc, CMake >= 3.18, python3 with a CUDA build of torch; no Java. (The Java
+# gpu benchmark group, bench/run.sh gpu, runs against build/cuda's libacodm and libacodm_bench instead.)
 #
 # Environment: ACODM_GPU_BUILD (build dir, default build/gpu-check), ACODM_CUDA_ARCH (e.g. 90; default:
 # from nvidia-smi), ACODM_CTEST_REGEX (run only matching tests), ACODM_CHECK_STRICT=1 (also fail when the
@@ -94,6 +95,8 @@ if ! cmake --build "$BUILD" -j "$JOBS" >"$LOGS/build.log" 2>&1; then
   die "build failed (full log: $LOGS/build.log)"
 fi
 [[ -x "$BUILD/bench/native/gram_bench" ]] || die "the kernel lab gram_bench was not built"
+# The benchmarks' fixture library (CMake target acodm_bench, beside libacodm.so): bench/run.sh gpu's Java group needs it.
+[[ -f "$BUILD/libacodm_bench.so" ]] || die "the benchmark fixture library libacodm_bench.so was not built"
 
 # --- tests --------------------------------------------------------------------------------------------
 STATUS=0

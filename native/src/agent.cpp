@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -15,7 +15,9 @@
 #include "archive.h"
 #include "compute_env.h"
 #include "device.h"
+#include "key_values.h"
 #include "optim.h"
+#include "require.h"
 
 namespace acodm {
 namespace {
@@ -36,10 +38,6 @@ constexpr double kLayerNormEps = 1e-5;
 // DDPG (Lillicrap et al. 2016) draws the last layers from U(-3e-3, 3e-3): the softmax actor then starts at
 // almost exactly uniform weights, and the critic's first targets are near 0 instead of a random offset.
 constexpr double kFinalInit = 3e-3;
-
-void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
-}
 
 // A LayerNorm MLP: per hidden layer {W, b, gain, shift}, then the output {W, b}.
 struct Mlp {
@@ -94,17 +92,6 @@ struct Mlp {
   }
 };
 
-// DESIGN.md section 5: warmup to 0.01, cosine to 0.001, decay 0.1, AdamW; the agent never clips gradients.
-OptimizerSettings agentDefaults() {
-  OptimizerSettings s;
-  s.max_lr = 0.01;
-  s.min_lr = 0.001;
-  s.beta2 = 0.999;
-  s.decoupled = true;
-  s.grad_clip = 0;
-  return s;
-}
-
 // An Adam state's archive keys beside its network's parameter names: "actor.exp_avg.0.linear.weight".
 Adam::Key adamKeys(const std::string& prefix, const Mlp& net) {
   return [prefix, &net](const std::string& moment, size_t i) { return net.name(prefix + "." + moment, i); };
@@ -115,31 +102,19 @@ void copyInto(Mlp& dst, const Mlp& src) {
   for (size_t i = 0; i < dst.params.size(); ++i) dst.params[i].copy_(src.params[i]);
 }
 
-std::string shapeString(int state, int actions, int hidden, int layers) {
-  return "state=" + std::to_string(state) + ",actions=" + std::to_string(actions) + ",hidden=" + std::to_string(hidden) +
-         ",layers=" + std::to_string(layers);
+KeyValues shapeItems(int state, int actions, int hidden, int layers) {
+  return {{"state", numberText(state)}, {"actions", numberText(actions)}, {"hidden", numberText(hidden)},
+          {"layers", numberText(layers)}};
 }
 
-// "key (a vs b)" for each key whose value differs between two "k=v,..." strings.
+std::string shapeString(int state, int actions, int hidden, int layers) {
+  return encodeKeyValues(shapeItems(state, actions, hidden, layers), ',');
+}
+
+// "key (a here vs b in the file)" for each key whose value differs between two configuration strings.
 std::string describeDifference(const std::string& mine, const std::string& theirs) {
-  auto parse = [](const std::string& s) {
-    std::vector<std::pair<std::string, std::string>> kv;
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      auto eq = item.find('=');
-      kv.emplace_back(item.substr(0, eq), eq == std::string::npos ? "" : item.substr(eq + 1));
-    }
-    return kv;
-  };
-  auto a = parse(mine), b = parse(theirs);
   std::string out;
-  for (const auto& [k, v] : a) {
-    std::string other = "(absent)";
-    for (const auto& [k2, v2] : b)
-      if (k2 == k) other = v2;
-    if (other != v) out += (out.empty() ? "" : "; ") + k + " (" + v + " here vs " + other + " in the file)";
-  }
+  for (const auto& k : differingKeys(mine, theirs, ',', " here", " in the file")) out += (out.empty() ? "" : "; ") + k;
   return out.empty() ? mine + " vs " + theirs : out;
 }
 
@@ -152,7 +127,7 @@ struct AgentNetworks::Impl {
   torch::Device device = torch::kCPU;
   Mlp actor, critic, actor_target, critic_target;
   Adam actor_opt, critic_opt;  // each network steps on its own count
-  OptimizerSettings opt = agentDefaults();
+  std::optional<OptimizerSettings> opt;  // set by setOptimizer() or load(); none before
   int threads = 0;
   // The soft actor's regulariser: the normalised prior (and its log on the device), tau and its adaptation.
   std::vector<double> prior;
@@ -181,6 +156,11 @@ struct AgentNetworks::Impl {
 
   bool hasCritic() const { return critic_outputs > 0; }
 
+  const OptimizerSettings& settings() const {
+    require(opt.has_value(), "the agent networks have no optimizer settings: call setOptimizer() before their first update");
+    return *opt;
+  }
+
   void requireCritic(const char* what) const {
     if (!hasCritic())
       throw std::invalid_argument(std::string(what) +
@@ -188,8 +168,10 @@ struct AgentNetworks::Impl {
   }
 
   std::string config() const {
-    return shapeString(state_dim, actions, hidden, layers) + ",critic_outputs=" + std::to_string(critic_outputs) +
-           ",critic=" + formName(critic_form);
+    auto items = shapeItems(state_dim, actions, hidden, layers);
+    items.emplace_back("critic_outputs", numberText(critic_outputs));
+    items.emplace_back("critic", formName(critic_form));
+    return encodeKeyValues(items, ',');
   }
 
   // Copies a caller's row-major [n, cols] float array into a tensor on the device.
@@ -267,17 +249,11 @@ std::string AgentNetworks::deviceName() const { return impl_->device.str(); }
 std::string AgentNetworks::configString() const { return impl_->config(); }
 int64_t AgentNetworks::numParameters() const { return impl_->actor.numel() + impl_->critic.numel(); }
 
-void AgentNetworks::setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps,
-                                 double weight_decay, double beta1, double beta2, double eps, int decoupled) {
-  require(max_lr > 0 && min_lr >= 0 && min_lr <= max_lr,
-          "agent learning rates need 0 <= min_lr <= max_lr and max_lr > 0, got max " + std::to_string(max_lr) + ", min " +
-              std::to_string(min_lr));
-  require(warmup_steps >= 0 && total_steps >= 1, "agent schedule needs warmup >= 0 and total >= 1 steps");
-  require(weight_decay >= 0, "agent weight decay must be >= 0");
-  require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0, "agent Adam needs 0 <= beta < 1 and eps > 0");
-  auto& s = impl_->opt;
-  s.max_lr = max_lr, s.min_lr = min_lr, s.warmup = warmup_steps, s.total = total_steps;
-  s.weight_decay = weight_decay, s.beta1 = beta1, s.beta2 = beta2, s.eps = eps, s.decoupled = decoupled != 0;
+void AgentNetworks::setOptimizer(const OptimizerSettings& settings) {
+  validate(settings, "agent optimizer");
+  require(settings.grad_clip == 0, "agent optimizer: the agent networks do not clip gradients, grad_clip must be 0, got " +
+                                       std::to_string(settings.grad_clip));
+  impl_->opt = settings;
 }
 
 void AgentNetworks::setThreads(int threads) {
@@ -328,7 +304,7 @@ void AgentNetworks::setActionNormalisation(const float* center, double scale) {
   m.setActionNorm(c, scale);
 }
 
-double AgentNetworks::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
+double AgentNetworks::learningRate(int64_t step) const { return impl_->settings().learningRate(step); }
 int64_t AgentNetworks::actorSteps() const { return impl_->actor_opt.steps(); }
 int64_t AgentNetworks::criticSteps() const { return impl_->critic_opt.steps(); }
 
@@ -361,7 +337,7 @@ void AgentNetworks::criticHeads(const float* states, int n, float* out) const {
 }
 
 void AgentNetworks::update(const float* states, const float* actions, const float* rewards, const float* next_states,
-                           int n, double gamma, double* losses) {
+                           int n, double gamma, UpdateLosses* losses) {
   ThreadScope scope(impl_->threads);
   auto& m = *impl_;
   m.requireCritic("update");
@@ -371,6 +347,7 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
   auto a = m.input(actions, n, m.actions, "update: actions");
   auto r = m.input(rewards, n, m.critic_outputs, "update: rewards");
   auto s2 = m.input(next_states, n, m.state_dim, "update: next states");
+  const OptimizerSettings& opt = m.settings();
 
   torch::Tensor next;  // gamma Q'(s', mu'(s')); not evaluated when gamma is 0 (the myopic default)
   {
@@ -387,7 +364,7 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
     critic_loss = torch::mse_loss(m.q(m.critic, s, a), r + next);
   }
   critic_loss.backward();
-  m.critic_opt.step(m.critic.params, m.opt);
+  m.critic_opt.step(m.critic.params, opt);
 
   // The actor's gradient flows through the critic; the critic's own gradients from this pass are dropped.
   clearGrads(m.actor.params);
@@ -399,14 +376,14 @@ void AgentNetworks::update(const float* states, const float* actions, const floa
   auto actor_loss = -m.q(m.critic, s, mu).mean();
   if (m.tau > 0) actor_loss = actor_loss + m.tau * kl;
   actor_loss.backward();
-  m.actor_opt.step(m.actor.params, m.opt);
+  m.actor_opt.step(m.actor.params, opt);
   clearGrads(m.critic.params);
-  losses[0] = critic_loss.item<double>();
-  losses[1] = actor_loss.item<double>();
-  losses[2] = kl.item<double>();
-  losses[3] = entropy.item<double>();
+  losses->critic = critic_loss.item<double>();
+  losses->actor = actor_loss.item<double>();
+  losses->kl = kl.item<double>();
+  losses->entropy = entropy.item<double>();
   if (m.target_entropy > 0) {
-    const double log_tau = std::log(m.tau) + m.tau_lr * (m.target_entropy - losses[3]);
+    const double log_tau = std::log(m.tau) + m.tau_lr * (m.target_entropy - losses->entropy);
     m.tau = std::exp(std::clamp(log_tau, std::log(kMinTemperature), std::log(kMaxTemperature)));
   }
 }
@@ -416,10 +393,11 @@ double AgentNetworks::imitate(const float* states, const float* targets, int n) 
   auto& m = *impl_;
   auto s = m.input(states, n, m.state_dim, "imitate: states");
   auto t = m.input(targets, n, m.actions, "imitate: targets");
+  const OptimizerSettings& opt = m.settings();
   clearGrads(m.actor.params);
   auto loss = torch::mse_loss(m.policy(m.actor, s), t);
   loss.backward();
-  m.actor_opt.step(m.actor.params, m.opt);
+  m.actor_opt.step(m.actor.params, opt);
   return loss.item<double>();
 }
 
@@ -430,10 +408,11 @@ double AgentNetworks::regressCritic(const float* states, const float* actions, c
   auto s = m.input(states, n, m.state_dim, "regressCritic: states");
   auto a = m.input(actions, n, m.actions, "regressCritic: actions");
   auto t = m.input(targets, n, m.shaped() ? 1 + m.actions : m.critic_outputs, "regressCritic: targets");
+  const OptimizerSettings& opt = m.settings();
   clearGrads(m.critic.params);
   auto loss = torch::mse_loss(m.shaped() ? m.critic.forward(s) : m.q(m.critic, s, a), t);
   loss.backward();
-  m.critic_opt.step(m.critic.params, m.opt);
+  m.critic_opt.step(m.critic.params, opt);
   return loss.item<double>();
 }
 
@@ -463,7 +442,7 @@ void AgentNetworks::save(const std::string& path) const {
   torch::serialize::OutputArchive archive;
   writeHeader(archive, kAgentMagic, kAgentVersion);
   archive.write("config", c10::IValue(m.config()));
-  archive.write("schedule", m.opt.toTensor(OptimizerSettings::LastField::kDecoupled));
+  if (m.opt) archive.write("schedule", settingsTensor(*m.opt));
   archive.write("actor_step", c10::IValue(m.actor_opt.steps()));
   archive.write("critic_step", c10::IValue(m.critic_opt.steps()));
   archive.write("prior", torch::tensor(m.prior, torch::kFloat64));
@@ -496,7 +475,9 @@ void AgentNetworks::load(const std::string& path) {
     throw std::invalid_argument("agent checkpoint " + path + " was written by different networks: " +
                                 describeDifference(m.config(), config.toStringRef()));
   torch::Tensor schedule;
-  archive.read("schedule", schedule);
+  std::optional<OptimizerSettings> settings;
+  if (archive.try_read("schedule", schedule))
+    settings = settingsFromTensor(schedule, OlderLastField::kDecoupled, "agent checkpoint " + path);
   archive.read("actor_step", actor_step);
   archive.read("critic_step", critic_step);
   torch::Tensor prior, regulariser, norm;
@@ -526,7 +507,7 @@ void AgentNetworks::load(const std::string& path) {
     get("critic_target", m.critic_target);
     m.critic_opt.read(archive, adamKeys("critic", m.critic));
   }
-  m.opt = OptimizerSettings::fromTensor(schedule, OptimizerSettings::LastField::kDecoupled, "agent checkpoint " + path);
+  if (settings) m.opt = settings;
   auto pr = prior.contiguous();
   m.setPrior(std::vector<double>(pr.data_ptr<double>(), pr.data_ptr<double>() + m.actions));
   auto rg = regulariser.accessor<double, 1>();

@@ -10,11 +10,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
 #include "acodm/process_group.h"
+#include "key_values.h"
 
 namespace acodm {
 namespace {
@@ -355,21 +355,19 @@ std::string Collectives::statistics() const {
   };
   const Counter g = get(Traffic::kGradient), a = get(Traffic::kAlignment), sums = get(Traffic::kSums),
                 o = get(Traffic::kOther);
-  std::ostringstream s;
-  s << std::setprecision(17);
-  s << "alignment_payload_bytes=" << a.payload << "\n"
-    << "alignment_s=" << a.seconds << "\n"
-    << "alignment_sent_bytes=" << a.sent << "\n"
-    << "buckets=" << buckets_ << "\n"
-    << "gradient_payload_bytes=" << g.payload << "\n"
-    << "gradient_s=" << g.seconds << "\n"
-    << "gradient_sent_bytes=" << g.sent << "\n"
-    << "other_s=" << o.seconds << "\n"
-    << "step_s=" << step_seconds_ << "\n"
-    << "steps=" << steps_ << "\n"
-    << "sums_s=" << sums.seconds << "\n"
-    << "sums_sent_bytes=" << sums.sent << "\n";
-  return s.str();
+  return encodeKeyValues({{"alignment_payload_bytes", numberText(a.payload)},
+                          {"alignment_s", numberText(a.seconds)},
+                          {"alignment_sent_bytes", numberText(a.sent)},
+                          {"buckets", numberText(buckets_)},
+                          {"gradient_payload_bytes", numberText(g.payload)},
+                          {"gradient_s", numberText(g.seconds)},
+                          {"gradient_sent_bytes", numberText(g.sent)},
+                          {"other_s", numberText(o.seconds)},
+                          {"step_s", numberText(step_seconds_)},
+                          {"steps", numberText(steps_)},
+                          {"sums_s", numberText(sums.seconds)},
+                          {"sums_sent_bytes", numberText(sums.sent)}},
+                         '\n', true);
 }
 
 void Collectives::resetStatistics() {

@@ -12,7 +12,6 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <vector>
 
 #ifdef _OPENMP
@@ -20,6 +19,7 @@
 #endif
 
 #include "gram.h"
+#include "key_values.h"
 
 namespace acodm {
 namespace {
@@ -181,9 +181,7 @@ std::string numericEnvironment() {
   kv["cpu_isa"] = cpuIsa();
   kv["gram_kernel"] = gram_cpu_kernel_name();
   kv["libtorch"] = TORCH_VERSION;
-  std::ostringstream o;
-  for (const auto& [k, v] : kv) o << k << '=' << v << '\n';
-  return o.str();
+  return encodeKeyValues(KeyValues(kv.begin(), kv.end()), '\n', true);
 }
 
 }  // namespace acodm

@@ -1,8 +1,9 @@
 #include "config.h"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
+
+#include "key_values.h"
 
 namespace acodm {
 namespace {
@@ -68,19 +69,6 @@ double parseDouble(const std::string& key, const std::string& value, const std::
   }
 }
 
-std::map<std::string, std::string> keyValues(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string::npos) out[item] = "";
-    else out[item.substr(0, eq)] = item.substr(eq + 1);
-  }
-  return out;
-}
-
 }  // namespace
 
 int ModelShape::rotaryDims() const {
@@ -142,8 +130,9 @@ ModelShape parseModelShape(const std::string& spec) {
   ModelShape shape;
   bool found = false;
   if (name.rfind("name=", 0) == 0) {  // a canonical string: the name is one key among the others
-    auto kv = keyValues(spec);
-    name = kv["name"];
+    name.clear();
+    for (const auto& [key, value] : decodeKeyValues(spec, ','))
+      if (key == "name") name = value;
     overrides = spec;
   }
   for (const auto& s : shapes()) {
@@ -154,7 +143,7 @@ ModelShape parseModelShape(const std::string& spec) {
     for (const auto& n : namedShapes()) known += (known.empty() ? "" : ", ") + n;
     throw std::invalid_argument("unknown model config '" + name + "' (known: " + known + ")");
   }
-  for (const auto& [key, value] : keyValues(overrides)) {
+  for (const auto& [key, value] : decodeKeyValues(overrides, ',')) {
     if (key == "name") continue;
     else if (key == "layers") shape.layers = parseBounded(key, value, spec, kMaxLayers);
     else if (key == "d_model") shape.d_model = parseBounded(key, value, spec, kMaxDModel);
@@ -189,25 +178,16 @@ ModelShape parseModelShape(const std::string& spec) {
 }
 
 std::string canonical(const ModelShape& s) {
-  std::ostringstream o;
-  o.precision(17);
-  o << "name=" << s.name << ",layers=" << s.layers << ",d_model=" << s.d_model << ",heads=" << s.heads
-    << ",vocab=" << s.vocab << ",seq=" << s.seq << ",rotary_pct=" << s.rotary_pct
-    << ",rotary_base=" << s.rotary_base << ",dtype=" << s.dtype;
-  return o.str();
-}
-
-std::vector<std::string> differingKeys(const std::string& a, const std::string& b) {
-  auto ka = keyValues(a), kb = keyValues(b);
-  std::vector<std::string> out;
-  for (const auto& [k, v] : ka) {
-    auto it = kb.find(k);
-    std::string other = it == kb.end() ? "<missing>" : it->second;
-    if (other != v) out.push_back(k + " (" + v + " vs " + other + ")");
-  }
-  for (const auto& [k, v] : kb)
-    if (!ka.count(k)) out.push_back(k + " (<missing> vs " + v + ")");
-  return out;
+  return encodeKeyValues({{"name", s.name},
+                          {"layers", numberText(s.layers)},
+                          {"d_model", numberText(s.d_model)},
+                          {"heads", numberText(s.heads)},
+                          {"vocab", numberText(s.vocab)},
+                          {"seq", numberText(s.seq)},
+                          {"rotary_pct", numberText(s.rotary_pct)},
+                          {"rotary_base", numberText(s.rotary_base)},
+                          {"dtype", s.dtype}},
+                         ',');
 }
 
 }  // namespace acodm

@@ -41,8 +41,6 @@ int64_t parameterCount(const ModelShape& shape);
 ModelShape parseModelShape(const std::string& spec);
 // Canonical "name=...,layers=...,..." string; parseModelShape(canonical(s)) == s.
 std::string canonical(const ModelShape& s);
-// Keys whose values differ between two canonical strings, "key (a vs b)" each.
-std::vector<std::string> differingKeys(const std::string& a, const std::string& b);
 std::vector<std::string> namedShapes();
 
 }  // namespace acodm

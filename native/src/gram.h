@@ -1,7 +1,7 @@
 // Gram matrix of per-domain gradient rows, S_ij = sum over reward layers of <g_i, g_j>: the tensor-level
 // entry point the engine calls, dispatching to the fused CPU kernel (native/src/cpu/gram_cpu.h) for CPU
 // tensors and to the CUDA kernel (native/cuda/gram.cuh) for GPU tensors; plus raw-pointer entry points
-// for benchmarks (JMH through JNI, bench/native).
+// for tests and benchmarks (the acodm_bench library, bench/native).
 #pragma once
 
 #include <torch/torch.h>
@@ -30,7 +30,7 @@ class Collectives;
 // columns with the fused kernel, and a K×K all-reduce adds the partials. Rows are read as float32.
 void gram_across_ranks(const std::vector<std::vector<torch::Tensor>>& segments, Collectives& group, double* out);
 
-// --- raw entry points for benchmarks: one segment of K host rows of P floats; S is K×K row-major. ---
+// --- raw entry points for tests and benchmarks: one segment of K host rows of P floats; S is K×K row-major. ---
 
 // The fused, optimised CPU kernel (all threads libtorch is configured for, widest SIMD the CPU has).
 void gram_fused_cpu(const float* const* rows, int K, int64_t P, double* S);

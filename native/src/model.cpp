@@ -11,18 +11,22 @@
 #include <map>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "alignment.h"
 #include "archive.h"
+#include "causal_softmax.h"
 #include "collectives.h"
 #include "config.h"
 #include "device.h"
 #include "gradient_buckets.h"
 #include "lm_head_loss.h"
+#include "key_values.h"
 #include "optim.h"
+#include "require.h"
 
 namespace acodm {
 namespace {
@@ -34,25 +38,13 @@ constexpr int64_t kCheckpointVersion = 1;
 // weight is re-read once per chunk), small enough that a chunk's logits stay out of the way (V = 50,304: 51 MB).
 constexpr int64_t kDefaultLossChunk = 256;
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument(message);
-}
-
-// Parameter lists cross the API as comma-separated names; empty items are ignored.
+// The checkpoint lists the parameters it holds a reference copy of in one string, comma-separated.
 std::vector<std::string> splitNames(const std::string& names) {
   std::vector<std::string> list;
   std::stringstream ss(names);
   std::string item;
   while (std::getline(ss, item, ','))
     if (!item.empty()) list.push_back(item);
-  return list;
-}
-
-// The names of a per-parameter output buffer, checked against its length.
-std::vector<std::string> splitNames(const std::string& names, const double* out, int count, const char* what) {
-  auto list = splitNames(names);
-  require(out != nullptr && static_cast<int>(list.size()) == count,
-          std::string(what) + ": " + std::to_string(list.size()) + " names but a buffer of " + std::to_string(count));
   return list;
 }
 
@@ -63,16 +55,6 @@ torch::Tensor rotateHalf(const torch::Tensor& x) {
   return torch::cat({-x2, x1}, -1);
 }
 
-// DESIGN.md's train step: AdamW (0.9, 0.95), decay 0.1 on matrices, clipping at 1.0.
-OptimizerSettings modelDefaults() {
-  OptimizerSettings s;
-  s.max_lr = 3e-4;
-  s.min_lr = 3e-5;
-  s.beta2 = 0.95;
-  s.grad_clip = 1.0;
-  return s;
-}
-
 }  // namespace
 
 struct Model::Impl {
@@ -81,17 +63,18 @@ struct Model::Impl {
   torch::Device device = torch::kCPU;
   torch::ScalarType dtype = torch::kFloat32;
   std::vector<std::string> names;
-  std::vector<torch::Tensor> params;
+  torch::Tensor flat;                  // every parameter's values, one after another, in the layout's order
+  std::vector<torch::Tensor> params;   // views of `flat`, shaped as the layout says
   std::unordered_map<std::string, size_t> index;
   Adam adam;
-  OptimizerSettings opt = modelDefaults();
+  std::optional<OptimizerSettings> opt;  // set by setOptimizer() or load(); none before
   torch::Tensor rope_cos, rope_sin, causal_mask;
   std::vector<std::string> alignment_names;
   std::string alignment_method = "capture";
   std::unique_ptr<AlignmentStrategy> alignment;  // null when no alignment parameters are set
   AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
   int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
-  bool fused_attention = true;             // libtorch's scaled_dot_product_attention where it exists (GPU, 2.x)
+  bool fused_attention = true;             // the CPU's causal softmax; libtorch's scaled_dot_product_attention (GPU, 2.x)
   std::vector<std::string> state_names;           // the state parameters (setStateParameters)
   bool state_reference_each_step = true;
   std::vector<double> state_norms;                 // the last step's norms, then distances (2 per state parameter)
@@ -127,6 +110,11 @@ struct Model::Impl {
   }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
+
+  const OptimizerSettings& settings() const {
+    require(opt.has_value(), "the model has no optimizer settings: call setOptimizer() before its first train step");
+    return *opt;
+  }
 
   // Before a train step: the state parameters' reference, taken anew before every step, or once.
   void takeStateReference() {
@@ -181,7 +169,17 @@ struct Model::Impl {
       }
       add(spec.name, std::move(t));
     }
-    for (auto& t : params) t = t.to(device).set_requires_grad(true);
+    // One flat buffer holds them all, so the optimizer's step is one pass over parameters and moments alike.
+    int64_t total = 0;
+    for (const auto& t : params) total += t.numel();
+    flat = torch::empty({total}, torch::TensorOptions().dtype(dtype).device(device));
+    int64_t offset = 0;
+    for (auto& t : params) {
+      auto view = flat.narrow(0, offset, t.numel()).view(t.sizes());
+      view.copy_(t);
+      offset += t.numel();
+      t = view.detach().set_requires_grad(true);
+    }
     adam.reset(params);
     // Rotary tables as in GPT-NeoX: inv_freq = base^(-2i/rd), angles t * inv_freq duplicated over halves.
     const int rd = shape.rotaryDims();
@@ -228,9 +226,18 @@ struct Model::Impl {
       return linear(fused.permute({0, 2, 1, 3}).reshape({B, T, H * hs}), pre + "attention.dense");
     }
 #endif
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hs));
+    if (fused_attention && q.is_cpu() && (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64)) {
+      // The CPU path: q kᵀ is a fresh buffer that no backward needs, so the causal softmax (scale included, masked
+      // positions never computed) overwrites it with the probabilities (causal_softmax.h).
+      auto scores = at::bmm(q.reshape({B * H, T, hs}), k.reshape({B * H, T, hs}).transpose(1, 2));
+      auto probs = causalSoftmax_(scores, scale);
+      auto ctx = at::bmm(probs, v.reshape({B * H, T, hs})).view({B, H, T, hs}).permute({0, 2, 1, 3}).reshape({B, T, H * hs});
+      return linear(ctx, pre + "attention.dense");
+    }
     // Scaling q ([B,H,T,hs]) is cheaper than scaling the scores ([B,H,T,T]) once T > hs; the scores are a
     // fresh temporary that no backward needs, so the mask is applied in place.
-    auto scores = torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(hs))), k.transpose(-1, -2));
+    auto scores = torch::matmul(q * scale, k.transpose(-1, -2));
     scores.masked_fill_(causal_mask.narrow(0, 0, T).narrow(1, 0, T), -std::numeric_limits<float>::infinity());
     auto probs = torch::softmax(scores, -1, scores.scalar_type() == torch::kBFloat16 ? torch::kFloat : scores.scalar_type())
                      .to(v.scalar_type());
@@ -387,32 +394,17 @@ void Model::getGradient(const std::string& name, float* out, int64_t count) cons
   std::copy_n(host.data_ptr<float>(), count, out);
 }
 
-void Model::setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps, double weight_decay,
-                         double beta1, double beta2, double eps, double grad_clip) {
-  require(max_lr >= 0 && min_lr >= 0, "learning rates must be >= 0");
-  require(warmup_steps >= 0, "warmup_steps must be >= 0, got " + std::to_string(warmup_steps));
-  require(total_steps >= 1, "total_steps must be >= 1, got " + std::to_string(total_steps));
-  require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "betas must lie in [0, 1)");
-  require(eps > 0, "eps must be > 0");
-  require(weight_decay >= 0, "weight_decay must be >= 0");
-  auto& s = impl_->opt;
-  s.max_lr = max_lr;
-  s.min_lr = min_lr;
-  s.warmup = warmup_steps;
-  s.total = total_steps;
-  s.weight_decay = weight_decay;
-  s.beta1 = beta1;
-  s.beta2 = beta2;
-  s.eps = eps;
-  s.grad_clip = grad_clip;
+void Model::setOptimizer(const OptimizerSettings& settings) {
+  validate(settings, "model optimizer");
+  impl_->opt = settings;
 }
 
 int64_t Model::stepCount() const { return impl_->adam.steps(); }
-double Model::learningRate(int64_t step) const { return impl_->opt.learningRate(step); }
+double Model::learningRate(int64_t step) const { return impl_->settings().learningRate(step); }
 
-void Model::setAlignmentParameters(const std::string& names) {
+void Model::setAlignmentParameters(const std::vector<std::string>& names) {
   std::vector<std::string> list;
-  for (const auto& item : splitNames(names)) {
+  for (const auto& item : names) {
     const auto& t = impl_->named(item);
     bool linear_weight = t.dim() == 2 && item.rfind("gpt_neox.layers.", 0) == 0 &&
                          item.size() > 7 && item.compare(item.size() - 7, 7, ".weight") == 0;
@@ -451,17 +443,15 @@ void Model::setFusedAttention(bool fused) { impl_->fused_attention = fused; }
 
 bool Model::fusedAttentionActive() const {
 #if TORCH_VERSION_MAJOR >= 2
-  return impl_->fused_attention && impl_->device.is_cuda();
+  return impl_->fused_attention && (impl_->device.is_cpu() || impl_->device.is_cuda());
 #else
-  return false;
+  return impl_->fused_attention && impl_->device.is_cpu();
 #endif
 }
 
-std::string Model::alignmentParameters() const {
-  std::string out;
-  for (const auto& n : impl_->alignment_names) out += (out.empty() ? "" : ",") + n;
-  return out;
-}
+void Model::setFusedOptimizer(bool fused) { impl_->adam.setFused(fused); }
+
+std::vector<std::string> Model::alignmentParameters() const { return impl_->alignment_names; }
 
 void Model::setProcessGroup(const ProcessGroup& group, int64_t bucket_bytes) {
   auto& m = *impl_;
@@ -473,7 +463,7 @@ void Model::setProcessGroup(const ProcessGroup& group, int64_t bucket_bytes) {
 }
 
 void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
-                      int micro_batches, double* domain_loss_sum, double* domain_tokens, double* stats,
+                      int micro_batches, double* domain_loss_sum, double* domain_tokens, StepStats* stats,
                       double* alignment) {
   auto& m = *impl_;
   require(micro_batches >= 1 && batch % micro_batches == 0,
@@ -482,6 +472,7 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   const auto started = std::chrono::steady_clock::now();
   auto windows = m.tokenTensor(tokens, batch, window, 2);
   auto dom = m.domainTensor(domains, batch, num_domains);
+  const OptimizerSettings& opt = m.settings();
   const int64_t T = window - 1;
   const int64_t micro = batch / micro_batches;
   m.takeStateReference();
@@ -515,30 +506,31 @@ void Model::trainStep(const int32_t* tokens, int64_t batch, int64_t window, cons
   }
   if (m.group) m.buckets->allReduce(m.params, *m.group);
   if (align) align->finish(count_host, alignment);
-  const double grad_norm = clipGradNorm(m.params, m.opt.grad_clip);
-  stats[0] = total / total_tokens;
-  stats[1] = grad_norm;
-  if (!std::isfinite(stats[0]) || !std::isfinite(grad_norm)) {
+  const double grad_norm = gradNorm(m.params);
+  stats->loss = total / total_tokens;
+  stats->grad_norm = grad_norm;
+  if (!std::isfinite(stats->loss) || !std::isfinite(grad_norm)) {
     // One such update would turn every weight and moment into NaN for good: nothing is updated, not even the step
     // count (so the schedule does not advance either, as Megatron skips an iteration); the caller sees why in stats.
     clearGrads(m.params);
-    stats[2] = m.opt.learningRate(m.adam.steps());
-    stats[3] = static_cast<double>(m.adam.steps());
+    stats->learning_rate = opt.learningRate(m.adam.steps());
+    stats->step = m.adam.steps();
     m.measureState(false);
     return;
   }
-  stats[2] = m.adam.step(m.params, m.opt);
-  stats[3] = static_cast<double>(m.adam.steps() - 1);
+  // Clipping is folded into the update: the step reads each gradient scaled, in its one pass.
+  stats->learning_rate = m.adam.step(m.params, opt, clipScale(grad_norm, opt.grad_clip));
+  stats->step = m.adam.steps() - 1;
   m.measureState(true);
   if (m.group)
     m.group->countStep(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                        m.buckets->count());
 }
 
-void Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
-                     double* domain_loss_sum, double* domain_tokens, double* stats) {
+double Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int num_domains,
+                       double* domain_loss_sum, double* domain_tokens) {
   auto& m = *impl_;
-  require(domain_loss_sum && domain_tokens && stats, "output buffers must not be null");
+  require(domain_loss_sum && domain_tokens, "output buffers must not be null");
   auto windows = m.tokenTensor(tokens, batch, window, 2);
   auto dom = m.domainTensor(domains, batch, num_domains);
   torch::NoGradGuard no_grad;
@@ -551,7 +543,7 @@ void Model::evaluate(const int32_t* tokens, int64_t batch, int64_t window, const
     domain_tokens[k] = counts[k].item<double>();
     total += domain_loss_sum[k];
   }
-  stats[0] = total / static_cast<double>(batch * (window - 1));
+  return total / static_cast<double>(batch * (window - 1));
 }
 
 void Model::forwardLogits(const int32_t* tokens, int64_t batch, int64_t seq, float* out) {
@@ -570,14 +562,15 @@ double Model::lossAndGradients(const int32_t* tokens, int64_t batch, int64_t win
   return loss.item<double>();
 }
 
-void Model::parameterNorms(const std::string& names, double* out, int count) const {
-  auto list = splitNames(names, out, count, "parameterNorms");
-  for (int i = 0; i < count; ++i) out[i] = impl_->named(list[i]).detach().norm(2).to(torch::kFloat64).item<double>();
+void Model::parameterNorms(const std::vector<std::string>& names, double* out, int count) const {
+  require(out != nullptr && static_cast<int>(names.size()) == count,
+          "parameterNorms: " + std::to_string(names.size()) + " names but a buffer of " + std::to_string(count));
+  for (int i = 0; i < count; ++i) out[i] = impl_->named(names[i]).detach().norm(2).to(torch::kFloat64).item<double>();
 }
 
-void Model::setStateParameters(const std::string& names, bool reference_each_step) {
+void Model::setStateParameters(const std::vector<std::string>& names, bool reference_each_step) {
   std::vector<std::string> list;
-  for (const auto& n : splitNames(names)) {
+  for (const auto& n : names) {
     impl_->named(n);  // an unknown name is an error here, not in the first step
     list.push_back(n);
   }
@@ -587,11 +580,13 @@ void Model::setStateParameters(const std::string& names, bool reference_each_ste
   impl_->state_norms.assign(2 * impl_->state_names.size(), std::numeric_limits<double>::quiet_NaN());
 }
 
-void Model::stateNorms(double* out, int count) const {
-  const auto& norms = impl_->state_norms;
-  require(out != nullptr && static_cast<size_t>(count) == norms.size(),
-          "stateNorms: " + std::to_string(count) + " outputs for " + std::to_string(norms.size() / 2) + " state parameters (2 each)");
-  std::copy(norms.begin(), norms.end(), out);
+void Model::stateNorms(double* norms, double* distances, int count) const {
+  const auto& measured = impl_->state_norms;
+  const size_t L = measured.size() / 2;
+  require(norms != nullptr && distances != nullptr && static_cast<size_t>(count) == L,
+          "stateNorms: buffers of " + std::to_string(count) + " for " + std::to_string(L) + " state parameters");
+  std::copy(measured.begin(), measured.begin() + L, norms);
+  std::copy(measured.begin() + L, measured.end(), distances);
 }
 
 void Model::save(const std::string& path) const {
@@ -600,9 +595,10 @@ void Model::save(const std::string& path) const {
   writeHeader(archive, kCheckpointMagic, kCheckpointVersion);
   archive.write("config", c10::IValue(m.config));
   archive.write("step", c10::IValue(m.adam.steps()));
-  archive.write("optimizer", m.opt.toTensor(OptimizerSettings::LastField::kGradClip));
+  if (m.opt) archive.write("optimizer", settingsTensor(*m.opt));
   for (size_t i = 0; i < m.params.size(); ++i)
-    archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU), /*is_buffer=*/true);
+    // Copies: a view would carry the whole flat buffer into the archive with it.
+    archive.write("param/" + m.names[i], m.params[i].detach().to(torch::kCPU).clone(), /*is_buffer=*/true);
   m.adam.write(archive, m.momentKeys());
   std::string refs;
   for (const auto& [name, t] : m.reference) {
@@ -621,14 +617,14 @@ void Model::load(const std::string& path) {
   archive.read("config", config);
   if (config.toStringRef() != m.config) {
     std::string diff;
-    for (const auto& k : differingKeys(m.config, config.toStringRef())) diff += (diff.empty() ? "" : "; ") + k;
+    for (const auto& k : differingKeys(m.config, config.toStringRef(), ',')) diff += (diff.empty() ? "" : "; ") + k;
     throw std::invalid_argument("checkpoint " + path + " was written by a different model configuration: " + diff +
                                 " (this model vs checkpoint)");
   }
   archive.read("step", step);
   torch::Tensor opt;
-  archive.read("optimizer", opt);
-  m.opt = OptimizerSettings::fromTensor(opt, OptimizerSettings::LastField::kGradClip, "checkpoint " + path);
+  std::optional<OptimizerSettings> settings;
+  if (archive.try_read("optimizer", opt)) settings = settingsFromTensor(opt, OlderLastField::kGradClip, "checkpoint " + path);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < m.params.size(); ++i) {
     torch::Tensor p;
@@ -637,6 +633,7 @@ void Model::load(const std::string& path) {
   }
   m.adam.read(archive, m.momentKeys());
   m.adam.setSteps(step.toInt());
+  if (settings) m.opt = settings;
   m.reference.clear();
   c10::IValue refs;
   if (archive.try_read("reference_names", refs)) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "archive.h"
+#include "optimizer_settings.h"
 
 namespace {
 
@@ -55,6 +56,12 @@ std::string tempPath(const std::string& name) {
   return std::string(::testing::TempDir()) + "acodm_agent_" + name + "_" + std::to_string(::getpid());
 }
 
+// Adam (0.9, 0.999) on the given schedule and decay; AdamW when decoupled. The agent never clips.
+acodm::OptimizerSettings adam(double max_lr, double min_lr, int64_t warmup, int64_t total, double weight_decay,
+                              bool decoupled) {
+  return acodm::test::optimizerSettings(max_lr, min_lr, warmup, total, weight_decay, 0.999, decoupled, 0);
+}
+
 acodm::AgentNetworks make(int64_t seed, int critic_outputs = 1) {
   return acodm::AgentNetworks(kState, kActions, kHidden, kLayers, critic_outputs, seed, "cpu");
 }
@@ -92,7 +99,7 @@ TEST(AgentNetworks, ActorStartsNearUniformAndIsSeeded) {
 
 TEST(AgentNetworks, ScheduleWarmsUpThenFollowsACosine) {
   auto a = make(1);
-  a.setOptimizer(0.01, 0.001, 10, 110, 0.1, 0.9, 0.999, 1e-8, 1);
+  a.setOptimizer(adam(0.01, 0.001, 10, 110, 0.1, true));
   EXPECT_DOUBLE_EQ(a.learningRate(0), 0.001);
   EXPECT_DOUBLE_EQ(a.learningRate(9), 0.01);
   EXPECT_DOUBLE_EQ(a.learningRate(10), 0.01);
@@ -107,7 +114,7 @@ TEST(AgentNetworks, UpdateLossesMatchTheFormulas) {
   const int n = 9;
   const double gamma = 0.95;
   auto agent = make(5);
-  agent.setOptimizer(0.01, 0.001, 0, 100, 0.1, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(0.01, 0.001, 0, 100, 0.1, true));
   auto s = randomVector(n * kState, 11), s2 = randomVector(n * kState, 12);
   auto a = randomSimplex(n, kActions, 13);
   auto r = randomVector(n, 14);
@@ -122,9 +129,9 @@ TEST(AgentNetworks, UpdateLossesMatchTheFormulas) {
     expected_critic += (q[i] - y) * (q[i] - y) / n;
   }
 
-  double losses[4];
-  agent.update(s.data(), a.data(), r.data(), s2.data(), n, gamma, losses);
-  EXPECT_NEAR(losses[0], expected_critic, 1e-6 * std::max(1.0, expected_critic));
+  acodm::UpdateLosses losses;
+  agent.update(s.data(), a.data(), r.data(), s2.data(), n, gamma, &losses);
+  EXPECT_NEAR(losses.critic, expected_critic, 1e-6 * std::max(1.0, expected_critic));
   EXPECT_EQ(agent.actorSteps(), 1);
   EXPECT_EQ(agent.criticSteps(), 1);
 
@@ -138,8 +145,8 @@ TEST(AgentNetworks, UpdateLossesMatchTheFormulas) {
     double y = static_cast<double>(r[i]) + gamma * static_cast<double>(q2[i]);
     expected_critic += (q[i] - y) * (q[i] - y) / n;
   }
-  agent.update(s.data(), a.data(), r.data(), s2.data(), n, gamma, losses);
-  EXPECT_NEAR(losses[0], expected_critic, 1e-6 * std::max(1.0, expected_critic));
+  agent.update(s.data(), a.data(), r.data(), s2.data(), n, gamma, &losses);
+  EXPECT_NEAR(losses.critic, expected_critic, 1e-6 * std::max(1.0, expected_critic));
 
 }
 
@@ -148,18 +155,18 @@ TEST(AgentNetworks, ActorLossIsMinusMeanQOfTheActorsActionsAfterTheCriticStep) {
   auto agent = make(8);
   // lr warmup of one step at a tiny rate: the actor barely moves, so Q(s, mu(s)) after the update
   // approximates the value the actor loss saw (critic stepped, actor not yet).
-  agent.setOptimizer(1e-7, 1e-7, 0, 10, 0.0, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(1e-7, 1e-7, 0, 10, 0.0, true));
   auto s = randomVector(n * kState, 21), s2 = randomVector(n * kState, 22);
   auto a = randomSimplex(n, kActions, 23);
   auto r = randomVector(n, 24);
-  double losses[4];
-  agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, losses);
+  acodm::UpdateLosses losses;
+  agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, &losses);
   std::vector<float> mu(n * kActions), q(n);
   agent.act(s.data(), n, mu.data());
   agent.qValues(s.data(), mu.data(), n, q.data());
   double mean = 0;
   for (float v : q) mean += v / n;
-  EXPECT_NEAR(losses[1], -mean, 1e-5);
+  EXPECT_NEAR(losses.actor, -mean, 1e-5);
 }
 
 // The regulariser's terms as update() reports them, against act() before the update (the critic's step leaves the
@@ -168,7 +175,7 @@ TEST(AgentNetworks, RegulariserTermsMatchTheFormulas) {
   const int n = 6;
   const double tau = 0.7;
   auto agent = make(8);
-  agent.setOptimizer(1e-7, 1e-7, 0, 10, 0.0, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(1e-7, 1e-7, 0, 10, 0.0, true));
   const std::vector<float> prior = {2.f, 1.f, 1.f};  // normalised by setRegulariser: {0.5, 0.25, 0.25}
   agent.setRegulariser(prior.data(), tau, 0, 0);
   EXPECT_EQ(agent.temperature(), tau);
@@ -185,17 +192,17 @@ TEST(AgentNetworks, RegulariserTermsMatchTheFormulas) {
       kl += m * std::log(m / p[k]) / n;
       h -= m * std::log(m) / n;
     }
-  double losses[4];
-  agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, losses);
-  EXPECT_NEAR(losses[2], kl, 1e-6);
-  EXPECT_NEAR(losses[3], h, 1e-6);
+  acodm::UpdateLosses losses;
+  agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, &losses);
+  EXPECT_NEAR(losses.kl, kl, 1e-6);
+  EXPECT_NEAR(losses.entropy, h, 1e-6);
   EXPECT_GT(kl, 1e-3) << "the actor starts near uniform, which is not the prior: KL must be visibly positive";
   std::vector<float> q(n);
   agent.act(s.data(), n, mu.data());
   agent.qValues(s.data(), mu.data(), n, q.data());
   double mean_q = 0;
   for (float v : q) mean_q += v / n;
-  EXPECT_NEAR(losses[1], -mean_q + tau * kl, 1e-5);
+  EXPECT_NEAR(losses.actor, -mean_q + tau * kl, 1e-5);
   EXPECT_EQ(agent.temperature(), tau) << "target entropy 0: the temperature stays fixed";
 }
 
@@ -203,17 +210,18 @@ TEST(AgentNetworks, RegulariserTermsMatchTheFormulas) {
 TEST(AgentNetworks, TemperatureAdaptsTowardsTheTargetEntropy) {
   const int n = 8;
   auto agent = make(6);
-  agent.setOptimizer(0.01, 0.001, 0, 100, 0.1, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(0.01, 0.001, 0, 100, 0.1, true));
   const std::vector<float> uniform(kActions, 1.f);
   const double target = 0.5, lr = 0.2;
   agent.setRegulariser(uniform.data(), 0.3, target, lr);
   auto s = randomVector(n * kState, 61), s2 = randomVector(n * kState, 62);
   auto a = randomSimplex(n, kActions, 63);
   auto r = randomVector(n, 64);
-  double tau = 0.3, losses[4];
+  double tau = 0.3;
+  acodm::UpdateLosses losses;
   for (int i = 0; i < 5; ++i) {
-    agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, losses);
-    tau = std::exp(std::log(tau) + lr * (target - losses[3]));
+    agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, &losses);
+    tau = std::exp(std::log(tau) + lr * (target - losses.entropy));
     EXPECT_DOUBLE_EQ(agent.temperature(), tau) << "update " << i;
   }
   // The actor starts near uniform (entropy ln 3 = 1.10 > 0.5): tau must have fallen.
@@ -232,7 +240,7 @@ TEST(AgentNetworks, SoftActorConvergesToThePriorTimesExpRewardOverTau) {
   for (double& e : expected) e /= z;
   auto agent = make(12);
   agent.setThreads(1);
-  agent.setOptimizer(0.01, 0.0005, 0, updates, 0.0, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(0.01, 0.0005, 0, updates, 0.0, true));
   agent.setRegulariser(prior.data(), tau, 0, 0);
   const auto states = randomVector(pool * kState, 77);
   for (int u = 0; u < updates; ++u) {
@@ -242,8 +250,8 @@ TEST(AgentNetworks, SoftActorConvergesToThePriorTimesExpRewardOverTau) {
     std::vector<float> r(n);
     for (int i = 0; i < n; ++i)
       for (int k = 0; k < kActions; ++k) r[i] += a[i * kActions + k] * static_cast<float>(rv[k]);
-    double losses[4];
-    agent.update(s.data(), a.data(), r.data(), s.data(), n, 0.0, losses);
+    acodm::UpdateLosses losses;
+    agent.update(s.data(), a.data(), r.data(), s.data(), n, 0.0, &losses);
   }
   std::vector<float> mu(pool * kActions);
   agent.act(states.data(), pool, mu.data());
@@ -283,7 +291,7 @@ TEST(AgentNetworks, ShapedCriticIsValuePlusActionDotScoresAndRegressesTheScoreVe
   const double gamma = 0.5;
   auto agent = shaped(5);
   EXPECT_EQ(agent.configString(), "state=7,actions=3,hidden=16,layers=2,critic_outputs=3,critic=shaped");
-  agent.setOptimizer(1e-7, 1e-7, 0, 100, 0.0, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(1e-7, 1e-7, 0, 100, 0.0, true));
   auto s = randomVector(n * kState, 81), s2 = randomVector(n * kState, 82);
   auto a = randomSimplex(n, kActions, 83);
   auto r = randomVector(n * kActions, 84);
@@ -308,15 +316,15 @@ TEST(AgentNetworks, ShapedCriticIsValuePlusActionDotScoresAndRegressesTheScoreVe
       expected_critic_q += dq * dq / (n * kActions);
     }
   }
-  double losses[4];
-  agent.update(s.data(), a.data(), r.data(), s2.data(), n, gamma, losses);
-  EXPECT_NEAR(losses[0], expected_critic_q + expected_critic_v, 1e-6);
+  acodm::UpdateLosses losses;
+  agent.update(s.data(), a.data(), r.data(), s2.data(), n, gamma, &losses);
+  EXPECT_NEAR(losses.critic, expected_critic_q + expected_critic_v, 1e-6);
   std::vector<float> mu(n * kActions), qmu(n);
   agent.act(s.data(), n, mu.data());
   agent.qValues(s.data(), mu.data(), n, qmu.data());
   double mean = 0;
   for (float v : qmu) mean += v / n;
-  EXPECT_NEAR(losses[1], -mean, 1e-5);
+  EXPECT_NEAR(losses.actor, -mean, 1e-5);
 
   // Warmup regression: the heads (V, q) to targets [n, 1 + K].
   std::vector<float> targets(n * (1 + kActions));
@@ -351,7 +359,7 @@ TEST(AgentNetworks, CriticsThatSeeTheActionReachTheSoftOptimumFromNarrowExplorat
   const auto states = randomVector(pool * state, 77);
   auto train = [&](acodm::AgentNetworks& agent, bool vector_reward) {
     agent.setThreads(1);
-    agent.setOptimizer(0.01, 0.001, 0, updates, 0.1, 0.9, 0.999, 1e-8, 1);
+    agent.setOptimizer(adam(0.01, 0.001, 0, updates, 0.1, true));
     agent.setRegulariser(prior.data(), tau, 0, 0);
     for (int u = 0; u < updates; ++u) {
       std::vector<float> st(n * state);
@@ -363,8 +371,8 @@ TEST(AgentNetworks, CriticsThatSeeTheActionReachTheSoftOptimumFromNarrowExplorat
           if (vector_reward) r[i * k + j] = static_cast<float>(rv[j]);
           else r[i] += a[i * k + j] * static_cast<float>(rv[j]);
         }
-      double losses[4];
-      agent.update(st.data(), a.data(), r.data(), st.data(), n, 0.0, losses);
+      acodm::UpdateLosses losses;
+      agent.update(st.data(), a.data(), r.data(), st.data(), n, 0.0, &losses);
     }
     std::vector<float> mu(pool * k);
     agent.act(states.data(), pool, mu.data());
@@ -390,7 +398,7 @@ TEST(AgentNetworks, CriticsThatSeeTheActionReachTheSoftOptimumFromNarrowExplorat
 TEST(AgentNetworks, BehaviourCloningReachesTheTargets) {
   const int n = 16;
   auto agent = make(3);
-  agent.setOptimizer(0.01, 0.001, 10, 400, 0.1, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(0.01, 0.001, 10, 400, 0.1, true));
   auto s = randomVector(n * kState, 31);
   auto t = randomSimplex(n, kActions, 32);
   double first = agent.actorError(s.data(), t.data(), n);
@@ -407,11 +415,11 @@ TEST(AgentNetworks, SaveLoadContinuesBitForBit) {
       auto s = randomVector(n * kState, 100 + i), s2 = randomVector(n * kState, 200 + i);
       auto a = randomSimplex(n, kActions, 300 + i);
       auto r = randomVector(n * kActions, 400 + i);
-      double losses[4];
-      agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.95, losses);
+      acodm::UpdateLosses losses;
+      agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.95, &losses);
       agent.softUpdate(0.01);
-      out.push_back(losses[0]);
-      out.push_back(losses[1]);
+      out.push_back(losses.critic);
+      out.push_back(losses.actor);
     }
   };
   const std::string path = tempPath("resume");
@@ -422,7 +430,7 @@ TEST(AgentNetworks, SaveLoadContinuesBitForBit) {
   const std::vector<float> center = {0.3f, 0.3f, 0.4f};
   {
     acodm::AgentNetworks agent(kState, kActions, kHidden, kLayers, kActions, 9, "cpu");
-    agent.setOptimizer(0.01, 0.001, 2, 10, 0.1, 0.9, 0.999, 1e-8, 0);
+    agent.setOptimizer(adam(0.01, 0.001, 2, 10, 0.1, false));
     agent.setRegulariser(prior.data(), 0.5, 1.0, 0.3);
     agent.setActionNormalisation(center.data(), 0.05);
     run(agent, 0, straight);
@@ -430,18 +438,18 @@ TEST(AgentNetworks, SaveLoadContinuesBitForBit) {
   }
   {
     acodm::AgentNetworks agent(kState, kActions, kHidden, kLayers, kActions, 9, "cpu");
-    agent.setOptimizer(0.01, 0.001, 2, 10, 0.1, 0.9, 0.999, 1e-8, 0);
+    agent.setOptimizer(adam(0.01, 0.001, 2, 10, 0.1, false));
     agent.setRegulariser(prior.data(), 0.5, 1.0, 0.3);
     agent.setActionNormalisation(center.data(), 0.05);
     for (int i = 0; i < 3; ++i) {
       auto s = randomVector(n * kState, 100 + i), s2 = randomVector(n * kState, 200 + i);
       auto a = randomSimplex(n, kActions, 300 + i);
       auto r = randomVector(n * kActions, 400 + i);
-      double losses[4];
-      agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.95, losses);
+      acodm::UpdateLosses losses;
+      agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.95, &losses);
       agent.softUpdate(0.01);
-      resumed.push_back(losses[0]);
-      resumed.push_back(losses[1]);
+      resumed.push_back(losses.critic);
+      resumed.push_back(losses.actor);
     }
     agent.save(path);
   }
@@ -467,21 +475,21 @@ TEST(AgentNetworks, ShapedCriticSaveLoadContinuesBitForBit) {
     auto s = randomVector(n * kState, 100 + i), s2 = randomVector(n * kState, 200 + i);
     auto a = randomSimplex(n, kActions, 300 + i);
     auto r = randomVector(n * kActions, 400 + i);
-    double losses[4];
-    agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, losses);
+    acodm::UpdateLosses losses;
+    agent.update(s.data(), a.data(), r.data(), s2.data(), n, 0.9, &losses);
     agent.softUpdate(0.01);
-    out.push_back(losses[0]);
-    out.push_back(losses[1]);
+    out.push_back(losses.critic);
+    out.push_back(losses.actor);
   };
   std::vector<double> straight, resumed;
   {
     auto agent = shaped(9);
-    agent.setOptimizer(0.01, 0.001, 2, 10, 0.1, 0.9, 0.999, 1e-8, 1);
+    agent.setOptimizer(adam(0.01, 0.001, 2, 10, 0.1, true));
     for (int i = 0; i < steps; ++i) step(agent, i, straight);
   }
   {
     auto agent = shaped(9);
-    agent.setOptimizer(0.01, 0.001, 2, 10, 0.1, 0.9, 0.999, 1e-8, 1);
+    agent.setOptimizer(adam(0.01, 0.001, 2, 10, 0.1, true));
     for (int i = 0; i < cut; ++i) step(agent, i, resumed);
     agent.save(path);
   }
@@ -522,7 +530,7 @@ TEST(AgentNetworks, OlderCheckpointIsRefusedWithAMessage) {
 
 TEST(AgentNetworks, ExportedActorActsIdentically) {
   auto agent = make(4);
-  agent.setOptimizer(0.01, 0.001, 0, 10, 0.1, 0.9, 0.999, 1e-8, 1);
+  agent.setOptimizer(adam(0.01, 0.001, 0, 10, 0.1, true));
   auto s = randomVector(10 * kState, 41);
   auto t = randomSimplex(10, kActions, 42);
   for (int i = 0; i < 5; ++i) agent.imitate(s.data(), t.data(), 10);
@@ -538,8 +546,8 @@ TEST(AgentNetworks, ExportedActorActsIdentically) {
   frozen.act(s.data(), 10, copy.data());
   EXPECT_EQ(live, copy);
 
-  double losses[4];
-  EXPECT_THROW(frozen.update(s.data(), t.data(), t.data(), s.data(), 1, 0.9, losses), std::invalid_argument);
+  acodm::UpdateLosses losses;
+  EXPECT_THROW(frozen.update(s.data(), t.data(), t.data(), s.data(), 1, 0.9, &losses), std::invalid_argument);
 
   acodm::AgentNetworks wrong(kState + 1, kActions, kHidden, kLayers, 0, 1, "cpu");
   try {
@@ -560,7 +568,19 @@ TEST(AgentNetworks, BadInputsThrowWithMessages) {
   EXPECT_THROW(agent.act(nullptr, 1, out.data()), std::invalid_argument);
   auto s = randomVector(kState, 1);
   EXPECT_THROW(agent.act(s.data(), 0, out.data()), std::invalid_argument);
-  EXPECT_THROW(agent.setOptimizer(-1, 0, 0, 1, 0, 0.9, 0.9, 1e-8, 1), std::invalid_argument);
+  auto negative = adam(0.01, 0.001, 0, 1, 0, true);
+  negative.max_lr = -1;
+  EXPECT_THROW(agent.setOptimizer(negative), std::invalid_argument);
+  auto clipped = adam(0.01, 0.001, 0, 1, 0, true);
+  clipped.grad_clip = 1.0;
+  EXPECT_THROW(agent.setOptimizer(clipped), std::invalid_argument);  // the networks do not clip
+  std::vector<float> targets(kActions, 1.f / kActions);
+  try {
+    agent.imitate(s.data(), targets.data(), 1);
+    FAIL() << "an update without optimizer settings";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("call setOptimizer()"), std::string::npos) << e.what();
+  }
   EXPECT_THROW(agent.softUpdate(1.5), std::invalid_argument);
   EXPECT_THROW(agent.load("/nonexistent/agent.pt"), std::invalid_argument);
   const std::vector<float> zero = {0.5f, 0.5f, 0.f}, fine = {1.f, 1.f, 1.f};

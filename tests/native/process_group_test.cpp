@@ -24,6 +24,7 @@
 #include "acodm/model.h"
 #include "collectives.h"
 #include "gram.h"
+#include "optimizer_settings.h"
 #include "random_tokens.h"
 
 using acodm::Model;
@@ -148,12 +149,17 @@ TEST(ProcessGroup, GramAcrossRanksEqualsTheGramOfTheSummedRows) {
 namespace {
 
 struct Step {
-  std::vector<double> loss, count, stats, s;
+  std::vector<double> loss, count;
+  acodm::StepStats stats;
+  std::vector<double> s;
 };
 
+// AdamW as the models of these tests train: 3e-4 to 3e-5, (0.9, 0.95), eps 1e-8, decay 0.1, clipping at 1.
+acodm::OptimizerSettings adamw() { return acodm::test::optimizerSettings(3e-4, 3e-5, 0, 1, 0.1, 0.95, true, 1.0); }
+
 Step trainStep(Model& m, const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int k, int micro) {
-  Step o{std::vector<double>(k), std::vector<double>(k), std::vector<double>(4), std::vector<double>(k * k)};
-  m.trainStep(tokens, batch, window, domains, k, micro, o.loss.data(), o.count.data(), o.stats.data(), o.s.data());
+  Step o{std::vector<double>(k), std::vector<double>(k), {}, std::vector<double>(k * k)};
+  m.trainStep(tokens, batch, window, domains, k, micro, o.loss.data(), o.count.data(), &o.stats, o.s.data());
   return o;
 }
 
@@ -163,11 +169,12 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
   const int64_t B = 6, W = 9;
   const int K = 4, micro = 3;  // micro-batches of 2 windows; each rank runs micro / world of them
   const std::vector<int32_t> domains{1, 1, 0, 0, 3, 3};  // domain 2 absent; 0 and 3 each on one rank only (W = 3)
-  const std::string layers = "gpt_neox.layers.0.mlp.dense_4h_to_h.weight,gpt_neox.layers.1.attention.dense.weight";
+  const std::vector<std::string> layers{"gpt_neox.layers.0.mlp.dense_4h_to_h.weight", "gpt_neox.layers.1.attention.dense.weight"};
   std::vector<std::vector<int32_t>> tokens;
   for (int s = 0; s < 3; ++s) tokens.push_back(randomTokens(B * W, 384, 40 + s));
 
   Model alone("tiny", 21, "cpu");
+  alone.setOptimizer(adamw());
   alone.setAlignmentParameters(layers);
   alone.setAlignmentMethod(method);
   std::vector<Step> want;
@@ -177,6 +184,7 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
 
   onRanks(world, [&](int r, ProcessGroup& g) {
     Model m("tiny", 21, "cpu");
+    m.setOptimizer(adamw());
     m.setAlignmentParameters(layers);
     m.setAlignmentMethod(method);
     m.setProcessGroup(g, bucket_bytes);
@@ -188,9 +196,9 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
         EXPECT_EQ(got.count[k], w.count[k]) << "step " << s << " domain " << k;
         EXPECT_LT(relative(got.loss[k], w.loss[k], std::fabs(w.loss[k])), 1e-5) << "step " << s << " domain " << k;
       }
-      EXPECT_LT(relative(got.stats[0], w.stats[0], w.stats[0]), 1e-5) << "mean loss, step " << s;
-      EXPECT_LT(relative(got.stats[1], w.stats[1], w.stats[1]), 1e-5) << "gradient norm, step " << s;
-      EXPECT_EQ(got.stats[3], w.stats[3]);
+      EXPECT_LT(relative(got.stats.loss, w.stats.loss, w.stats.loss), 1e-5) << "mean loss, step " << s;
+      EXPECT_LT(relative(got.stats.grad_norm, w.stats.grad_norm, w.stats.grad_norm), 1e-5) << "gradient norm, step " << s;
+      EXPECT_EQ(got.stats.step, w.stats.step);
       for (int i = 0; i < K; ++i)
         for (int j = 0; j < K; ++j) {
           const double scale = std::sqrt(w.s[i * K + i] * w.s[j * K + j]);
@@ -218,7 +226,8 @@ TEST(DataParallel, TheBackwardMethodAcrossRanksEqualsOneProcess) { checkRanksAga
 TEST(DataParallel, StatisticsCountWhatTheStepsMoved) {
   onRanks(2, [](int r, ProcessGroup& g) {
     Model m("tiny", 3, "cpu");
-    m.setAlignmentParameters("gpt_neox.layers.1.mlp.dense_4h_to_h.weight");
+    m.setOptimizer(adamw());
+    m.setAlignmentParameters({"gpt_neox.layers.1.mlp.dense_4h_to_h.weight"});
     m.setProcessGroup(g, 1 << 20);
     auto tokens = randomTokens(2 * 9, 384, 5 + r);
     std::vector<int32_t> domains{r, 1 - r};
@@ -344,11 +353,12 @@ TEST(Nccl, WorldOfOneSumsOnTheGpu) {
   g.allReduceSum(v.data(), 2, "nccl smoke sum");
   EXPECT_EQ(v, (std::vector<double>{1.5, -2}));
   Model m("tiny", 3, "cuda:0");
-  m.setAlignmentParameters("gpt_neox.layers.1.mlp.dense_4h_to_h.weight");
+  m.setOptimizer(adamw());
+  m.setAlignmentParameters({"gpt_neox.layers.1.mlp.dense_4h_to_h.weight"});
   m.setProcessGroup(g, 1 << 20);
   auto tokens = randomTokens(4 * 9, 384, 5);
   std::vector<int32_t> domains{0, 1, 0, 1};
   auto r = trainStep(m, tokens.data(), 4, 9, domains.data(), 2, 2);
-  EXPECT_TRUE(std::isfinite(r.stats[0]) && r.stats[0] > 0) << r.stats[0];
+  EXPECT_TRUE(std::isfinite(r.stats.loss) && r.stats.loss > 0) << r.stats.loss;
   EXPECT_GT(r.s[0], 0);
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "acodm/optimizer_settings.h"
+
 namespace acodm {
 
 // How the critic sees the action (DESIGN.md section 5; docs/mixing.md "The critic").
@@ -19,6 +21,14 @@ enum CriticForm : int {
   // Its rewards are the per-domain score vectors r (critic_outputs must be K): q regresses on r, V on the
   // discounted value of the next state, so every transition gives K targets instead of one scalar.
   kCriticShaped = 1,
+};
+
+// One DDPG update's numbers, each measured before its optimizer step.
+struct UpdateLosses {
+  double critic = 0;   // the critic's loss
+  double actor = 0;    // the actor's loss, the regulariser included
+  double kl = 0;       // mean KL(mu(s) || prior) over the minibatch
+  double entropy = 0;  // mean entropy H(mu(s)) over the minibatch
 };
 
 class AgentNetworks {
@@ -52,11 +62,12 @@ class AgentNetworks {
   void setThreads(int threads);
   int threads() const;
 
-  // Adam for both networks: lr warms up linearly to max_lr over warmup_steps optimizer steps, then follows a
-  // cosine to min_lr at total_steps. decoupled != 0: AdamW (decay p *= 1 - lr*wd); 0: Adam with L2 (wd*p added
-  // to the gradient, torch.optim.Adam's weight_decay). Decay applies to Linear weight matrices only.
-  void setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps, double weight_decay,
-                    double beta1, double beta2, double eps, int decoupled);
+  // Adam for both networks: lr warms up linearly to max_lr over `warmup` optimizer steps, then follows a cosine to
+  // min_lr at `total`. decoupled: AdamW (decay p *= 1 - lr*wd); else Adam with L2 (wd*p added to the gradient,
+  // torch.optim.Adam's weight_decay). Decay applies to Linear weight matrices only. The networks do not clip their
+  // gradients: grad_clip must be 0. Validated like the model's; the library has no settings of its own, so an update
+  // before this call (or a load()) throws.
+  void setOptimizer(const OptimizerSettings& settings);
   double learningRate(int64_t step) const;  // schedule value for 0-based optimizer step `step`
   int64_t actorSteps() const;               // optimizer steps taken by the actor
   int64_t criticSteps() const;
@@ -91,10 +102,9 @@ class AgentNetworks {
   // vector r plus MSE of V(s) to gamma * Q'(s', mu'(s')) (E[R + gamma Q'] = a . r + gamma Q' with R = a . r).
   // One Adam step. Actor: -mean Q(s, mu(s)) through the just-updated critic plus the regulariser (shaped form:
   // -mean mu . q(s) + const), one Adam step; then tau adapts when so configured.
-  // losses[4] = {critic loss, actor loss (regulariser included), mean KL(mu(s) || prior), mean entropy H(mu(s))},
-  // all measured before the steps.
+  // *losses: what UpdateLosses names, all measured before the steps.
   void update(const float* states, const float* actions, const float* rewards, const float* next_states, int n,
-              double gamma, double* losses);
+              double gamma, UpdateLosses* losses);
   // Behaviour cloning: MSE of mu(s) to targets[n, K], one actor Adam step; returns the loss before the step.
   double imitate(const float* states, const float* targets, int n);
   // Critic regression: MSE of Q(s, a) to targets[n, critic_outputs] (concat form) or of the heads (V, q) to

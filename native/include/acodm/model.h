@@ -1,15 +1,27 @@
 // The GPT-NeoX / Pythia language model with its optimizer: the native object Java drives one step at a time.
-// Plain types only cross this header (ints, floats, raw arrays, strings); tensors stay inside the library.
+// Plain types only cross this header (ints, floats, raw arrays, strings, lists of names, the plain structs below);
+// tensors stay inside the library.
 // Every method reports bad input by throwing std::invalid_argument / std::runtime_error with a message.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "acodm/optimizer_settings.h"
 #include "acodm/process_group.h"
 
 namespace acodm {
+
+// What one train step reports besides its per-domain sums. When the loss or the gradient norm is not finite the step
+// updated nothing; the fields then hold the non-finite value, and the rate and index the update would have had.
+struct StepStats {
+  double loss = 0;           // mean token loss of the (global) batch
+  double grad_norm = 0;      // global gradient norm before clipping
+  double learning_rate = 0;  // the rate of this step's update
+  int64_t step = 0;          // 0-based index of the step
+};
 
 class Model {
  public:
@@ -41,17 +53,16 @@ class Model {
   // Gradient left by the last lossAndGradients() call (zeros if none).
   void getGradient(const std::string& name, float* out, int64_t count) const;
 
-  // AdamW with a linear-warmup + cosine learning-rate schedule and global-norm gradient clipping.
-  // grad_clip <= 0 disables clipping. Resets nothing: call before the first step.
-  void setOptimizer(double max_lr, double min_lr, int64_t warmup_steps, int64_t total_steps,
-                    double weight_decay, double beta1, double beta2, double eps, double grad_clip);
+  // The optimizer, validated (optim.h's validate()). The library has no settings of its own: a train step before
+  // this call (or a load() of a checkpoint that holds them) throws. Resets nothing: call before the first step.
+  void setOptimizer(const OptimizerSettings& settings);
   int64_t stepCount() const;              // optimizer steps taken
   double learningRate(int64_t step) const;  // schedule value for 0-based step `step`
 
-  // Names of the parameters whose per-domain gradient alignment the train step reports (comma-separated
-  // parameter names, or "" to turn it off). Each must be a 2-D weight of a Linear layer of a block.
-  void setAlignmentParameters(const std::string& names);
-  std::string alignmentParameters() const;
+  // The parameters whose per-domain gradient alignment the train step reports (none turns it off). Each must be a
+  // 2-D weight of a Linear layer of a block.
+  void setAlignmentParameters(const std::vector<std::string>& names);
+  std::vector<std::string> alignmentParameters() const;
   // How the train step gets S: "capture" (default: per-domain gradients formed from the captured layer
   // inputs and output gradients of the one backward pass) or "backward" (the reference and benchmark
   // baseline: one extra autograd pass per domain present, over the same forward graph).
@@ -68,44 +79,48 @@ class Model {
   // log-softmax + NLL). Both give the same losses and gradients to float rounding; forwardLogits() is unaffected.
   void setLossChunk(int64_t tokens);
   int64_t lossChunk() const;
-  // Attention through libtorch's fused scaled_dot_product_attention (on by default), which only a GPU model on
-  // libtorch 2.x uses; false keeps the plain path (scores, mask, softmax, two batched products) everywhere.
+  // Attention through a fused kernel (on by default): on the CPU the in-place causal softmax over q kᵀ, on a GPU
+  // with libtorch 2.x scaled_dot_product_attention; false keeps the plain path (scores, mask, softmax, two batched
+  // products) everywhere. Both give the same losses and gradients to float rounding.
   void setFusedAttention(bool fused);
   bool fusedAttentionActive() const;  // whether the steps of this model take the fused path
+  // The optimizer step on the CPU as one fused pass over the flat parameter and moment buffers (on by default), or
+  // with false as torch's ops tensor by tensor, the reference form (the only one on a GPU). The same step to float
+  // rounding; for benchmarks and tests that compare the two.
+  void setFusedOptimizer(bool fused);
 
   // One optimizer step on `batch` windows of `window` = T+1 tokens (row-major int32), windows split into
   // `micro_batches` equal micro-batches for gradient accumulation. domains[b] in [0, num_domains).
-  // Outputs (caller-allocated): domain_loss_sum[K] (sum of token losses per domain), domain_tokens[K],
-  // stats[4] = {mean loss, gradient norm before clipping, learning rate used, step index}. When the loss or the
-  // gradient norm is not finite the step updates nothing (parameters, moments, step count) and drops the gradients;
-  // stats then hold the non-finite value, the rate and the index the update would have had. With a process group,
+  // Outputs (caller-allocated): domain_loss_sum[K] (sum of token losses per domain), domain_tokens[K], *stats.
+  // When the loss or the gradient norm is not finite the step updates nothing (parameters, moments, step count) and
+  // drops the gradients (StepStats says what it holds then). With a process group,
   // all of them (and S) are the global batch's, identical on every rank.
   // When alignment parameters are set and `alignment` is not null, alignment[K*K] receives
   // S_ij = <g_i, g_j>, g_i the gradient of domain i's mean token loss over those parameters (rows and
   // columns of domains absent from the batch are 0).
   void trainStep(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains,
                  int num_domains, int micro_batches, double* domain_loss_sum, double* domain_tokens,
-                 double* stats, double* alignment);
+                 StepStats* stats, double* alignment);
 
-  // Same per-domain sums without touching parameters or optimizer state; stats[1] = {mean loss}.
-  void evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains,
-                int num_domains, double* domain_loss_sum, double* domain_tokens, double* stats);
+  // Same per-domain sums without touching parameters or optimizer state; returns the mean token loss.
+  double evaluate(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains,
+                  int num_domains, double* domain_loss_sum, double* domain_tokens);
 
   // Logits for `tokens` [batch, seq] into out[batch * seq * vocabSize()].
   void forwardLogits(const int32_t* tokens, int64_t batch, int64_t seq, float* out);
   // Mean loss over windows [batch, window]; leaves the gradients for getGradient(). No update.
   double lossAndGradients(const int32_t* tokens, int64_t batch, int64_t window);
 
-  // Frobenius norms of the named parameters (comma-separated) into out[count].
-  void parameterNorms(const std::string& names, double* out, int count) const;
-  // The state parameters (comma-separated names, "" for none): every train step that updates the model measures
+  // Frobenius norms of the named parameters into out[count], count = names.size().
+  void parameterNorms(const std::vector<std::string>& names, double* out, int count) const;
+  // The state parameters (none turns it off): every train step that updates the model measures
   // each one's Frobenius norm and its distance to a reference copy, for stateNorms(). The reference is the
   // parameters' values before the step: before every step with `reference_each_step`, else before the first step
   // (a checkpoint carries it, so a resumed run keeps its reference). Drops any earlier reference.
-  void setStateParameters(const std::string& names, bool reference_each_step);
-  // What the last train step measured: out[0..L) = ||W_l||_F, out[L..2L) = ||W_l - W_l,reference||_F of the L state
-  // parameters in their order (NaN after a step that updated nothing); count must be 2L.
-  void stateNorms(double* out, int count) const;
+  void setStateParameters(const std::vector<std::string>& names, bool reference_each_step);
+  // What the last train step measured of the L state parameters in their order: norms[l] = ||W_l||_F,
+  // distances[l] = ||W_l - W_l,reference||_F (NaN after a step that updated nothing); count must be L.
+  void stateNorms(double* norms, double* distances, int count) const;
 
   // Everything needed to continue bit-for-bit: parameters, AdamW moments, step, schedule, config.
   // Atomic: written to a temporary file beside `path`, fsynced, renamed over it, the folder fsynced. A failure

@@ -2,6 +2,8 @@ package org.acodm.engine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.acodm.nativeapi.AgentNative;
 
 /**
@@ -70,13 +72,9 @@ public final class AgentNetworks implements AutoCloseable {
     public static ExportedShape exportedShape(Path file) {
         requireReadable(file);
         String config = NativeHandle.call("exported actor " + file, () -> AgentNative.exportedActorConfig(file.toString()));
-        int[] v = new int[4];
-        String[] keys = {"state", "actions", "hidden", "layers"};
-        for (String kv : config.split(",")) {
-            String[] p = kv.split("=", 2);
-            for (int i = 0; i < keys.length; i++) if (p[0].equals(keys[i])) v[i] = Integer.parseInt(p[1]);
-        }
-        return new ExportedShape(v[0], v[1], v[2], v[3]);
+        Map<String, String> v = KeyValues.decode(config, ',');
+        ToIntFunction<String> get = key -> Integer.parseInt(v.getOrDefault(key, "0"));
+        return new ExportedShape(get.applyAsInt("state"), get.applyAsInt("actions"), get.applyAsInt("hidden"), get.applyAsInt("layers"));
     }
 
     /** The metadata document stored with an exported actor. */
@@ -101,10 +99,12 @@ public final class AgentNetworks implements AutoCloseable {
         handle.get().setThreads(threads);
     }
 
-    public void setOptimizer(AgentOptimizer o) {
+    /** Adam for both networks; they do not clip their gradients, so {@code gradClip} must be 0. */
+    public void setOptimizer(OptimizerSettings o) {
         handle.apply(h -> {
-            h.setOptimizer(o.maxLr(), o.minLr(), o.warmupSteps(), o.totalSteps(), o.weightDecay(), o.beta1(), o.beta2(),
-                    o.eps(), o.decoupledWeightDecay() ? 1 : 0);
+            try (var settings = o.toNative()) {
+                h.setOptimizer(settings);
+            }
             return null;
         });
     }
@@ -188,12 +188,12 @@ public final class AgentNetworks implements AutoCloseable {
         check(actions, n, numActions, "actions");
         check(rewards, n, criticOutputs, "rewards");
         check(nextStates, n, stateDim, "next states");
-        double[] losses = new double[4];
-        handle.apply(h -> {
-            h.update(states, actions, rewards, nextStates, n, gamma, losses);
-            return null;
+        return handle.apply(h -> {
+            try (var l = new AgentNative.UpdateLosses()) {
+                h.update(states, actions, rewards, nextStates, n, gamma, l);
+                return new Losses(l.critic(), l.actor(), l.kl(), l.entropy());
+            }
         });
-        return new Losses(losses[0], losses[1], losses[2], losses[3]);
     }
 
     /** Behaviour cloning: one actor step on MSE(mu(s), targets); returns the loss before the step. */

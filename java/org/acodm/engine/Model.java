@@ -3,7 +3,6 @@ package org.acodm.engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.acodm.nativeapi.ModelNative;
 
@@ -71,10 +70,12 @@ public final class Model implements AutoCloseable {
         });
     }
 
+    /** Required before the first train step (a loaded checkpoint brings its own). */
     public void setOptimizer(OptimizerSettings s) {
         handle.apply(h -> {
-            h.setOptimizer(s.maxLr(), s.minLr(), s.warmupSteps(), s.totalSteps(), s.weightDecay(), s.beta1(),
-                    s.beta2(), s.eps(), s.gradClip());
+            try (var settings = s.toNative()) {
+                h.setOptimizer(settings);
+            }
             return null;
         });
     }
@@ -84,9 +85,10 @@ public final class Model implements AutoCloseable {
 
     /** Parameters whose per-domain gradient alignment train steps report; empty turns it off. */
     public void setAlignmentParameters(List<String> names) {
-        String joined = String.join(",", names);
         handle.apply(h -> {
-            h.setAlignmentParameters(joined);
+            try (var list = names(names)) {
+                h.setAlignmentParameters(list);
+            }
             return null;
         });
     }
@@ -97,9 +99,10 @@ public final class Model implements AutoCloseable {
      * weights before each step with {@code referenceEachStep}, else before the first step (checkpoints carry it).
      */
     public void setStateParameters(List<String> names, boolean referenceEachStep) {
-        String joined = String.join(",", names);
         handle.apply(h -> {
-            h.setStateParameters(joined, referenceEachStep);
+            try (var list = names(names)) {
+                h.setStateParameters(list, referenceEachStep);
+            }
             return null;
         });
         stateParameters = names.size();
@@ -119,6 +122,29 @@ public final class Model implements AutoCloseable {
     }
 
     public long lossChunk() { return handle.get().lossChunk(); }
+
+    /**
+     * Attention through a fused kernel (the default: on the CPU the in-place causal softmax, on a GPU with libtorch 2.x
+     * scaled_dot_product_attention), or with false the plain path (scores, mask, softmax) everywhere; the same losses
+     * and gradients to float rounding. For benchmarks and tests that compare the two.
+     */
+    public void setFusedAttention(boolean fused) {
+        handle.apply(h -> {
+            h.setFusedAttention(fused);
+            return null;
+        });
+    }
+
+    /**
+     * The optimizer step on the CPU as one fused pass over flat buffers (the default), or with false as torch's ops
+     * tensor by tensor; the same step to float rounding. For benchmarks and tests that compare the two.
+     */
+    public void setFusedOptimizer(boolean fused) {
+        handle.apply(h -> {
+            h.setFusedOptimizer(fused);
+            return null;
+        });
+    }
 
     /**
      * How S is computed: "capture" (default; from the one backward pass) or "backward" (one extra autograd
@@ -158,18 +184,19 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("micro-batches (" + microBatches + ") must divide the batch (" + batch + ")");
         double[] loss = new double[numDomains];
         double[] count = new double[numDomains];
-        double[] stats = new double[4];
         double[] s = withAlignment ? new double[numDomains * numDomains] : null;
         int l = stateParameters;
-        double[] norms = l == 0 ? null : new double[2 * l];
-        handle.apply(h -> {
-            h.trainStep(tokens, batch, window, domains, numDomains, microBatches, loss, count, stats, s);
-            if (norms != null) h.stateNorms(norms, norms.length);
-            return null;
+        double[] norms = l == 0 ? null : new double[l];
+        double[] distances = l == 0 ? null : new double[l];
+        return handle.apply(h -> {
+            try (var stats = new ModelNative.StepStats()) {
+                h.trainStep(tokens, batch, window, domains, numDomains, microBatches, loss, count, stats, s);
+                if (norms != null) h.stateNorms(norms, distances, l);
+                boolean measured = norms != null && Double.isFinite(stats.loss()) && Double.isFinite(stats.grad_norm());
+                return new StepResult(stats.loss(), stats.grad_norm(), stats.learning_rate(), stats.step(), loss, count,
+                        s == null ? null : square(s, numDomains), measured ? norms : null, measured ? distances : null);
+            }
         });
-        boolean measured = norms != null && Double.isFinite(stats[0]) && Double.isFinite(stats[1]);
-        return new StepResult(stats[0], stats[1], stats[2], (long) stats[3], loss, count, s == null ? null : square(s, numDomains),
-                measured ? Arrays.copyOfRange(norms, 0, l) : null, measured ? Arrays.copyOfRange(norms, l, 2 * l) : null);
     }
 
     /** Per-domain loss sums and counts without changing the model. */
@@ -177,12 +204,8 @@ public final class Model implements AutoCloseable {
         checkBatch(tokens, batch, window, domains, numDomains);
         double[] loss = new double[numDomains];
         double[] count = new double[numDomains];
-        double[] stats = new double[1];
-        handle.apply(h -> {
-            h.evaluate(tokens, batch, window, domains, numDomains, loss, count, stats);
-            return null;
-        });
-        return new StepResult(stats[0], Double.NaN, Double.NaN, -1, loss, count, null, null, null);
+        double mean = handle.apply(h -> h.evaluate(tokens, batch, window, domains, numDomains, loss, count));
+        return new StepResult(mean, Double.NaN, Double.NaN, -1, loss, count, null, null, null);
     }
 
     /** Logits [batch, seq, vocabSize()] of the given inputs. */
@@ -207,9 +230,10 @@ public final class Model implements AutoCloseable {
     /** Frobenius norms of the named parameters. */
     public double[] parameterNorms(List<String> names) {
         double[] out = new double[names.size()];
-        String joined = String.join(",", names);
         handle.apply(h -> {
-            h.parameterNorms(joined, out, out.length);
+            try (var list = names(names)) {
+                h.parameterNorms(list, out, out.length);
+            }
             return null;
         });
         return out;
@@ -248,6 +272,13 @@ public final class Model implements AutoCloseable {
         if (domains.length != batch)
             throw new IllegalArgumentException("domains has " + domains.length + " ids, expected one per window (" + batch + ")");
         if (numDomains < 1) throw new IllegalArgumentException("numDomains must be >= 1, got " + numDomains);
+    }
+
+    /** The native list of {@code names}; the caller closes it. */
+    private static ModelNative.Names names(List<String> names) {
+        ModelNative.Names list = new ModelNative.Names();
+        for (String n : names) list.push_back(n);
+        return list;
     }
 
     private static double[][] square(double[] flat, int k) {

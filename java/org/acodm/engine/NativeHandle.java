@@ -8,29 +8,30 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * Exactly-one-owner holder of a native object: close() is idempotent (an atomic swap to null) and any
  * use after close throws {@link IllegalStateException}. Native failures surface as {@link NativeException}
- * carrying the native message, never as a crash.
+ * carrying the native message, never as a crash. Public so that the benchmarks' native fixtures (bench/, a library
+ * of their own) are owned the same way.
  */
-final class NativeHandle<P extends Pointer> implements AutoCloseable {
+public final class NativeHandle<P extends Pointer> implements AutoCloseable {
     private final AtomicReference<P> pointer;
     private final String what;
 
-    NativeHandle(String what, Supplier<P> create) {
+    public NativeHandle(String what, Supplier<P> create) {
         this.what = what;
         this.pointer = new AtomicReference<>(call(what, create));
     }
 
-    P get() {
+    public P get() {
         P p = pointer.get();
         if (p == null) throw new IllegalStateException(what + " is closed");
         return p;
     }
 
-    <R> R apply(Function<P, R> f) {
+    public <R> R apply(Function<P, R> f) {
         P p = get();
         return call(what, () -> f.apply(p));
     }
 
-    static <R> R call(String what, Supplier<R> f) {
+    public static <R> R call(String what, Supplier<R> f) {
         try {
             return f.get();
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -41,7 +42,7 @@ final class NativeHandle<P extends Pointer> implements AutoCloseable {
         }
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return pointer.get() == null;
     }
 

@@ -19,12 +19,7 @@ public record NumericEnvironment(Map<String, String> values) {
 
     /** The engine's "key=value" lines. */
     static NumericEnvironment parse(String lines) {
-        Map<String, String> m = new TreeMap<>();
-        for (String line : lines.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) m.put(line.substring(0, eq), line.substring(eq + 1));
-        }
-        return new NumericEnvironment(m);
+        return new NumericEnvironment(KeyValues.decode(lines, '\n'));
     }
 
     public NumericEnvironment with(String key, String value) {

@@ -1,11 +1,20 @@
 package org.acodm.engine;
 
-/** AdamW with linear warmup then cosine decay to minLr, and global-norm clipping (gradClip <= 0: off). */
-public record OptimizerSettings(double maxLr, double minLr, long warmupSteps, long totalSteps, double weightDecay,
-                                double beta1, double beta2, double eps, double gradClip) {
+import org.acodm.nativeapi.OptimizerNative;
 
-    /** DESIGN.md's defaults: β 0.9/0.95, eps 1e-8, weight decay 0.1 on matrices, clipping at 1.0. */
-    public static OptimizerSettings defaults(double maxLr, double minLr, long warmupSteps, long totalSteps) {
-        return new OptimizerSettings(maxLr, minLr, warmupSteps, totalSteps, 0.1, 0.9, 0.95, 1e-8, 1.0);
+/**
+ * Adam with linear warmup to {@code maxLr} over {@code warmupSteps} optimizer steps, then a cosine to {@code minLr} at
+ * {@code totalSteps}; decay on weight matrices only, AdamW (decay independent of the gradient scale) when
+ * {@code decoupledWeightDecay}, else torch.optim.Adam's L2 term; the global gradient norm clipped to {@code gradClip}
+ * (0: off). The engine has no settings of its own: these come from the config sections ({@code optimizer},
+ * {@code mixing.acodm}), which hold the defaults.
+ */
+public record OptimizerSettings(double maxLr, double minLr, long warmupSteps, long totalSteps, double weightDecay,
+                                double beta1, double beta2, double eps, boolean decoupledWeightDecay, double gradClip) {
+
+    /** The native struct of these settings; the caller closes it. */
+    OptimizerNative.Settings toNative() {
+        return new OptimizerNative.Settings().max_lr(maxLr).min_lr(minLr).warmup(warmupSteps).total(totalSteps)
+                .weight_decay(weightDecay).beta1(beta1).beta2(beta2).eps(eps).decoupled(decoupledWeightDecay).grad_clip(gradClip);
     }
 }

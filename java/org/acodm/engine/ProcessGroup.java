@@ -86,10 +86,7 @@ public final class ProcessGroup implements AutoCloseable {
     /** What attached models' train steps moved since the last reset (keys as in native/include/acodm/process_group.h). */
     public Map<String, Double> statistics() {
         Map<String, Double> out = new TreeMap<>();
-        for (String line : handle.apply(ProcessGroupNative.Handle::statistics).split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) out.put(line.substring(0, eq), Double.parseDouble(line.substring(eq + 1)));
-        }
+        KeyValues.decode(handle.apply(ProcessGroupNative.Handle::statistics), '\n').forEach((k, v) -> out.put(k, Double.parseDouble(v)));
         return out;
     }
 

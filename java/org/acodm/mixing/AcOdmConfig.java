@@ -6,6 +6,7 @@ import org.acodm.config.Default;
 import org.acodm.config.Doc;
 import org.acodm.config.Sections;
 import org.acodm.config.Validated;
+import org.acodm.engine.OptimizerSettings;
 
 /**
  * Section {@code mixing.acodm}: the DDPG agent of AC-ODM. Defaults are DESIGN.md section 5 (the paper's sizes and
@@ -91,6 +92,15 @@ public record AcOdmConfig(
     /** Steps 0 .. warmupSteps(total) − 1 follow ODM. */
     public long warmupSteps(long totalSteps) {
         return (long) Math.ceil(warmupFraction * totalSteps);
+    }
+
+    /**
+     * The agent's Adam over a run of {@code totalSteps}: its learning rate warms up over the ODM warmup's steps
+     * ({@link #warmupSteps}) and ends its cosine at the last step; the networks do not clip their gradients.
+     */
+    public OptimizerSettings optimizerSettings(long totalSteps) {
+        return new OptimizerSettings(maxLr, minLr, warmupSteps(totalSteps), totalSteps, weightDecay, beta1, beta2, adamEps,
+                decoupledWeightDecay, 0.0);
     }
 
     @Override public void validate(ConfigErrors e) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.acodm.data.CounterRandom;
 import org.acodm.engine.AgentNetworks;
-import org.acodm.engine.AgentOptimizer;
 
 /**
  * AC-ODM (arXiv 2505.23878): a DDPG agent whose action is the domain mixture. After each step it builds the
@@ -90,8 +89,7 @@ public final class AcOdmPolicy implements MixingPolicy {
                 config.critic() == CriticInput.SHAPED ? AgentNetworks.CriticForm.SHAPED : AgentNetworks.CriticForm.CONCAT);
         agent.setThreads(config.resolvedThreads());
         if (config.critic() == CriticInput.NORMALISED) agent.setActionNormalisation(this.prior, explorationSd());
-        agent.setOptimizer(new AgentOptimizer(config.maxLr(), config.minLr(), warmupSteps, totalSteps, config.weightDecay(),
-                config.beta1(), config.beta2(), config.adamEps(), config.decoupledWeightDecay()));
+        agent.setOptimizer(config.optimizerSettings(totalSteps));
         if (config.reward() == RewardMode.REGULARISED)
             agent.setRegulariser(this.prior, config.temperature(), config.targetEntropy(), config.temperatureLr());
         this.alpha = initialWeights.clone();

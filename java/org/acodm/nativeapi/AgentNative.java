@@ -2,7 +2,10 @@ package org.acodm.nativeapi;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.ByRef;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Platform;
@@ -22,6 +25,20 @@ public final class AgentNative {
 
     public static native @StdString String exportedActorMetadata(@StdString String path);
     public static native @StdString String exportedActorConfig(@StdString String path);
+
+    /** {@code acodm::UpdateLosses}: one DDPG update's numbers, each measured before its optimizer step. */
+    @Name("UpdateLosses")
+    public static class UpdateLosses extends Pointer {
+        static { Loader.load(); }
+
+        public UpdateLosses() { allocate(); }
+        private native void allocate();
+
+        @MemberGetter public native double critic();
+        @MemberGetter public native double actor();
+        @MemberGetter public native double kl();
+        @MemberGetter public native double entropy();
+    }
 
     @Name("AgentNetworks")
     public static class Handle extends Pointer {
@@ -46,9 +63,7 @@ public final class AgentNative {
 
         public native void setThreads(int threads);
         public native int threads();
-        public native void setOptimizer(double maxLr, double minLr, @Cast("int64_t") long warmupSteps,
-                                        @Cast("int64_t") long totalSteps, double weightDecay, double beta1,
-                                        double beta2, double eps, int decoupled);
+        public native void setOptimizer(@Const @ByRef OptimizerNative.Settings settings);
         public native void setRegulariser(@Cast("const float*") float[] prior, double tau, double targetEntropy, double tauLr);
         public native double temperature();
         public native double learningRate(@Cast("int64_t") long step);
@@ -62,7 +77,7 @@ public final class AgentNative {
         public native void setActionNormalisation(@Cast("const float*") float[] center, double scale);
         public native void update(@Cast("const float*") float[] states, @Cast("const float*") float[] actions,
                                   @Cast("const float*") float[] rewards, @Cast("const float*") float[] nextStates,
-                                  int n, double gamma, double[] losses);
+                                  int n, double gamma, UpdateLosses losses);
         public native double imitate(@Cast("const float*") float[] states, @Cast("const float*") float[] targets, int n);
         public native double regressCritic(@Cast("const float*") float[] states, @Cast("const float*") float[] actions,
                                            @Cast("const float*") float[] targets, int n);

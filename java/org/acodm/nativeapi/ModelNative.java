@@ -4,6 +4,8 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.ByRef;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Namespace;
 import org.bytedeco.javacpp.annotation.Platform;
@@ -29,6 +31,31 @@ public final class ModelNative {
     /** Canonical config string of {@code config}; {@code parameters[0]} receives the parameter count. Allocates no tensors. */
     public static native @StdString String resolveModelConfig(@StdString String config, @Cast("int64_t*") long[] parameters);
 
+    /** {@code acodm::StepStats}: what a train step reports besides its per-domain sums. */
+    @Name("StepStats")
+    public static class StepStats extends Pointer {
+        static { Loader.load(); }
+
+        public StepStats() { allocate(); }
+        private native void allocate();
+
+        @MemberGetter public native double loss();
+        @MemberGetter public native double grad_norm();
+        @MemberGetter public native double learning_rate();
+        @MemberGetter public native @Cast("int64_t") long step();
+    }
+
+    /** A list of parameter names ({@code std::vector<std::string>}), filled by the caller. */
+    @Name("::std::vector<std::string>")  // outside the acodm namespace
+    public static class Names extends Pointer {
+        static { Loader.load(); }
+
+        public Names() { allocate(); }
+        private native void allocate();
+
+        public native void push_back(@StdString String name);
+    }
+
     @Name("Model")
     public static class Handle extends Pointer {
         static { Loader.load(); }
@@ -52,33 +79,32 @@ public final class ModelNative {
         public native void setParameter(@StdString String name, @Cast("const float*") float[] values, @Cast("int64_t") long count);
         public native void getGradient(@StdString String name, float[] out, @Cast("int64_t") long count);
 
-        public native void setOptimizer(double maxLr, double minLr, @Cast("int64_t") long warmupSteps,
-                                        @Cast("int64_t") long totalSteps, double weightDecay, double beta1,
-                                        double beta2, double eps, double gradClip);
+        public native void setOptimizer(@Const @ByRef OptimizerNative.Settings settings);
         public native @Cast("int64_t") long stepCount();
         public native double learningRate(@Cast("int64_t") long step);
 
-        public native void setAlignmentParameters(@StdString String names);
-        public native @StdString String alignmentParameters();
+        public native void setAlignmentParameters(@Const @ByRef Names names);
         public native void setAlignmentMethod(@StdString String method);
         public native void setProcessGroup(@ByRef ProcessGroupNative.Handle group, @Cast("int64_t") long bucketBytes);
         public native void setLossChunk(@Cast("int64_t") long tokens);
+        public native void setFusedAttention(@Cast("bool") boolean fused);
+        public native void setFusedOptimizer(@Cast("bool") boolean fused);
         public native @Cast("int64_t") long lossChunk();
 
         public native void trainStep(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
                                      @Cast("int64_t") long window, @Cast("const int32_t*") int[] domains,
                                      int numDomains, int microBatches, double[] domainLossSum,
-                                     double[] domainTokens, double[] stats, double[] alignment);
-        public native void evaluate(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
-                                    @Cast("int64_t") long window, @Cast("const int32_t*") int[] domains,
-                                    int numDomains, double[] domainLossSum, double[] domainTokens, double[] stats);
+                                     double[] domainTokens, StepStats stats, double[] alignment);
+        public native double evaluate(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
+                                      @Cast("int64_t") long window, @Cast("const int32_t*") int[] domains,
+                                      int numDomains, double[] domainLossSum, double[] domainTokens);
         public native void forwardLogits(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
                                          @Cast("int64_t") long seq, float[] out);
         public native double lossAndGradients(@Cast("const int32_t*") int[] tokens, @Cast("int64_t") long batch,
                                               @Cast("int64_t") long window);
-        public native void parameterNorms(@StdString String names, double[] out, int count);
-        public native void setStateParameters(@StdString String names, boolean referenceEachStep);
-        public native void stateNorms(double[] out, int count);
+        public native void parameterNorms(@Const @ByRef Names names, double[] out, int count);
+        public native void setStateParameters(@Const @ByRef Names names, boolean referenceEachStep);
+        public native void stateNorms(double[] norms, double[] distances, int count);
 
         public native void save(@StdString String path);
         public native void load(@StdString String path);

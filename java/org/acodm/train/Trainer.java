@@ -14,7 +14,6 @@ import org.acodm.data.EvalRecord;
 import org.acodm.data.SampledBatch;
 import org.acodm.engine.Model;
 import org.acodm.engine.NumericEnvironment;
-import org.acodm.engine.OptimizerSettings;
 import org.acodm.engine.StepResult;
 import org.acodm.io.DirectoryLock;
 import org.acodm.mixing.DeltaReference;
@@ -92,9 +91,7 @@ public final class Trainer implements AutoCloseable {
 
     /** The optimizer, and what the steps report besides losses: S over the reward layers, the norms of the state layers. */
     private void configure(Model m, MixingPolicy p, DataParallel g) {
-        var o = cfg.optimizer();
-        m.setOptimizer(new OptimizerSettings(o.lr(), o.minLr(), o.warmupSteps(), cfg.train().steps(), o.weightDecay(), o.beta1(), o.beta2(),
-                o.eps(), o.gradClip()));
+        m.setOptimizer(cfg.optimizer().settings(cfg.train().steps()));
         if (p.needsAlignment() || cfg.train().logAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
         StateLayers state = p.stateLayers(m.numLayers());
         if (!state.names().isEmpty()) m.setStateParameters(state.names(), state.reference() == DeltaReference.PREVIOUS);

@@ -5,6 +5,7 @@ import org.acodm.config.Default;
 import org.acodm.config.Doc;
 import org.acodm.config.Sections;
 import org.acodm.config.Validated;
+import org.acodm.engine.OptimizerSettings;
 
 /** AdamW with linear warmup and cosine decay, as GPT-NeoX/Pythia train. */
 public record OptimizerSection(
@@ -20,6 +21,11 @@ public record OptimizerSection(
 
     public static OptimizerSection defaults() {
         return Sections.defaults(OptimizerSection.class);
+    }
+
+    /** The engine's settings of a run of {@code totalSteps} steps: AdamW, the schedule ending at the last step. */
+    public OptimizerSettings settings(long totalSteps) {
+        return new OptimizerSettings(lr, minLr, warmupSteps, totalSteps, weightDecay, beta1, beta2, eps, true, gradClip);
     }
 
     @Override public void validate(ConfigErrors errors) {

@@ -1,9 +1,9 @@
 package org.acodm.train.export;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.acodm.engine.KeyValues;
 
 /**
  * The dimensions of a GPT-NeoX model and the shapes they give every parameter under Hugging Face
@@ -22,11 +22,7 @@ public record GptNeoxDims(int layers, int dModel, int heads, int vocab, int maxS
      * {@code name=tiny,layers=2,d_model=64,heads=4,vocab=384,seq=64,rotary_pct=0.25,rotary_base=10000,dtype=float32}).
      */
     public static GptNeoxDims parse(String canonical) {
-        Map<String, String> kv = new HashMap<>();
-        for (String item : canonical.split(",")) {
-            int eq = item.indexOf('=');
-            if (eq > 0) kv.put(item.substring(0, eq).trim(), item.substring(eq + 1).trim());
-        }
+        Map<String, String> kv = KeyValues.decode(canonical, ',');
         for (String k : List.of("layers", "d_model", "heads", "vocab", "seq", "rotary_pct", "rotary_base"))
             if (!kv.containsKey(k)) throw new IllegalArgumentException("model config '" + canonical + "' lacks '" + k + "' (expected the engine's canonical config string)");
         try {

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The engine through JNI: the same golden numbers as the native tests, resume, and every bad input. */
 class ModelTest {
+    /** AdamW (0.9, 0.95), decay 0.1, clipping at 1, warming up over 2 of 6 steps. */
+    private static final OptimizerSettings ADAMW = new OptimizerSettings(2e-3, 2e-4, 2, 6, 0.1, 0.9, 0.95, 1e-8, true, 1.0);
+
     private static double relativeError(float[] a, float[] b) {
         double diff = 0, scale = 0;
         for (int i = 0; i < a.length; i++) {
@@ -54,7 +57,8 @@ class ModelTest {
             }
 
             double[] o = g.get("optimizer").doubles();
-            m.setOptimizer(new OptimizerSettings(o[0], o[1], (long) o[2], (long) o[3], o[4], o[5], o[6], o[7], o[8]));
+            // The golden file's nine values end with grad_clip; PyTorch's reference is AdamW.
+            m.setOptimizer(new OptimizerSettings(o[0], o[1], (long) o[2], (long) o[3], o[4], o[5], o[6], o[7], true, o[8]));
             double[] expected = g.get("train_losses").doubles();
             for (int s = 0; s < expected.length; s++) {
                 StepResult r = m.trainStep(windows, b, w, new int[b], 1, 1, false);
@@ -69,15 +73,14 @@ class ModelTest {
     void resumeFromCheckpointIsBitIdentical(@TempDir Path dir) throws java.io.IOException {
         int b = 4, w = 17;
         int[] domains = {0, 1, 2, 1};
-        OptimizerSettings opt = OptimizerSettings.defaults(2e-3, 2e-4, 2, 6);
         double[] expected = new double[6];
         try (Model m = new Model("tiny", 42, "cpu")) {
-            m.setOptimizer(opt);
+            m.setOptimizer(ADAMW);
             for (int s = 0; s < 6; s++) expected[s] = m.trainStep(randomTokens(b * w, 257, s), b, w, domains, 3, 2, false).loss();
         }
         Path ckpt = dir.resolve("model.ckpt");
         try (Model m = new Model("tiny", 42, "cpu")) {
-            m.setOptimizer(opt);
+            m.setOptimizer(ADAMW);
             for (int s = 0; s < 3; s++) m.trainStep(randomTokens(b * w, 257, s), b, w, domains, 3, 2, false);
             m.save(ckpt);
         }
@@ -101,6 +104,7 @@ class ModelTest {
         int[] tokens = randomTokens(b * w, 384, 3);
         int[] domains = {0, 2, 2, 0, 2, 0};
         try (Model m = new Model("tiny", 1, "cpu")) {
+            m.setOptimizer(ADAMW);
             m.setAlignmentParameters(List.of("gpt_neox.layers.1.mlp.dense_4h_to_h.weight"));
             StepResult r = m.trainStep(tokens, b, w, domains, 3, 1, true);
             assertArrayEquals(new double[] {24, 0, 24}, r.domainTokens());
@@ -137,6 +141,12 @@ class ModelTest {
         tokens[10] = 3;
         NativeException domain = assertThrows(NativeException.class, () -> m.trainStep(tokens, 2, 9, new int[] {0, 5}, 2, 1, false));
         assertTrue(domain.getMessage().contains("domain id 5 of window 1"), domain.getMessage());
+        NativeException unset = assertThrows(NativeException.class, () -> m.trainStep(tokens, 2, 9, new int[2], 1, 1, false));
+        assertTrue(unset.getMessage().contains("call setOptimizer()"), unset.getMessage());
+        assertEquals(0, m.stepCount());
+        NativeException clipped = assertThrows(NativeException.class,
+                () -> m.setOptimizer(new OptimizerSettings(1e-3, 1e-4, 0, 10, 0.1, 0.9, 0.95, 1e-8, true, -1)));
+        assertTrue(clipped.getMessage().contains("grad_clip must be >= 0"), clipped.getMessage());
         assertThrows(NativeException.class, () -> m.parameter("no.such.weight"));
         assertThrows(IllegalArgumentException.class, () -> m.load(Path.of("does-not-exist.ckpt")));
 

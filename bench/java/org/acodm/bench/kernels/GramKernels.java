@@ -1,6 +1,7 @@
-package org.acodm.engine;
+package org.acodm.bench.kernels;
 
-import org.acodm.nativeapi.KernelBenchNative;
+import org.acodm.bench.nativeapi.KernelBenchNative;
+import org.acodm.engine.NativeHandle;
 
 /**
  * K gradient rows of P random floats in native memory and the Gram kernels that read them: the fused CPU

@@ -1,6 +1,7 @@
-package org.acodm.engine;
+package org.acodm.bench.kernels;
 
-import org.acodm.nativeapi.KernelBenchNative;
+import org.acodm.bench.nativeapi.KernelBenchNative;
+import org.acodm.engine.NativeHandle;
 
 /**
  * Every matrix product of one train step of a model config (forward and backward, the plain B·T × V LM head),

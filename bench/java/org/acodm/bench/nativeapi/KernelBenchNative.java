@@ -1,4 +1,4 @@
-package org.acodm.nativeapi;
+package org.acodm.bench.nativeapi;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -9,10 +9,12 @@ import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.StdString;
 
 /**
- * JavaCPP surface of {@code native/include/acodm/kernel_bench.h}; used through org.acodm.engine.GramKernels,
- * StepGemms and PeakMemory.
+ * JavaCPP surface of {@code bench/native/kernel_bench.h} (the acodm_bench library); used through
+ * org.acodm.bench.kernels' GramKernels, GpuGramKernels, StepGemms and PeakMemory. libacodm_bench needs libacodm,
+ * which the main jar carries beside its own glue: it is preloaded from there (or, with JavaCPP's pathsFirst, from
+ * java.library.path, which is how bench/run.sh gpu swaps in the CUDA build of both).
  */
-@Platform(include = "acodm/kernel_bench.h", link = "acodm")
+@Platform(include = "kernel_bench.h", link = "acodm_bench", preload = "acodm", preloadresource = "/org/acodm/nativeapi/")
 @Namespace("acodm")
 public final class KernelBenchNative {
     static { Loader.load(); }

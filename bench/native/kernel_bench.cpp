@@ -1,4 +1,4 @@
-#include "acodm/kernel_bench.h"
+#include "kernel_bench.h"
 
 #include <torch/torch.h>
 

@@ -15,7 +15,7 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
-#include "acodm/kernel_bench.h"
+#include "kernel_bench.h"
 #include "config.h"
 #include "device.h"
 

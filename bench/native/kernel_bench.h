@@ -1,6 +1,7 @@
-// Benchmark fixtures, driven from the Java benchmarks through JNI and from the C++ drivers: the Gram kernels on
-// K rows of P random floats held in native memory, one call per variant so the caller times exactly the kernel;
-// the matrix products of one train step (the BLAS roofline of that step); peak memory of a stretch of work.
+// Benchmark fixtures (the acodm_bench library, beside libacodm and linked to it), driven from the Java benchmarks
+// through JNI (org.acodm.bench.nativeapi) and from the C++ drivers: the Gram kernels on K rows of P random floats
+// held in native memory, one call per variant so the caller times exactly the kernel; the matrix products of one
+// train step (the BLAS roofline of that step); peak memory of a stretch of work.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,9 @@
-package org.acodm.engine;
+package org.acodm.bench.kernels;
 
-import org.acodm.nativeapi.KernelBenchNative;
+import org.acodm.bench.nativeapi.KernelBenchNative;
+import org.acodm.engine.CudaDevices;
+import org.acodm.engine.NativeException;
+import org.acodm.engine.NativeHandle;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;

@@ -1,6 +1,7 @@
-package org.acodm.engine;
+package org.acodm.bench.kernels;
 
-import org.acodm.nativeapi.KernelBenchNative;
+import org.acodm.bench.nativeapi.KernelBenchNative;
+import org.acodm.engine.NativeHandle;
 
 /**
  * Peak memory of a stretch of work on a device: the resident set's high-water mark on the CPU (reset through
