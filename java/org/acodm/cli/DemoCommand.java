@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the CPU demo end to end: build the demo corpus, then the study configs/demo/study.yaml on it (AC-ODM proxy ->",
-                "transferred actor on a larger target, beside the closed-form alignment method, ODM and natural weights, each compared",
+                "transferred actor on a larger target, beside the closed-form alignment method and ODM, each compared",
                 "with uniform over paired seeds, plus the noise floor) -> OUT/report. Rerunning skips finished runs and resumes the rest."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "A corpus in The Pile's layout to use instead of building the demo corpus.")

@@ -65,7 +65,7 @@ class ShippedConfigsTest {
         assertEquals("acodm-proxy", plan.job("acodm", 3).dependsOn());
         assertEquals(1236, plan.job("odm", 3).config().run().seed());
         assertEquals(0, plan.job("acodm-proxy", 1).config().eval().finalWindowsPerDomain());
-        assertEquals(1024, plan.job("odm", 1).config().eval().finalWindowsPerDomain());
+        assertEquals(256, plan.job("odm", 1).config().eval().finalWindowsPerDomain());
     }
 
     @Test
