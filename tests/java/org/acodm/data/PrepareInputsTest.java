@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -16,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.acodm.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,17 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrepareInputsTest {
     @TempDir Path tmp;
 
-    /** {@code acodm prepare --tokenizer byte --quiet ARGS} in this JVM: exit code, stderr, stdout. */
-    private static String[] prepare(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        List<String> a = new ArrayList<>(List.of("prepare", "--tokenizer", "byte", "--quiet"));
-        a.addAll(List.of(args));
-        int rc = cl.execute(a.toArray(new String[0]));
-        return new String[] {Integer.toString(rc), err.toString(), out.toString()};
-    }
+    private static String[] prepare(String... args) { return TestData.prepareCli(args); }
 
     /** A file of {@code docs} documents alternating between the two domains, its text telling it apart by {@code tag}. */
     private Path corpus(Path file, int docs, String tag, String domainA, String domainB) throws IOException {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.acodm.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,17 +30,7 @@ class PrepareOwnershipTest {
         return TestData.writeLines(tmp.resolve("in").resolve(name), lines);
     }
 
-    /** {@code acodm prepare ARGS} in this JVM: exit code and stderr. */
-    private static String[] prepare(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        List<String> a = new ArrayList<>(List.of("prepare", "--tokenizer", "byte", "--quiet"));
-        a.addAll(List.of(args));
-        int rc = cl.execute(a.toArray(new String[0]));
-        return new String[] {Integer.toString(rc), err.toString(), out.toString()};
-    }
+    private static String[] prepare(String... args) { return TestData.prepareCli(args); }
 
     private static Map<String, String> contents(Path dir) throws IOException {
         Map<String, String> m = new TreeMap<>();

@@ -86,4 +86,16 @@ public final class TestData {
         JsonNode n = INDEPENDENT.readTree(line);
         return new Doc(n.get("text").asText(), n.get("meta").get("pile_set_name").asText());
     }
+
+    /** {@code acodm prepare --tokenizer byte --quiet ARGS} in this JVM: exit code, stderr, stdout. */
+    public static String[] prepareCli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+        var cl = org.acodm.cli.Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        List<String> a = new ArrayList<>(List.of("prepare", "--tokenizer", "byte", "--quiet"));
+        a.addAll(List.of(args));
+        int rc = cl.execute(a.toArray(new String[0]));
+        return new String[] {Integer.toString(rc), err.toString(), out.toString()};
+    }
 }

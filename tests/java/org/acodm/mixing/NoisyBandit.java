@@ -21,6 +21,8 @@ final class NoisyBandit {
     static final int K = 9, WINDOWS = 8, DIMENSIONS = 256;
     /** The common direction's mean projection; the true spread in units of the per-step noise. */
     static final double MEAN_X = 3, SPREAD = 0.26;
+    /** The scores' target of the default settings: the truth and the calibration are the scores the policies compute. */
+    static final AlignmentTarget TARGET = ScoreConfig.defaults().target();
     static final List<String> DOMAINS;
     static {
         List<String> d = new ArrayList<>();
@@ -116,7 +118,7 @@ final class NoisyBandit {
     }
 
     /**
-     * @param mean  the true scores: E⟨g_i, mean_{j ∈ P\{i}} g_j⟩ / E‖ḡ‖² (given domain i present), what
+     * @param mean  the true scores: E⟨g_i, mean_{j ∈ T_i} g_j⟩ / E‖ḡ‖² (given domain i present; T_i per {@link #TARGET}), what
      *              {@link AdvantageEstimate}'s means converge to; only their differences matter to π · exp(A / τ) / Z
      * @param noise the per-step standard deviation of a domain's score around its mean, averaged over the domains
      */
@@ -128,7 +130,7 @@ final class NoisyBandit {
         double scale = 0;
         for (int d = 0; d < draws; d++) {
             StepObservation o = draw(seed ^ 0x5DEECE66DL, TRUTH * 100_000 + d, alpha).observation(0);
-            DomainScores s = DomainScores.alignment(o.alignment(), o, AlignmentTarget.OTHERS, new boolean[K]);
+            DomainScores s = DomainScores.alignment(o.alignment(), o, TARGET, new boolean[K]);
             scale += s.scale() / draws;
             if (s.count() < 2) continue;
             for (int i = 0; i < K; i++)
