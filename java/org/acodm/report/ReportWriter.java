@@ -142,7 +142,8 @@ public final class ReportWriter {
     }
 
     static String fileSafe(String s) {
-        String t = s.replaceAll("[^A-Za-z0-9._-]+", "_");
+        // "acodm (seed-2)" -> "acodm_seed-2", not "acodm_seed-2_".
+        String t = s.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^_+|_+$", "");
         return t.length() > 60 ? t.substring(0, 60) : t;
     }
 

@@ -214,4 +214,10 @@ class ReportWriterTest {
         assertEquals(1, bad);
         assertEquals("acodm: " + out.resolve("nope") + ": not a directory", se2.toString().trim());
     }
+
+    @Test
+    void plotFileNamesKeepTheLabelWithoutDanglingSeparators() {
+        assertEquals("acodm-proxy_seed-1", ReportWriter.fileSafe("acodm-proxy (seed-1)"));
+        assertEquals("a_b.c", ReportWriter.fileSafe(" a / b.c "));
+    }
 }
