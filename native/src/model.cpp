@@ -71,6 +71,7 @@ struct Model::Impl {
   torch::Tensor rope_cos, rope_sin, causal_mask;
   std::vector<std::string> alignment_names;
   std::string alignment_method = "capture";
+  bool alignment_split = false;
   std::unique_ptr<AlignmentStrategy> alignment;  // null when no alignment parameters are set
   AlignmentStrategy* step_alignment = nullptr;   // the strategy of the train step running now, if it wants S
   int64_t loss_chunk = kDefaultLossChunk;  // tokens per chunk of the LM head + cross-entropy; 0: the full logits
@@ -106,7 +107,10 @@ struct Model::Impl {
     std::vector<torch::Tensor> weights;
     for (const auto& n : alignment_names) weights.push_back(params[index.at(n)]);
     alignment = AlignmentStrategy::create(alignment_method, alignment_names, std::move(weights));
-    if (alignment) alignment->setGroup(group);
+    if (alignment) {
+      alignment->setGroup(group);
+      alignment->setSplit(alignment_split);
+    }
   }
 
   const torch::Tensor& p(const std::string& name) const { return params[index.at(name)]; }
@@ -431,6 +435,13 @@ void Model::setAlignmentMethod(const std::string& method) {
     throw;
   }
 }
+
+void Model::setAlignmentSplit(bool split) {
+  impl_->alignment_split = split;
+  if (impl_->alignment) impl_->alignment->setSplit(split);
+}
+
+bool Model::alignmentSplit() const { return impl_->alignment_split; }
 
 void Model::setLossChunk(int64_t tokens) {
   require(tokens >= 0, "loss chunk must be >= 0 tokens (0: the full logits), got " + std::to_string(tokens));

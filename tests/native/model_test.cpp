@@ -468,6 +468,75 @@ TEST(Alignment, CaptureEqualsThePerDomainBackwardMethodAndLeavesTheSameStep) {
   EXPECT_THROW(a.setAlignmentMethod("magic"), std::invalid_argument);
 }
 
+namespace {
+
+// Split halves: the same S as without them, and <g_dA, g_dB> against the gradients of each half's windows (the
+// first, third, .. window of domain d in batch order in A) from a twin model; NaN where d has fewer than 2 windows.
+void checkSplitHalves(const std::string& method, int micro_batches) {
+  const std::vector<int32_t> domains{2, 0, 2, 2, 0, 1, 3, 2, 0, 2};  // 0: 3 windows, 1: 1, 2: 5, 3: 1, 4: none
+  const int k = 5;
+  const int64_t B = static_cast<int64_t>(domains.size()), W = 9;
+  auto tokens = randomTokens(B * W, 384, 31);
+  const std::vector<std::string> names{"gpt_neox.layers.1.mlp.dense_4h_to_h.weight", "gpt_neox.layers.3.attention.dense.weight"};
+  Model split("tiny:layers=4", 17, "cpu"), plain("tiny:layers=4", 17, "cpu"), twin("tiny:layers=4", 17, "cpu");
+  for (Model* m : {&split, &plain}) {
+    m->setOptimizer(adamw(1e-3, 1e-4, 0, 10, 0.1, 1.0));
+    m->setAlignmentParameters(names);
+    m->setAlignmentMethod(method);
+  }
+  split.setAlignmentSplit(true);
+  EXPECT_TRUE(split.alignmentSplit());
+  EXPECT_FALSE(plain.alignmentSplit());
+  // The halves' gradients, from the twin before any step.
+  std::vector<std::vector<double>> half(static_cast<size_t>(2 * k));
+  std::vector<int> seen(static_cast<size_t>(k), 0);
+  std::vector<std::vector<int32_t>> windows(static_cast<size_t>(2 * k));
+  for (int64_t b = 0; b < B; ++b) {
+    const int d = domains[static_cast<size_t>(b)];
+    auto& w = windows[static_cast<size_t>(2 * d + seen[static_cast<size_t>(d)]++ % 2)];
+    w.insert(w.end(), tokens.begin() + b * W, tokens.begin() + (b + 1) * W);
+  }
+  for (int key = 0; key < 2 * k; ++key) {
+    const auto& sub = windows[static_cast<size_t>(key)];
+    if (sub.empty()) continue;
+    twin.lossAndGradients(sub.data(), static_cast<int64_t>(sub.size()) / W, W);
+    for (const auto& n : names) {
+      std::vector<float> grad(static_cast<size_t>(twin.parameterSize(n)));
+      twin.getGradient(n, grad.data(), static_cast<int64_t>(grad.size()));
+      half[static_cast<size_t>(key)].insert(half[static_cast<size_t>(key)].end(), grad.begin(), grad.end());
+    }
+  }
+  std::vector<double> l(k), c(k), s_split(static_cast<size_t>(k * k + k), 7.0), s_plain(static_cast<size_t>(k * k));
+  acodm::StepStats st;
+  split.trainStep(tokens.data(), B, W, domains.data(), k, micro_batches, l.data(), c.data(), &st, s_split.data());
+  plain.trainStep(tokens.data(), B, W, domains.data(), k, micro_batches, l.data(), c.data(), &st, s_plain.data());
+  for (int i = 0; i < k * k; ++i) {
+    const double scale = std::sqrt(std::fabs(s_plain[static_cast<size_t>(i / k * (k + 1))] * s_plain[static_cast<size_t>(i % k * (k + 1))])) + 1e-30;
+    EXPECT_NEAR(s_split[static_cast<size_t>(i)], s_plain[static_cast<size_t>(i)], 1e-5 * scale) << method << " S[" << i << "]";
+  }
+  for (int d = 0; d < k; ++d) {
+    const double got = s_split[static_cast<size_t>(k * k + d)];
+    const auto &a = half[static_cast<size_t>(2 * d)], &b = half[static_cast<size_t>(2 * d + 1)];
+    if (a.empty() || b.empty()) {
+      EXPECT_TRUE(std::isnan(got)) << method << ": domain " << d << " has fewer than two windows, got " << got;
+      continue;
+    }
+    double dot = 0, na = 0, nb = 0;
+    for (size_t p = 0; p < a.size(); ++p) {
+      dot += a[p] * b[p];
+      na += a[p] * a[p];
+      nb += b[p] * b[p];
+    }
+    EXPECT_NEAR(got, dot, 1e-5 * std::sqrt(na * nb)) << method << ": <g_A, g_B> of domain " << d;
+  }
+}
+
+}  // namespace
+
+TEST(Alignment, SplitHalvesKeepSAndGiveTheHalvesProductWithCapture) { checkSplitHalves("capture", 2); }
+
+TEST(Alignment, SplitHalvesKeepSAndGiveTheHalvesProductWithBackward) { checkSplitHalves("backward", 1); }
+
 TEST(Alignment, MethodAndParametersInEitherOrderAndARejectedSettingChangesNothing) {
   const int64_t B = 4, W = 9;
   auto tokens = randomTokens(B * W, 384, 12);

@@ -158,14 +158,15 @@ struct Step {
 acodm::OptimizerSettings adamw() { return acodm::test::optimizerSettings(3e-4, 3e-5, 0, 1, 0.1, 0.95, true, 1.0); }
 
 Step trainStep(Model& m, const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains, int k, int micro) {
-  Step o{std::vector<double>(k), std::vector<double>(k), {}, std::vector<double>(k * k)};
+  Step o{std::vector<double>(k), std::vector<double>(k), {}, std::vector<double>(k * k + (m.alignmentSplit() ? k : 0))};
   m.trainStep(tokens, batch, window, domains, k, micro, o.loss.data(), o.count.data(), &o.stats, o.s.data());
   return o;
 }
 
 // Three steps of W ranks, each on its contiguous slice of the global batch, against one process on the whole batch:
-// losses, counts, S, gradient norms and the parameters after the last step agree to 1e-5 relative.
-void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t bucket_bytes) {
+// losses, counts, S, gradient norms and the parameters after the last step agree to 1e-5 relative. With split halves
+// also the halves' products: the ranks deal the windows so that each domain's halves hold the same windows here.
+void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t bucket_bytes, bool split = false) {
   const int64_t B = 6, W = 9;
   const int K = 4, micro = 3;  // micro-batches of 2 windows; each rank runs micro / world of them
   const std::vector<int32_t> domains{1, 1, 0, 0, 3, 3};  // domain 2 absent; 0 and 3 each on one rank only (W = 3)
@@ -177,6 +178,7 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
   alone.setOptimizer(adamw());
   alone.setAlignmentParameters(layers);
   alone.setAlignmentMethod(method);
+  alone.setAlignmentSplit(split);
   std::vector<Step> want;
   for (int s = 0; s < 3; ++s) want.push_back(trainStep(alone, tokens[s].data(), B, W, domains.data(), K, micro));
   std::vector<float> want_param(static_cast<size_t>(alone.parameterSize("gpt_neox.embed_in.weight")));
@@ -187,6 +189,7 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
     m.setOptimizer(adamw());
     m.setAlignmentParameters(layers);
     m.setAlignmentMethod(method);
+    m.setAlignmentSplit(split);
     m.setProcessGroup(g, bucket_bytes);
     const int64_t slice = B / world;
     for (int s = 0; s < 3; ++s) {
@@ -205,6 +208,11 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
           if (scale == 0) EXPECT_EQ(got.s[i * K + j], 0.0) << "absent domain, S[" << i << "][" << j << "]";
           else EXPECT_LT(relative(got.s[i * K + j], w.s[i * K + j], scale), 1e-5) << "step " << s << " S[" << i << "][" << j << "]";
         }
+      for (int k = 0; split && k < K; ++k) {
+        const double want_half = w.s[K * K + k], got_half = got.s[K * K + k];
+        if (std::isnan(want_half)) EXPECT_TRUE(std::isnan(got_half)) << "step " << s << ": domain " << k << " has no halves";
+        else EXPECT_LT(relative(got_half, want_half, w.s[k * K + k]), 1e-5) << "step " << s << ": halves' product of domain " << k;
+      }
     }
     std::vector<float> p(want_param.size());
     m.getParameter("gpt_neox.embed_in.weight", p.data(), static_cast<int64_t>(p.size()));
@@ -222,6 +230,10 @@ void checkRanksAgainstOneProcess(int world, const std::string& method, int64_t b
 TEST(DataParallel, TwoRanksEqualOneProcessOnTheWholeBatch) { checkRanksAgainstOneProcess(2, "capture", 25 << 20); }
 TEST(DataParallel, ThreeRanksWithSmallBucketsEqualOneProcess) { checkRanksAgainstOneProcess(3, "capture", 4096); }
 TEST(DataParallel, TheBackwardMethodAcrossRanksEqualsOneProcess) { checkRanksAgainstOneProcess(2, "backward", 1 << 20); }
+TEST(DataParallel, SplitHalvesAcrossTwoRanksEqualOneProcess) { checkRanksAgainstOneProcess(2, "capture", 25 << 20, true); }
+TEST(DataParallel, SplitHalvesAcrossThreeRanksWithTheBackwardMethodEqualOneProcess) {
+  checkRanksAgainstOneProcess(3, "backward", 4096, true);
+}
 
 TEST(DataParallel, StatisticsCountWhatTheStepsMoved) {
   onRanks(2, [](int r, ProcessGroup& g) {

@@ -67,6 +67,11 @@ class Model {
   // inputs and output gradients of the one backward pass) or "backward" (the reference and benchmark
   // baseline: one extra autograd pass per domain present, over the same forward graph).
   void setAlignmentMethod(const std::string& method);
+  // Split halves (off by default): each domain's windows in a step are dealt in turns into two halves, and the train
+  // step also reports <g_dA, g_dB>, an estimate of ||E g_d||^2 without the windows' own noise that S_dd carries
+  // (see trainStep's `alignment`). The same S to float rounding; twice the rows in the Gram.
+  void setAlignmentSplit(bool split);
+  bool alignmentSplit() const;
 
   // Data-parallel training: from now on a train step is this rank's slice of a global batch. Per-domain token
   // counts and loss sums are summed over the group's ranks, the gradients (scaled by the global token count) are
@@ -97,7 +102,9 @@ class Model {
   // all of them (and S) are the global batch's, identical on every rank.
   // When alignment parameters are set and `alignment` is not null, alignment[K*K] receives
   // S_ij = <g_i, g_j>, g_i the gradient of domain i's mean token loss over those parameters (rows and
-  // columns of domains absent from the batch are 0).
+  // columns of domains absent from the batch are 0). With setAlignmentSplit(true) it holds K*K + K values:
+  // alignment[K*K + i] = <g_iA, g_iB>, the gradients of the mean token loss of the two halves of domain i's windows,
+  // NaN when domain i had fewer than two windows in the step.
   void trainStep(const int32_t* tokens, int64_t batch, int64_t window, const int32_t* domains,
                  int num_domains, int micro_batches, double* domain_loss_sum, double* domain_tokens,
                  StepStats* stats, double* alignment);

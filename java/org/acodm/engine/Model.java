@@ -3,6 +3,7 @@ package org.acodm.engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.acodm.nativeapi.ModelNative;
 
@@ -16,6 +17,7 @@ public final class Model implements AutoCloseable {
     private final int maxSeq;
     /** How many state parameters the train steps measure (setStateParameters). */
     private volatile int stateParameters;
+    private volatile boolean alignmentSplit;
 
     /**
      * @param config a named config ("70m", "410m", "tiny", ...) optionally with overrides
@@ -158,6 +160,19 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Split halves (off by default): each domain's windows in a step are dealt in turns into two halves, and a train
+     * step with alignment also reports ⟨g_iA, g_iB⟩ ({@link StepResult#selfAlignment}), an estimate of ‖E g_i‖²
+     * without the windows' own noise that S_ii = ‖g_i‖² carries. S itself is the same to float rounding.
+     */
+    public void setAlignmentSplit(boolean split) {
+        handle.apply(h -> {
+            h.setAlignmentSplit(split);
+            return null;
+        });
+        alignmentSplit = split;
+    }
+
+    /**
      * Makes this model one rank of data-parallel training over {@code group}: each train step is then this rank's
      * slice of the global batch, and its counts, losses, gradients (all-reduced in buckets of about
      * {@code bucketBytes}), S and optimizer step are the global batch's, the same on every rank.
@@ -184,7 +199,8 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("micro-batches (" + microBatches + ") must divide the batch (" + batch + ")");
         double[] loss = new double[numDomains];
         double[] count = new double[numDomains];
-        double[] s = withAlignment ? new double[numDomains * numDomains] : null;
+        boolean split = withAlignment && alignmentSplit;
+        double[] s = withAlignment ? new double[numDomains * numDomains + (split ? numDomains : 0)] : null;
         int l = stateParameters;
         double[] norms = l == 0 ? null : new double[l];
         double[] distances = l == 0 ? null : new double[l];
@@ -194,7 +210,8 @@ public final class Model implements AutoCloseable {
                 if (norms != null) h.stateNorms(norms, distances, l);
                 boolean measured = norms != null && Double.isFinite(stats.loss()) && Double.isFinite(stats.grad_norm());
                 return new StepResult(stats.loss(), stats.grad_norm(), stats.learning_rate(), stats.step(), loss, count,
-                        s == null ? null : square(s, numDomains), measured ? norms : null, measured ? distances : null);
+                        s == null ? null : square(s, numDomains), measured ? norms : null, measured ? distances : null,
+                        split ? Arrays.copyOfRange(s, numDomains * numDomains, s.length) : null);
             }
         });
     }

@@ -85,6 +85,8 @@ public final class ModelNative {
 
         public native void setAlignmentParameters(@Const @ByRef Names names);
         public native void setAlignmentMethod(@StdString String method);
+        public native void setAlignmentSplit(@Cast("bool") boolean split);
+        public native @Cast("bool") boolean alignmentSplit();
         public native void setProcessGroup(@ByRef ProcessGroupNative.Handle group, @Cast("int64_t") long bucketBytes);
         public native void setLossChunk(@Cast("int64_t") long tokens);
         public native void setFusedAttention(@Cast("bool") boolean fused);
