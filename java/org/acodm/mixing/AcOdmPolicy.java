@@ -112,6 +112,8 @@ public final class AcOdmPolicy implements MixingPolicy {
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
+    @Override public boolean needsSplitAlignment() { return signal.needsSplitAlignment(); }
+
     @Override public StateLayers stateLayers(int numLayers) {
         return config.state().needsNorms() ? StateLayers.of(config.stateLayers(), config.deltaReference(), numLayers) : StateLayers.NONE;
     }

@@ -12,6 +12,11 @@ import java.io.IOException;
  * variance of the true scores across domains beyond noise (empirical Bayes, positive part). With no signal v is 0 and
  * every score 0: the policy stays at its prior. A domain with fewer than {@link #MIN_OBSERVATIONS} effective
  * observations has no standard error yet and scores 0.
+ *
+ * <p>With the self term split ({@link SelfTerm#SPLIT}) the cross part and the self part are accumulated apart, each
+ * from the steps that carry it, and combined as W̄_i = (1 − c_i) C̄_i + c_i D̄_i with SE_i² = (1 − c_i)² SE(C̄_i)² +
+ * c_i² SE(D̄_i)², c_i the self term's share ({@link DomainScores#selfShare}); a part with weight > 0 and too few
+ * observations leaves the domain without a standard error.
  */
 final class AdvantageEstimate implements ScoreEstimate {
     static final double MIN_OBSERVATIONS = 2;
@@ -19,38 +24,77 @@ final class AdvantageEstimate implements ScoreEstimate {
     private final int k;
     private final double lambda;
     private final boolean shrink;
-    private double[] weight, sum, sumSq, weightSq;  // per domain: Σ λ^a, Σ λ^a w, Σ λ^a w², Σ λ^2a
+    private final Sums cross;
+    private final Sums self;     // null unless the self term is split
+    private double[] selfShare;  // c_i, from the steps (fixed by the target set)
     private double scaleSum, scaleWeight;
 
-    AdvantageEstimate(int k, ScoreConfig c) {
-        this.k = k;
-        this.lambda = c.forgetting();
-        this.shrink = c.shrinkage();
-        this.weight = new double[k];
-        this.sum = new double[k];
-        this.sumSq = new double[k];
-        this.weightSq = new double[k];
-    }
+    /** Forgetting sums of one part of the scores, per domain. */
+    private static final class Sums {
+        double[] weight, sum, sumSq, weightSq;  // Σ λ^a, Σ λ^a w, Σ λ^a w², Σ λ^2a
 
-    @Override public DomainSignal.Outcome fold(DomainScores d, double[] alpha) {
-        if (d.count() == 0) return DomainSignal.Outcome.DEGENERATE;
-        double nextScaleSum = lambda * scaleSum + d.scale(), nextScaleWeight = lambda * scaleWeight + 1;
-        double scale = nextScaleSum / nextScaleWeight;
-        if (!(scale > 0)) return DomainSignal.Outcome.DEGENERATE;  // every gradient so far vanished: nothing to compare
-        for (int i = 0; i < k; i++) if (d.scored()[i] && !Double.isFinite(d.w()[i] / scale)) return DomainSignal.Outcome.NOT_FINITE;
-        scaleSum = nextScaleSum;
-        scaleWeight = nextScaleWeight;
-        for (int i = 0; i < k; i++) {
+        Sums(int k) {
+            weight = new double[k];
+            sum = new double[k];
+            sumSq = new double[k];
+            weightSq = new double[k];
+        }
+
+        void forget(int i, double lambda) {
             weight[i] *= lambda;
             sum[i] *= lambda;
             sumSq[i] *= lambda;
             weightSq[i] *= lambda * lambda;
-            if (!d.scored()[i]) continue;
-            double w = d.w()[i] / scale;
+        }
+
+        void add(int i, double w) {
             weight[i] += 1;
             sum[i] += w;
             sumSq[i] += w * w;
             weightSq[i] += 1;
+        }
+
+        double mean(int i) { return weight[i] > 0 ? sum[i] / weight[i] : 0; }
+
+        /** The variance of the mean, +∞ before {@link #MIN_OBSERVATIONS} effective observations. */
+        double varianceOfMean(int i) {
+            double neff = weightSq[i] > 0 ? weight[i] * weight[i] / weightSq[i] : 0;
+            if (neff < MIN_OBSERVATIONS) return Double.POSITIVE_INFINITY;
+            double m = mean(i);
+            double spread = Math.max(0, sumSq[i] / weight[i] - m * m) * neff / (neff - 1);
+            return spread / neff;
+        }
+    }
+
+    AdvantageEstimate(int k, ScoreConfig c, boolean splitSelf) {
+        this.k = k;
+        this.lambda = c.forgetting();
+        this.shrink = c.shrinkage();
+        this.cross = new Sums(k);
+        this.self = splitSelf ? new Sums(k) : null;
+        this.selfShare = new double[k];
+    }
+
+    @Override public DomainSignal.Outcome fold(DomainScores d, double[] alpha) {
+        if (d.count() == 0) return DomainSignal.Outcome.DEGENERATE;
+        if (d.split() != (self != null))
+            throw new IllegalStateException("the step's self term is " + (d.split() ? "split" : "direct") + ", the estimate's is not");
+        double nextScaleSum = lambda * scaleSum + d.scale(), nextScaleWeight = lambda * scaleWeight + 1;
+        double scale = nextScaleSum / nextScaleWeight;
+        if (!(scale > 0)) return DomainSignal.Outcome.DEGENERATE;  // every gradient so far vanished: nothing to compare
+        for (int i = 0; i < k; i++) {
+            if (d.scored()[i] && !Double.isFinite(d.w()[i] / scale)) return DomainSignal.Outcome.NOT_FINITE;
+            if (self != null && d.selfScored()[i] && !Double.isFinite(d.self()[i] / scale)) return DomainSignal.Outcome.NOT_FINITE;
+        }
+        scaleSum = nextScaleSum;
+        scaleWeight = nextScaleWeight;
+        if (self != null) selfShare = d.selfShare().clone();
+        for (int i = 0; i < k; i++) {
+            cross.forget(i, lambda);
+            if (d.scored()[i]) cross.add(i, d.w()[i] / scale);
+            if (self == null) continue;
+            self.forget(i, lambda);
+            if (d.selfScored()[i]) self.add(i, d.self()[i] / scale);
         }
         return DomainSignal.Outcome.USED;
     }
@@ -58,22 +102,19 @@ final class AdvantageEstimate implements ScoreEstimate {
     /** W̄_i (0 before domain i's first score). */
     double[] means() {
         double[] m = new double[k];
-        for (int i = 0; i < k; i++) m[i] = weight[i] > 0 ? sum[i] / weight[i] : 0;
+        for (int i = 0; i < k; i++) {
+            double c = self == null ? 0 : selfShare[i];
+            m[i] = (c < 1 ? (1 - c) * cross.mean(i) : 0) + (c > 0 ? c * self.mean(i) : 0);
+        }
         return m;
     }
 
-    /** SE_i², +∞ before {@link #MIN_OBSERVATIONS} effective observations. */
+    /** SE_i², +∞ while a part with weight > 0 has fewer than {@link #MIN_OBSERVATIONS} effective observations. */
     private double[] variancesOfMeans() {
         double[] out = new double[k];
-        double[] m = means();
         for (int i = 0; i < k; i++) {
-            double neff = weightSq[i] > 0 ? weight[i] * weight[i] / weightSq[i] : 0;
-            if (neff < MIN_OBSERVATIONS) {
-                out[i] = Double.POSITIVE_INFINITY;
-                continue;
-            }
-            double spread = Math.max(0, sumSq[i] / weight[i] - m[i] * m[i]) * neff / (neff - 1);
-            out[i] = spread / neff;
+            double c = self == null ? 0 : selfShare[i];
+            out[i] = (c < 1 ? (1 - c) * (1 - c) * cross.varianceOfMean(i) : 0) + (c > 0 ? c * c * self.varianceOfMean(i) : 0);
         }
         return out;
     }
@@ -122,19 +163,34 @@ final class AdvantageEstimate implements ScoreEstimate {
         return out;
     }
 
-    record Saved(double lambda, double[] weight, double[] sum, double[] sumSq, double[] weightSq, double scaleSum, double scaleWeight) {}
+    /** The split self term's sums and shares; null when the self term is not split (and in state saved before it). */
+    record SavedSelf(double[] weight, double[] sum, double[] sumSq, double[] weightSq, double[] share) {}
+
+    record Saved(double lambda, double[] weight, double[] sum, double[] sumSq, double[] weightSq, double scaleSum, double scaleWeight,
+                 SavedSelf self) {}
 
     @Override public JsonNode save() {
-        return StateFiles.tree(new Saved(lambda, weight, sum, sumSq, weightSq, scaleSum, scaleWeight));
+        SavedSelf s = self == null ? null : new SavedSelf(self.weight, self.sum, self.sumSq, self.weightSq, selfShare);
+        return StateFiles.tree(new Saved(lambda, cross.weight, cross.sum, cross.sumSq, cross.weightSq, scaleSum, scaleWeight, s));
     }
 
     @Override public void restore(JsonNode saved) throws IOException {
         Saved s = StateFiles.part(saved, Saved.class, "domain scores");
         if (s.lambda() != lambda) throw new IOException("saved scores forget at " + s.lambda() + " per step, this run at " + lambda);
-        weight = StateFiles.entries(s.weight(), k, "score weights");
-        sum = StateFiles.entries(s.sum(), k, "score sums");
-        sumSq = StateFiles.entries(s.sumSq(), k, "score squares");
-        weightSq = StateFiles.entries(s.weightSq(), k, "score weight squares");
+        if ((s.self() == null) != (self == null))
+            throw new IOException("saved scores " + (s.self() == null ? "have no" : "have a") + " split self term, this run's "
+                    + (self == null ? "has none" : "has one"));
+        cross.weight = StateFiles.entries(s.weight(), k, "score weights");
+        cross.sum = StateFiles.entries(s.sum(), k, "score sums");
+        cross.sumSq = StateFiles.entries(s.sumSq(), k, "score squares");
+        cross.weightSq = StateFiles.entries(s.weightSq(), k, "score weight squares");
+        if (self != null) {
+            self.weight = StateFiles.entries(s.self().weight(), k, "self-term weights");
+            self.sum = StateFiles.entries(s.self().sum(), k, "self-term sums");
+            self.sumSq = StateFiles.entries(s.self().sumSq(), k, "self-term squares");
+            self.weightSq = StateFiles.entries(s.self().weightSq(), k, "self-term weight squares");
+            selfShare = StateFiles.entries(s.self().share(), k, "self-term shares");
+        }
         scaleSum = s.scaleSum();
         scaleWeight = s.scaleWeight();
     }

@@ -83,6 +83,8 @@ public final class AlignmentPolicy implements MixingPolicy {
     @Override public double[] weights() { return alpha.clone(); }
     @Override public boolean needsAlignment() { return signal.needsAlignment(); }
 
+    @Override public boolean needsSplitAlignment() { return signal.needsSplitAlignment(); }
+
     @Override public List<String> rewardLayers(int numLayers) {
         return LayerSelection.names(LayerSelection.rewardPositions(numLayers, config.rewardLayers()));
     }

@@ -31,6 +31,7 @@ final class DomainSignal {
     private final ScoreConfig config;
     private final boolean[] targets;  // the target set of AlignmentTarget.DOMAINS
     private final ScoreEstimate estimate;
+    private final boolean split;  // the self term from the split halves (alignment source, settings that split it)
 
     /**
      * @param section the config section the settings came from ({@code mixing.acodm.scores}), for error messages
@@ -50,11 +51,20 @@ final class DomainSignal {
         }
         if (!unknown.isEmpty())
             throw new IllegalArgumentException(section + ".target_domains: " + unknown + " are not domains of this run " + domains);
-        this.estimate = config.method() == ScoreMethod.ADVANTAGE ? new AdvantageEstimate(k, config) : new ZScoreEstimate(k, config);
+        this.split = source == RewardSource.ALIGNMENT && splitSelf(config);
+        this.estimate = config.method() == ScoreMethod.ADVANTAGE ? new AdvantageEstimate(k, config, split) : new ZScoreEstimate(k, config);
     }
 
     /** True when the scores need the alignment matrix S. */
     boolean needsAlignment() { return source == RewardSource.ALIGNMENT; }
+
+    /** True when the scores need the split halves' products: a self term of the advantage estimate, split. */
+    boolean needsSplitAlignment() { return split; }
+
+    /** Whether these settings split the self term (target all or domains, self_term split, method advantage). */
+    static boolean splitSelf(ScoreConfig c) {
+        return c.method() == ScoreMethod.ADVANTAGE && c.selfTerm() == SelfTerm.SPLIT && c.target() != AlignmentTarget.OTHERS;
+    }
 
     ScoreConfig config() { return config; }
 
@@ -66,7 +76,7 @@ final class DomainSignal {
             int present = 0;
             for (int i = 0; i < k; i++) if (o.present(i)) present++;
             if (present < 2) return Outcome.DEGENERATE;
-            step = DomainScores.alignment(o.alignment(), o, config.target(), targets);
+            step = DomainScores.alignment(o.alignment(), o, config.target(), targets, split ? SelfTerm.SPLIT : SelfTerm.DIRECT);
         } else {
             step = DomainScores.loss(o);
         }
@@ -81,10 +91,13 @@ final class DomainSignal {
 
     double signalVariance() { return estimate.signalVariance(); }
 
-    /** What {@link #save} keeps: the signal's settings, checked on restore, and its estimate's state. */
-    record Saved(RewardSource source, ScoreMethod method, AlignmentTarget target, JsonNode estimate) {}
+    /**
+     * What {@link #save} keeps: the signal's settings, checked on restore, and its estimate's state. {@code selfTerm} is
+     * null in state saved before the split self term, whose self term was direct.
+     */
+    record Saved(RewardSource source, ScoreMethod method, AlignmentTarget target, SelfTerm selfTerm, JsonNode estimate) {}
 
-    Saved save() { return new Saved(source, config.method(), config.target(), estimate.save()); }
+    Saved save() { return new Saved(source, config.method(), config.target(), config.selfTerm(), estimate.save()); }
 
     void restore(Saved s) throws IOException {
         if (s == null) throw new IOException("the saved domain scores are missing");
@@ -92,6 +105,11 @@ final class DomainSignal {
         if (s.method() != config.method() || s.target() != config.target())
             throw new IOException("saved domain scores are " + s.method() + " against " + s.target() + ", this run's " + config.method()
                     + " against " + config.target());
+        boolean savedSplit = s.source() == RewardSource.ALIGNMENT && s.selfTerm() == SelfTerm.SPLIT && s.method() == ScoreMethod.ADVANTAGE
+                && s.target() != AlignmentTarget.OTHERS;
+        if (savedSplit != split)
+            throw new IOException("saved domain scores take the self term " + (savedSplit ? "split" : "direct") + ", this run's "
+                    + (split ? "split" : "direct") + " (scores.self_term)");
         estimate.restore(s.estimate());
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
  * Decides the domain sampling weights α of every train step. The trainer's loop:
  * <pre>
  *   model.setAlignmentParameters(policy.rewardLayers(n))   // when policy.needsAlignment()
+ *   model.setAlignmentSplit(policy.needsSplitAlignment())   // the halves' products of the self term
  *   model.setStateParameters(policy.stateLayers(n))        // when it names any
  *   α = policy.weights()                                   // for step 0: the initial weights
  *   for step in 0 .. total-1:
@@ -47,6 +48,12 @@ public interface MixingPolicy extends AutoCloseable {
 
     /** True when observations must carry the alignment matrix S. */
     default boolean needsAlignment() { return false; }
+
+    /**
+     * True when observations must also carry the split halves' products ⟨g_iA, g_iB⟩ (the self term of
+     * {@code scores.target: all} without the windows' own noise; {@link StepObservation#selfAlignment}).
+     */
+    default boolean needsSplitAlignment() { return false; }
 
     /**
      * Parameters S is computed over, for a model of {@code numLayers} layers: those the policy scores when it

@@ -93,6 +93,7 @@ public final class Trainer implements AutoCloseable {
     private void configure(Model m, MixingPolicy p, DataParallel g) {
         m.setOptimizer(cfg.optimizer().settings(cfg.train().steps()));
         if (p.needsAlignment() || cfg.train().logAlignment()) m.setAlignmentParameters(p.rewardLayers(m.numLayers()));
+        m.setAlignmentSplit(p.needsSplitAlignment());
         StateLayers state = p.stateLayers(m.numLayers());
         if (!state.names().isEmpty()) m.setStateParameters(state.names(), state.reference() == DeltaReference.PREVIOUS);
         if (g.group() != null) m.attach(g.group(), Math.round(cfg.run().distBucketMb() * (1 << 20)));

@@ -42,7 +42,7 @@ class AlignmentPolicyTest {
     void weightsAreTheFlooredClosedFormOfTheZScores() {
         double tau = 0.5, rho = 0.5;
         AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).with("floor", FloorSchedule.ODM)
-                .withScores("method", ScoreMethod.ZSCORE).withScores("smoothing", rho);
+                .withScores("target", AlignmentTarget.OTHERS).withScores("method", ScoreMethod.ZSCORE).withScores("smoothing", rho);
         AlignmentPolicy p = new AlignmentPolicy(D, c, PRIOR);
         assertArrayEquals(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3}, p.weights(), 1e-15, "step 0: floor(prior) with eps_0 = 1/K");
         double[] rbar = new double[3];
@@ -77,7 +77,8 @@ class AlignmentPolicyTest {
     @Test
     void weightsAreTheFlooredClosedFormOfTheShrunkAdvantages() {
         double tau = 0.3, lambda = 0.9, eps = 0.2 / 3;
-        AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).withScores("forgetting", lambda);
+        AlignmentConfig c = AlignmentConfig.defaults().with("temperature", tau).withScores("target", AlignmentTarget.OTHERS)
+                .withScores("forgetting", lambda);
         AlignmentPolicy p = new AlignmentPolicy(D, c, PRIOR);
         assertArrayEquals(new double[] {0.5 * 0.8 + eps, 0.25 * 0.8 + eps, 0.25 * 0.8 + eps}, p.weights(), 1e-15, "step 0: floor(prior)");
         double[][] base = {{1.0, 0.2}, {0.9, -0.4}, {0.2, 1.0}};
@@ -182,7 +183,7 @@ class AlignmentPolicyTest {
 
     @Test
     void saveLoadContinuesExactlyAndBadPriorsAreRefused(@TempDir Path dir) throws Exception {
-        AlignmentConfig c = AlignmentConfig.defaults();
+        AlignmentConfig c = AlignmentConfig.defaults().withScores("target", AlignmentTarget.OTHERS);
         AlignmentPolicy a = new AlignmentPolicy(D, c, PRIOR);
         for (int t = 0; t < 2; t++) a.observe(obs(t));
         a.save(dir);
@@ -201,6 +202,78 @@ class AlignmentPolicyTest {
         Files.copy(dir.resolve(AlignmentPolicy.STATE_FILE), dir.resolve(OdmPolicy.STATE_FILE));
         Exception other = assertThrows(java.io.IOException.class, () -> new OdmPolicy(D, OdmConfig.defaults(), PRIOR).load(dir));
         assertTrue(other.getMessage().contains("holds the state of a 'alignment' policy"), other.getMessage());
+    }
+
+    /**
+     * Target all with the self term split: the cross part (mean of S_ij over the other domains present) and the halves'
+     * products ⟨g_iA, g_iB⟩ are accumulated apart, each from the steps that carry it, and combined as (1 − 1/K) cross +
+     * 1/K self; a step where a domain has no halves (NaN) leaves its self part alone. Recomputed here without forgetting
+     * or shrinkage (the raw advantages over the mixture). The direct self term scores otherwise; an observation without
+     * the halves is refused; the split state saves and loads.
+     */
+    @Test
+    void splitSelfTermIsAccumulatedApartAndWeightedOneOverK(@TempDir Path dir) throws Exception {
+        AlignmentConfig c = AlignmentConfig.defaults().withScores("target", AlignmentTarget.ALL).withScores("self_term", SelfTerm.SPLIT)
+                .withScores("forgetting", 1.0).withScores("shrinkage", false);
+        AlignmentPolicy p = new AlignmentPolicy(D, c, PRIOR);
+        AlignmentPolicy direct = new AlignmentPolicy(D, c.withScores("self_term", SelfTerm.DIRECT), PRIOR);
+        assertTrue(p.needsSplitAlignment());
+        assertTrue(!direct.needsSplitAlignment());
+        double[][] halves = {{0.7, Double.NaN, 0.2}, {Double.NaN, 0.5, 1.5}, {0.9, 0.1, Double.NaN}, {0.4, 0.6, 0.3}};
+        double[] crossSum = new double[3], crossN = new double[3], selfSum = new double[3], selfN = new double[3];
+        double scaleSum = 0;
+        for (int t = 0; t < S.length; t++) {
+            StepObservation o = obs(t);
+            StepObservation split = new StepObservation(D, t, 10, o.domainLossSum(), o.domainTokens(), S[t], 1e-3, null, null, halves[t].clone());
+            double[] alpha = p.weights();
+            p.observe(split);
+            direct.observe(o);
+            double scale = 0, total = 0;
+            for (int i = 0; i < 3; i++) total += o.domainTokens()[i];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) scale += o.domainTokens()[i] / total * o.domainTokens()[j] / total * S[t][i][j];
+            scaleSum += scale;
+            double running = scaleSum / (t + 1);  // forgetting 1: the mean of the steps' scales so far
+            int present = 0;
+            for (int i = 0; i < 3; i++) if (o.present(i)) present++;
+            for (int i = 0; i < 3; i++) {
+                if (!o.present(i)) continue;
+                double cross = 0;
+                for (int j = 0; j < 3; j++) if (j != i && o.present(j)) cross += S[t][i][j] / (present - 1);
+                crossSum[i] += cross / running;
+                crossN[i]++;
+                if (!Double.isNaN(halves[t][i])) {
+                    selfSum[i] += halves[t][i] / running;
+                    selfN[i]++;
+                }
+            }
+            if (t == S.length - 1) {
+                double[] expected = new double[3], mean = new double[3];
+                boolean[] known = new boolean[3];
+                double base = 0, mass = 0;
+                for (int i = 0; i < 3; i++) {
+                    known[i] = crossN[i] >= 2 && selfN[i] >= 2;
+                    mean[i] = 2.0 / 3 * crossSum[i] / crossN[i] + 1.0 / 3 * selfSum[i] / selfN[i];
+                    if (known[i]) {
+                        base += alpha[i] * mean[i];
+                        mass += alpha[i];
+                    }
+                }
+                for (int i = 0; i < 3; i++) if (known[i]) expected[i] = mean[i] - base / mass;
+                assertTrue(known[0] && known[1] && known[2], "every domain has two halves' products by the last step");
+                assertArrayEquals(expected, p.scores(), 1e-12, "scores after the last step");
+                assertTrue(Math.abs(p.scores()[2] - direct.scores()[2]) > 1e-3, "the direct self term scores the same: " + java.util.Arrays.toString(direct.scores()));
+            }
+        }
+        StepObservation noHalves = new StepObservation(D, S.length, 10, obs(0).domainLossSum(), obs(0).domainTokens(), S[0], 1e-3, null, null);
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> p.observe(noHalves));
+        assertTrue(none.getMessage().contains("split halves"), none.getMessage());
+        p.save(dir);
+        AlignmentPolicy back = new AlignmentPolicy(D, c, PRIOR);
+        back.load(dir);
+        assertArrayEquals(p.scores(), back.scores(), 0.0);
+        Exception mismatch = assertThrows(java.io.IOException.class, () -> new AlignmentPolicy(D, c.withScores("self_term", SelfTerm.DIRECT), PRIOR).load(dir));
+        assertTrue(mismatch.getMessage().contains("self_term"), mismatch.getMessage());
     }
 
     /** The optimum is the Gibbs distribution; shifting every score by a constant does not change it. */

@@ -9,7 +9,8 @@ import org.acodm.data.CounterRandom;
  * A synthetic training run with a known answer at the demo's noise level (issue 18): K = 9 domains, 8 windows a step
  * drawn from the policy's weights (so ~5.5 domains are present in a step, ~1.5 windows each, as in the demo), and a
  * real gradient-alignment matrix S = G Gᵀ of per-domain gradients g_i = m_i + (mean of n_i window noises) in a
- * 256-dimensional gradient space, m_i = (x_i, 0, ..), window noise N(0, I). A domain's score in one step,
+ * 256-dimensional gradient space, m_i = (x_i, 0, ..), window noise N(0, I), its windows dealt into two halves as the
+ * engine does (the first, third, .. window in half A), so the observations also carry ⟨g_iA, g_iB⟩. A domain's score in one step,
  * w_i = ⟨g_i, mean_{j ∈ P\{i}} g_j⟩ / ‖ḡ‖², then has a standard deviation of ~0.16 around its mean: the per-step noise
  * measured on the demo proxy (docs/mixing.md, "Measured"). The true score of a domain is the expected value of what
  * {@link DomainSignal} accumulates, E⟨g_i, mean_{j ∈ P\{i}} g_j⟩ / E‖ḡ‖² ({@link #moments}, by Monte Carlo); x is scaled
@@ -23,6 +24,8 @@ final class NoisyBandit {
     static final double MEAN_X = 3, SPREAD = 0.26;
     /** The scores' target of the default settings: the truth and the calibration are the scores the policies compute. */
     static final AlignmentTarget TARGET = ScoreConfig.defaults().target();
+    /** Whether the default settings split the self term. */
+    static final boolean SPLIT = DomainSignal.splitSelf(ScoreConfig.defaults());
     static final List<String> DOMAINS;
     static {
         List<String> d = new ArrayList<>();
@@ -76,7 +79,7 @@ final class NoisyBandit {
         return draw(seed, t, alpha).observation(t);
     }
 
-    private record Draw(int[] count, double[][] g, double[] lossSum, double[] tokens, long total) {
+    private record Draw(int[] count, double[][] g, double[] self, double[] lossSum, double[] tokens, long total) {
         StepObservation observation(long t) {
             double[][] s = new double[K][K];
             for (int i = 0; i < K; i++)
@@ -85,7 +88,7 @@ final class NoisyBandit {
                     for (int d = 0; d < DIMENSIONS; d++) dot += g[i][d] * g[j][d];
                     s[i][j] = s[j][i] = dot;
                 }
-            return new StepObservation(DOMAINS, t, total, lossSum, tokens, s, 1e-3, null, null);
+            return new StepObservation(DOMAINS, t, total, lossSum, tokens, s, 1e-3, null, null, self.clone());
         }
     }
 
@@ -104,47 +107,65 @@ final class NoisyBandit {
             count[pick]++;
         }
         double[][] g = new double[K][DIMENSIONS];
-        double[] lossSum = new double[K], tokens = new double[K];
+        double[] self = new double[K], lossSum = new double[K], tokens = new double[K];
         for (int i = 0; i < K; i++) {
+            self[i] = Double.NaN;
             if (count[i] == 0) continue;
-            double sd = 1 / Math.sqrt(count[i]);
-            for (int d = 0; d < DIMENSIONS; d++) g[i][d] = (d == 0 ? x[i] : 0) + sd * normal(drawSeed, t, GRADIENT, DIMENSIONS * i + d);
+            // Half A holds ceil(n/2) windows, B the rest: g_h = m + (mean of its windows' noise), g = (n_A g_A + n_B g_B) / n.
+            int nA = (count[i] + 1) / 2, nB = count[i] / 2;
+            double dot = 0;
+            for (int d = 0; d < DIMENSIONS; d++) {
+                double m = d == 0 ? x[i] : 0;
+                double a = m + normal(drawSeed, t, GRADIENT, DIMENSIONS * 2 * i + d) / Math.sqrt(nA);
+                double b = nB == 0 ? 0 : m + normal(drawSeed, t, GRADIENT, DIMENSIONS * (2 * i + 1) + d) / Math.sqrt(nB);
+                g[i][d] = (nA * a + nB * b) / count[i];
+                dot += a * b;
+            }
+            if (nB > 0) self[i] = dot;
             tokens[i] = 128.0 * count[i];
             // Losses fall with time, differ by domain and carry their windows' noise: the state's raw material.
             double loss = 3.0 + 0.05 * i - 0.001 * t + 0.05 / Math.sqrt(count[i]) * normal(drawSeed, t, LOSS, i);
             lossSum[i] = loss * tokens[i];
         }
-        return new Draw(count, g, lossSum, tokens, totalSteps);
+        return new Draw(count, g, self, lossSum, tokens, totalSteps);
     }
 
     /**
      * @param mean  the true scores: E⟨g_i, mean_{j ∈ T_i} g_j⟩ / E‖ḡ‖² (given domain i present; T_i per {@link #TARGET}), what
-     *              {@link AdvantageEstimate}'s means converge to; only their differences matter to π · exp(A / τ) / Z
-     * @param noise the per-step standard deviation of a domain's score around its mean, averaged over the domains
+     *              {@link AdvantageEstimate}'s means converge to; only their differences matter to π · exp(A / τ) / Z. With
+     *              the self term split, (1 − c_i) E[cross] + c_i E[self] over the steps that carry each part
+     * @param noise the per-step standard deviation of a domain's (cross) score around its mean, averaged over the domains
      */
     record Moments(double[] mean, double noise) {}
 
     /** The true scores and the per-step noise when the mixture is α, over {@code draws} draws. */
     Moments moments(double[] alpha, int draws) {
-        double[] sum = new double[K], sumSq = new double[K], n = new double[K];
+        double[] sum = new double[K], sumSq = new double[K], n = new double[K], selfSum = new double[K], selfN = new double[K];
+        double[] share = new double[K];
         double scale = 0;
         for (int d = 0; d < draws; d++) {
             StepObservation o = draw(seed ^ 0x5DEECE66DL, TRUTH * 100_000 + d, alpha).observation(0);
-            DomainScores s = DomainScores.alignment(o.alignment(), o, TARGET, new boolean[K]);
+            DomainScores s = DomainScores.alignment(o.alignment(), o, TARGET, new boolean[K], SPLIT ? SelfTerm.SPLIT : SelfTerm.DIRECT);
             scale += s.scale() / draws;
             if (s.count() < 2) continue;
-            for (int i = 0; i < K; i++)
+            for (int i = 0; i < K; i++) {
                 if (s.scored()[i]) {
                     sum[i] += s.w()[i];
                     sumSq[i] += s.w()[i] * s.w()[i];
                     n[i]++;
                 }
+                if (s.split() && s.selfScored()[i]) {
+                    selfSum[i] += s.self()[i];
+                    selfN[i]++;
+                    share[i] = s.selfShare()[i];
+                }
+            }
         }
         double[] mean = new double[K];
         double noise = 0;
         for (int i = 0; i < K; i++) {
             double m = sum[i] / n[i];
-            mean[i] = m / scale;
+            mean[i] = ((1 - share[i]) * m + (share[i] > 0 ? share[i] * selfSum[i] / selfN[i] : 0)) / scale;
             noise += Math.sqrt(Math.max(0, sumSq[i] / n[i] - m * m)) / scale / K;
         }
         return new Moments(mean, noise);

@@ -85,7 +85,7 @@ public class PolicyBenchmark {
         StepObservation at(long t) {
             StepObservation o = pool.get((int) (t % pool.size()));
             return new StepObservation(o.domains(), t, TOTAL, o.domainLossSum(), o.domainTokens(), o.alignment(), o.learningRate(),
-                    o.stateNorms(), o.stateDeltaNorms());
+                    o.stateNorms(), o.stateDeltaNorms(), o.selfAlignment());
         }
 
         /** observe (state, reward, buffer, DDPG update, soft update, act) + weights for the next step. */
@@ -100,8 +100,15 @@ public class PolicyBenchmark {
                 tokens[i] = 200 + r.nextInt(2000);
                 sums[i] = (2.5 + r.nextDouble()) * tokens[i];
             }
+            // Each domain's gradient the mean of two halves' (the split halves of the default self term).
             double[][] g = new double[k][16];
-            for (double[] row : g) for (int j = 0; j < row.length; j++) row[j] = r.nextGaussian();
+            double[] halves = new double[k];
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < 16; j++) {
+                    double a = r.nextGaussian(), b = r.nextGaussian();
+                    g[i][j] = (a + b) / 2;
+                    halves[i] += a * b;
+                }
             double[][] s = new double[k][k];
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++) {
@@ -114,7 +121,7 @@ public class PolicyBenchmark {
                 norms[l] = 20 + r.nextDouble();
                 deltas[l] = 0.01 * r.nextDouble();
             }
-            return new StepObservation(domains, 0, TOTAL, sums, tokens, s, 3e-4, norms, deltas);
+            return new StepObservation(domains, 0, TOTAL, sums, tokens, s, 3e-4, norms, deltas, halves);
         }
 
         @TearDown(Level.Trial)
