@@ -30,33 +30,63 @@ public final class InTurns {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final Side[] sides;
+    private final int[] repeats;
     private final long[] ns, cpuNs;
-    private long invocation;
+    private long turn;
 
+    /** Every side once per invocation. */
     public InTurns(Side... sides) {
+        this(ones(sides.length), sides);
+    }
+
+    /**
+     * Side i {@code repeats[i]} times per invocation, in rounds: round r runs, in rotating order, every side with more
+     * than r repeats. Cheap sides repeated beside an expensive one give each invocation several back-to-back pairs of
+     * them, whose summed times average out the step-to-step noise of a shared machine.
+     */
+    public InTurns(int[] repeats, Side... sides) {
         if (sides.length < 2) throw new IllegalArgumentException("a comparison needs at least two sides, got " + sides.length);
+        if (repeats.length != sides.length) throw new IllegalArgumentException(repeats.length + " repeat counts for " + sides.length + " sides");
+        for (int r : repeats) if (r < 1) throw new IllegalArgumentException("every side runs at least once per invocation, got " + r);
         this.sides = sides.clone();
+        this.repeats = repeats.clone();
         this.ns = new long[sides.length];
         this.cpuNs = new long[sides.length];
     }
 
-    /** Runs every side once, in this invocation's order; returns the nanoseconds of each, in the constructor's order. */
+    private static int[] ones(int n) {
+        int[] r = new int[n];
+        java.util.Arrays.fill(r, 1);
+        return r;
+    }
+
+    /**
+     * Runs every side its number of times, in this invocation's rounds; returns the nanoseconds of each summed over
+     * its runs, in the constructor's order.
+     */
     public long[] run(Blackhole sink) throws Exception {
         int n = sides.length;
-        int first = (int) (invocation++ % n);
-        for (int k = 0; k < n; k++) {
-            int i = (first + k) % n;
-            long c0 = OS.getProcessCpuTime();
-            long t0 = System.nanoTime();
-            double r = sides[i].run();
-            ns[i] = System.nanoTime() - t0;
-            cpuNs[i] = OS.getProcessCpuTime() - c0;
-            sink.consume(r);
+        java.util.Arrays.fill(ns, 0);
+        java.util.Arrays.fill(cpuNs, 0);
+        int rounds = 0;
+        for (int r : repeats) rounds = Math.max(rounds, r);
+        for (int round = 0; round < rounds; round++) {
+            int first = (int) (turn++ % n);
+            for (int k = 0; k < n; k++) {
+                int i = (first + k) % n;
+                if (repeats[i] <= round) continue;
+                long c0 = OS.getProcessCpuTime();
+                long t0 = System.nanoTime();
+                double r = sides[i].run();
+                ns[i] += System.nanoTime() - t0;
+                cpuNs[i] += OS.getProcessCpuTime() - c0;
+                sink.consume(r);
+            }
         }
         return ns;
     }
 
-    /** The process CPU nanoseconds of each side in the last {@link #run}, in the constructor's order. */
+    /** The process CPU nanoseconds of each side in the last {@link #run} (summed over its runs), in the constructor's order. */
     public long[] cpuNs() {
         return cpuNs;
     }

@@ -29,20 +29,23 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Group "reward": what the alignment matrix S costs inside a train step. Identical models (d 256, 4 layers, T 256,
  * B 16, byte-level vocabulary) on the same batch: a plain step, a step that also returns S over two reward layers
- * (capture method), and the same step with S from one autograd pass per domain. {@link #lockstep} runs the three in
- * turns; each also runs alone. Before timing, capture's S is checked against backward's on the same first step.
+ * (capture method), and the same step with S from one autograd pass per domain. {@link #lockstep} runs them in turns,
+ * eight plain and eight capture steps beside one backward step per invocation; each also runs alone. Before timing, capture's S is checked against backward's on the same first step.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 // One fork: the models take ~10 s to build and check; the lockstep pairing, not more forks, is what steadies the ratio.
 @Fork(1)
-// Steps take 0.3-3 s, so an iteration of at least 1 ms is one invocation: two warm-up invocations settle the
-// allocator and the caches, ten measured ones give ten per-iteration ratios.
-@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.MILLISECONDS)
+// An invocation takes 6-9 s (eight plain and eight capture steps, one backward), so an iteration of at least 1 ms is
+// one invocation: one warm-up invocation settles the allocator and the caches, ten measured ones give ten
+// per-iteration ratios.
+@Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 10, time = 1, timeUnit = TimeUnit.MILLISECONDS)
 public class RewardBenchmark {
     static final String CONFIG = "bench-256:vocab=384";
     static final int BATCH = 16, WINDOW = 257;
+    /** Plain and capture steps per invocation (one backward step). */
+    static final int PAIRS = 8;
     static final List<String> REWARD_LAYERS = List.of(
             "gpt_neox.layers.0.mlp.dense_4h_to_h.weight", "gpt_neox.layers.2.mlp.dense_4h_to_h.weight");
 
@@ -132,8 +135,9 @@ public class RewardBenchmark {
     }
 
     /**
-     * Each side's wall and process CPU nanoseconds in the current iteration (JMH zeroes the public fields before every
-     * iteration), and the sides in turns, whose rotation runs on across iterations.
+     * Each side's wall and process CPU nanoseconds per call in the current iteration (JMH zeroes the public fields before
+     * every iteration; the repeated sides' sums are divided by their {@link #PAIRS}), and the sides in turns, whose
+     * rotation runs on across iterations.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -144,16 +148,19 @@ public class RewardBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Batch batch, Plain plain, Capture capture, Backward backward) {
-            turns = new InTurns(() -> batch.step(plain.model, false), () -> batch.step(capture.model, true), () -> batch.step(backward.model, true));
+            // The plain and capture steps (0.3-0.4 s) differ by about a tenth while one step's time wanders by a fifth on
+            // a shared machine: eight of each per invocation, in turns, beside one backward step (several seconds).
+            turns = new InTurns(new int[] {PAIRS, PAIRS, 1}, () -> batch.step(plain.model, false), () -> batch.step(capture.model, true),
+                    () -> batch.step(backward.model, true));
         }
 
         void run(Blackhole sink) throws Exception {
             long[] ns = turns.run(sink), cpu = turns.cpuNs();
-            plainNs += ns[0];
-            captureNs += ns[1];
+            plainNs += ns[0] / PAIRS;
+            captureNs += ns[1] / PAIRS;
             backwardNs += ns[2];
-            plainCpuNs += cpu[0];
-            captureCpuNs += cpu[1];
+            plainCpuNs += cpu[0] / PAIRS;
+            captureCpuNs += cpu[1] / PAIRS;
             backwardCpuNs += cpu[2];
             invocations++;
         }
