@@ -10,9 +10,9 @@ public enum AlignmentTarget {
     /** The other domains, T_i = P \ {i} (the paper: Σ_{j≠i} S_ij). Unbiased: no domain's gradient noise meets itself. */
     @JsonProperty("others") OTHERS,
     /**
-     * Every domain, self included (the default): the first-order decrease of the mean of the domain losses after a step
+     * Every domain, self included: the first-order decrease of the mean of the domain losses after a step
      * on domain i. S_ii carries the gradient noise of domain i's few windows (E S_ii = ‖ḡ_i‖² + noise / n_i), which
-     * favours noisy and rarely drawn domains; the default {@link SelfTerm#SPLIT} takes the self term from two halves
+     * favours noisy and rarely drawn domains; {@link SelfTerm#SPLIT} (the default self term) takes it from two halves
      * of the windows instead.
      */
     @JsonProperty("all") ALL,
