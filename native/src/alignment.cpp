@@ -35,24 +35,21 @@ void AlignmentStrategy::gramOf(const std::vector<std::vector<torch::Tensor>>& se
 
 void AlignmentStrategy::beginKeys(int num_domains) {
   num_domains_ = num_domains;
-  key_windows_.assign(static_cast<size_t>(split_ ? 2 * num_domains : num_domains), 0);
+  key_windows_.assign(split_ ? static_cast<size_t>(2 * num_domains) : 0, 0);
 }
 
 torch::Tensor AlignmentStrategy::keysOf(const torch::Tensor& domains) {
+  if (!split_) return domains;  // one key per domain; stepKeys reads the token counts, not key_windows_
   auto host = domains.to(torch::kCPU, torch::kInt64).contiguous();
   auto keys = torch::empty_like(host);
   const int64_t* d = host.data_ptr<int64_t>();
   int64_t* k = keys.data_ptr<int64_t>();
   const int64_t rank = group_ ? group_->rank() : 0;
   for (int64_t b = 0; b < host.numel(); ++b) {
-    if (split_) {
-      // The windows of domain d seen so far in this step, on this rank: A and B in turns, rank r starting at r mod 2
-      // (so a domain drawn once on each of two ranks still has both halves).
-      const int64_t seen = key_windows_[2 * d[b]] + key_windows_[2 * d[b] + 1];
-      k[b] = 2 * d[b] + (seen + rank) % 2;
-    } else {
-      k[b] = d[b];
-    }
+    // The windows of domain d seen so far in this step, on this rank: A and B in turns, rank r starting at r mod 2
+    // (so a domain drawn once on each of two ranks still has both halves).
+    const int64_t seen = key_windows_[2 * d[b]] + key_windows_[2 * d[b] + 1];
+    k[b] = 2 * d[b] + (seen + rank) % 2;
     ++key_windows_[k[b]];
   }
   return keys.to(domains.device());

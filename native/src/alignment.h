@@ -67,7 +67,8 @@ class AlignmentStrategy {
 
   // A step's rows are indexed by key: the domain d, or 2d + half in split mode.
   void beginKeys(int num_domains);
-  // The key of every window of a micro-batch (int64, on the domains' device); counts the windows of each key.
+  // The key of every window of a micro-batch (int64, on the domains' device): the domains themselves, or in split
+  // mode 2d + half, counting the windows of each key.
   torch::Tensor keysOf(const torch::Tensor& domains);
   // The keys some rank drew in this step (ascending) and each key's share of its domain's tokens over every rank
   // (n_key / n_d): the domains of token_counts, or in split mode the halves counted by keysOf, summed over the ranks.
@@ -86,7 +87,7 @@ class AlignmentStrategy {
   std::vector<torch::Tensor> weights_;
   int num_domains_ = 0;
   bool split_ = false;
-  std::vector<int64_t> key_windows_;  // windows of each key in this step, this rank
+  std::vector<int64_t> key_windows_;  // split mode: windows of each key in this step, this rank
 };
 
 // From the captured layer inputs and output gradients of the one backward pass.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "golden.h"
@@ -375,6 +376,31 @@ TEST(BadInput, ClearErrors) {
 
 namespace {
 
+// The gradient of the mean token loss of `windows` (whole windows of W tokens) over `names`, concatenated, from a
+// model that is not stepped; empty for no windows.
+std::vector<double> twinGradient(Model& twin, const std::vector<int32_t>& windows, int64_t W, const std::vector<std::string>& names) {
+  std::vector<double> g;
+  if (windows.empty()) return g;
+  twin.lossAndGradients(windows.data(), static_cast<int64_t>(windows.size()) / W, W);
+  for (const auto& n : names) {
+    std::vector<float> grad(static_cast<size_t>(twin.parameterSize(n)));
+    twin.getGradient(n, grad.data(), static_cast<int64_t>(grad.size()));
+    g.insert(g.end(), grad.begin(), grad.end());
+  }
+  return g;
+}
+
+// <a, b> in double, and the tolerance 1e-5 |a| |b| the tests compare it with.
+std::pair<double, double> dotAndTolerance(const std::vector<double>& a, const std::vector<double>& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t p = 0; p < a.size(); ++p) {
+    dot += a[p] * b[p];
+    na += a[p] * a[p];
+    nb += b[p] * b[p];
+  }
+  return {dot, 1e-5 * std::sqrt(na * nb)};
+}
+
 // S from one train step vs K separate backward passes, one per domain's mean loss, on a twin model.
 void checkAlignmentAgainstSeparateBackwards(const std::vector<int32_t>& domains, int k, const std::vector<std::string>& names,
                                             int micro_batches) {
@@ -390,13 +416,7 @@ void checkAlignmentAgainstSeparateBackwards(const std::vector<int32_t>& domains,
     std::vector<int32_t> sub;
     for (int64_t b = 0; b < B; ++b)
       if (domains[static_cast<size_t>(b)] == d) sub.insert(sub.end(), tokens.begin() + b * W, tokens.begin() + (b + 1) * W);
-    if (sub.empty()) continue;
-    twin.lossAndGradients(sub.data(), static_cast<int64_t>(sub.size()) / W, W);
-    for (const auto& n : names) {
-      std::vector<float> grad(static_cast<size_t>(twin.parameterSize(n)));
-      twin.getGradient(n, grad.data(), static_cast<int64_t>(grad.size()));
-      g[static_cast<size_t>(d)].insert(g[static_cast<size_t>(d)].end(), grad.begin(), grad.end());
-    }
+    g[static_cast<size_t>(d)] = twinGradient(twin, sub, W, names);
   }
   for (int i = 0; i < k; ++i) {
     for (int j = 0; j < k; ++j) {
@@ -406,13 +426,8 @@ void checkAlignmentAgainstSeparateBackwards(const std::vector<int32_t>& domains,
         EXPECT_EQ(got, 0.0) << "absent domain " << i << "," << j;
         continue;
       }
-      double dot = 0, ni = 0, nj = 0;
-      for (size_t p = 0; p < gi.size(); ++p) {
-        dot += gi[p] * gj[p];
-        ni += gi[p] * gi[p];
-        nj += gj[p] * gj[p];
-      }
-      EXPECT_NEAR(got, dot, 1e-5 * std::sqrt(ni * nj)) << "S[" << i << "][" << j << "]";
+      const auto [dot, tolerance] = dotAndTolerance(gi, gj);
+      EXPECT_NEAR(got, dot, tolerance) << "S[" << i << "][" << j << "]";
     }
   }
 }
@@ -496,16 +511,7 @@ void checkSplitHalves(const std::string& method, int micro_batches) {
     auto& w = windows[static_cast<size_t>(2 * d + seen[static_cast<size_t>(d)]++ % 2)];
     w.insert(w.end(), tokens.begin() + b * W, tokens.begin() + (b + 1) * W);
   }
-  for (int key = 0; key < 2 * k; ++key) {
-    const auto& sub = windows[static_cast<size_t>(key)];
-    if (sub.empty()) continue;
-    twin.lossAndGradients(sub.data(), static_cast<int64_t>(sub.size()) / W, W);
-    for (const auto& n : names) {
-      std::vector<float> grad(static_cast<size_t>(twin.parameterSize(n)));
-      twin.getGradient(n, grad.data(), static_cast<int64_t>(grad.size()));
-      half[static_cast<size_t>(key)].insert(half[static_cast<size_t>(key)].end(), grad.begin(), grad.end());
-    }
-  }
+  for (int key = 0; key < 2 * k; ++key) half[static_cast<size_t>(key)] = twinGradient(twin, windows[static_cast<size_t>(key)], W, names);
   std::vector<double> l(k), c(k), s_split(static_cast<size_t>(k * k + k), 7.0), s_plain(static_cast<size_t>(k * k));
   acodm::StepStats st;
   split.trainStep(tokens.data(), B, W, domains.data(), k, micro_batches, l.data(), c.data(), &st, s_split.data());
@@ -521,13 +527,8 @@ void checkSplitHalves(const std::string& method, int micro_batches) {
       EXPECT_TRUE(std::isnan(got)) << method << ": domain " << d << " has fewer than two windows, got " << got;
       continue;
     }
-    double dot = 0, na = 0, nb = 0;
-    for (size_t p = 0; p < a.size(); ++p) {
-      dot += a[p] * b[p];
-      na += a[p] * a[p];
-      nb += b[p] * b[p];
-    }
-    EXPECT_NEAR(got, dot, 1e-5 * std::sqrt(na * nb)) << method << ": <g_A, g_B> of domain " << d;
+    const auto [dot, tolerance] = dotAndTolerance(a, b);
+    EXPECT_NEAR(got, dot, tolerance) << method << ": <g_A, g_B> of domain " << d;
   }
 }
 
